@@ -1,0 +1,42 @@
+/**
+ * `npm run bench`: runs every registered bench module and prints
+ * markdown tables (stdout) ready for docs/benchmarks.md.
+ *
+ * Env: BENCH_SECONDS (measured seconds per comparison group, default 4),
+ * BENCH_ONLY (comma-separated module names, e.g. "crypto").
+ */
+import { availableParallelism, cpus } from 'node:os';
+import { cryptoBench } from './crypto.js';
+import { targetsMet } from './ratio.js';
+import { markdownTable } from './table.js';
+import type { BenchContext, BenchModule } from './types.js';
+
+/** Add new areas (transports, routing, …) here. */
+const MODULES: BenchModule[] = [cryptoBench];
+
+async function main(): Promise<void> {
+  const seconds = Number(process.env['BENCH_SECONDS'] ?? 4);
+  if (!(seconds > 0)) throw new Error('BENCH_SECONDS must be a positive number');
+  const only = process.env['BENCH_ONLY']?.split(',').map((s) => s.trim()).filter(Boolean);
+  const ctx: BenchContext = { seconds, log: (line) => process.stderr.write(`${line}\n`) };
+
+  console.log(`Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'} × ${availableParallelism()}, BENCH_SECONDS=${seconds}\n`);
+  let allMet = true;
+  for (const module of MODULES) {
+    if (only && !only.includes(module.name)) continue;
+    ctx.log(`bench ${module.name} …`);
+    const started = Date.now();
+    for (const section of await module.run(ctx)) {
+      console.log(`### ${section.title}\n\n${markdownTable(section.rows)}\n`);
+      for (const note of section.notes ?? []) console.log(`${note}\n`);
+      allMet &&= targetsMet(section.rows);
+    }
+    ctx.log(`bench ${module.name}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  console.log(allMet ? 'All targets met.' : 'Some targets missed (see ❌).');
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 1;
+});

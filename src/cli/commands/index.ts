@@ -1,0 +1,10 @@
+import type { RegisterCommand } from '../command-module.js';
+import { registerCard } from './card.js';
+import { registerId } from './id.js';
+import { registerInit } from './init.js';
+import { registerPeer } from './peer.js';
+import { registerRun } from './run.js';
+import { registerSend } from './send.js';
+
+/** Every verb, in the order `pushmesh --help` lists them. Add a verb: one file, one line here. */
+export const commands: readonly RegisterCommand[] = [registerInit, registerId, registerCard, registerPeer, registerRun, registerSend];

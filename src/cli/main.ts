@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+import { processContext } from './context.js';
+import { runCli } from './program.js';
+import { packageVersion } from './version.js';
+
+process.exitCode = await runCli(process.argv.slice(2), processContext(), packageVersion());

@@ -1,0 +1,12 @@
+import { openIdentity, type Identity } from '../identity/index.js';
+import { notice, type CliContext } from './context.js';
+
+/**
+ * The identity of `home` for verbs that need one: created on first use (and
+ * said so on stderr), never replaced.
+ */
+export async function openHomeIdentity(home: string, ctx: CliContext): Promise<Identity> {
+  const { identity, created } = await openIdentity(home, { onCertificateRenewed: (reason) => notice(ctx, reason) });
+  if (created) notice(ctx, `no identity in ${home}; created one (node ID ${identity.id})`);
+  return identity;
+}

@@ -1,0 +1,26 @@
+import type { NodeConfig } from './types.js';
+
+export const DEFAULT_LOCAL_PORT = 15004;
+export const DEFAULT_GRPC_PORT = 15007;
+export const DEFAULT_HTTPS_PORT = 15443;
+
+export function defaultConfig(home: string): NodeConfig {
+  return {
+    home,
+    local: { host: '127.0.0.1', port: DEFAULT_LOCAL_PORT },
+    https: { host: '0.0.0.0', port: DEFAULT_HTTPS_PORT },
+    grpc: { host: '0.0.0.0', port: DEFAULT_GRPC_PORT },
+    advertise: '',
+    peers: [],
+    nats: [],
+    pubsub: null,
+    trust: {},
+    logLevel: 'info',
+    limits: {
+      maxRequestBody: 64 * 1024,
+      maxQueuedMessages: 10_000,
+      subscriberBuffer: 1_000,
+      maxTtl: 28 * 24 * 3600,
+    },
+  };
+}

@@ -1,0 +1,172 @@
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { parse as parseYaml } from 'yaml';
+import { PushmeshError } from '../errors/index.js';
+import { defaultConfig } from './defaults.js';
+import { parseHostPort } from './host-port.js';
+import type { NodeConfig, NodeLimits } from './types.js';
+
+/**
+ * One layer of settings as given (flags, environment or file), before
+ * parsing. Lists merge by replacement: a higher layer's list wins whole.
+ */
+export interface ConfigLayer {
+  local?: string;
+  https?: string;
+  grpc?: string;
+  advertise?: string;
+  peers?: string[];
+  nats?: string[];
+  pubsub?: string;
+  trust?: string[];
+  logLevel?: string;
+  limits?: Partial<NodeLimits>;
+}
+
+const LAYER_KEYS = new Set(['local', 'https', 'grpc', 'advertise', 'peers', 'nats', 'pubsub', 'trust', 'logLevel', 'limits']);
+const LIMIT_KEYS = new Set<keyof NodeLimits>(['maxRequestBody', 'maxQueuedMessages', 'subscriberBuffer', 'maxTtl']);
+const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** Environment variables, named after the flags: PUSHMESH_LOCAL, PUSHMESH_PEERS (comma-separated), … */
+export function layerFromEnv(env: NodeJS.ProcessEnv): ConfigLayer {
+  const list = (v: string | undefined): string[] | undefined =>
+    v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean);
+  const layer: ConfigLayer = {};
+  const set = <K extends keyof ConfigLayer>(k: K, v: ConfigLayer[K] | undefined): void => {
+    if (v !== undefined) layer[k] = v;
+  };
+  set('local', env['PUSHMESH_LOCAL']);
+  set('https', env['PUSHMESH_HTTPS']);
+  set('grpc', env['PUSHMESH_GRPC']);
+  set('advertise', env['PUSHMESH_ADVERTISE']);
+  set('peers', list(env['PUSHMESH_PEERS']));
+  set('nats', list(env['PUSHMESH_NATS']));
+  set('pubsub', env['PUSHMESH_PUBSUB']);
+  set('trust', list(env['PUSHMESH_TRUST']));
+  set('logLevel', env['PUSHMESH_LOG_LEVEL']);
+  return layer;
+}
+
+/** Reads a YAML (or JSON) config file into a layer; unknown keys are an error, not ignored. */
+export async function layerFromFile(path: string): Promise<ConfigLayer> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new PushmeshError('ERR_CONFIG', `cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new PushmeshError('ERR_CONFIG', `config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+  }
+  if (doc === null || doc === undefined) return {};
+  return validateLayer(doc, path);
+}
+
+function validateLayer(doc: unknown, where: string): ConfigLayer {
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new PushmeshError('ERR_CONFIG', `${where}: expected a mapping at the top level`);
+  const o = doc as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!LAYER_KEYS.has(k)) throw new PushmeshError('ERR_CONFIG', `${where}: unknown setting "${k}"`);
+  }
+  const layer: ConfigLayer = {};
+  const str = (k: 'local' | 'https' | 'grpc' | 'advertise' | 'pubsub' | 'logLevel'): void => {
+    const v = o[k];
+    if (v === undefined) return;
+    if (typeof v === 'string' || typeof v === 'number') layer[k] = String(v);
+    else if (v === false && (k === 'https' || k === 'grpc')) layer[k] = 'off';
+    else throw new PushmeshError('ERR_CONFIG', `${where}: "${k}" must be a string`);
+  };
+  const strList = (k: 'peers' | 'nats'): void => {
+    const v = o[k];
+    if (v === undefined) return;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new PushmeshError('ERR_CONFIG', `${where}: "${k}" must be a list of strings`);
+    layer[k] = v as string[];
+  };
+  for (const k of ['local', 'https', 'grpc', 'advertise', 'pubsub', 'logLevel'] as const) str(k);
+  strList('peers');
+  strList('nats');
+  if (o['trust'] !== undefined) {
+    const t = o['trust'];
+    if (Array.isArray(t) && t.every((x) => typeof x === 'string')) layer.trust = t as string[];
+    else if (t && typeof t === 'object') {
+      layer.trust = [];
+      for (const [ns, ids] of Object.entries(t as Record<string, unknown>)) {
+        const list = Array.isArray(ids) ? ids : [ids];
+        for (const id of list) {
+          if (typeof id !== 'string') throw new PushmeshError('ERR_CONFIG', `${where}: trust.${ns} must be node IDs`);
+          layer.trust.push(`${ns}=${id}`);
+        }
+      }
+    } else throw new PushmeshError('ERR_CONFIG', `${where}: "trust" must map namespaces to node IDs`);
+  }
+  if (o['limits'] !== undefined) {
+    const l = o['limits'];
+    if (!l || typeof l !== 'object' || Array.isArray(l)) throw new PushmeshError('ERR_CONFIG', `${where}: "limits" must be a mapping`);
+    const limits: Partial<NodeLimits> = {};
+    for (const [k, v] of Object.entries(l as Record<string, unknown>)) {
+      if (!LIMIT_KEYS.has(k as keyof NodeLimits)) throw new PushmeshError('ERR_CONFIG', `${where}: unknown limit "${k}"`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new PushmeshError('ERR_CONFIG', `${where}: limits.${k} must be a positive integer`);
+      limits[k as keyof NodeLimits] = v;
+    }
+    layer.limits = limits;
+  }
+  return layer;
+}
+
+/** Merges layers (highest precedence first) over the defaults and parses every value. */
+export function resolveConfig(home: string, layers: ConfigLayer[]): NodeConfig {
+  const pick = <K extends keyof ConfigLayer>(k: K): ConfigLayer[K] | undefined => {
+    for (const l of layers) if (l[k] !== undefined) return l[k];
+    return undefined;
+  };
+  const cfg = defaultConfig(home);
+  const local = pick('local');
+  if (local !== undefined) {
+    const hp = parseHostPort(local, '127.0.0.1', 'local API address');
+    if (!hp) throw new PushmeshError('ERR_CONFIG', 'the local API cannot be switched off');
+    cfg.local = hp;
+  }
+  const https = pick('https');
+  if (https !== undefined) cfg.https = parseHostPort(https, '0.0.0.0', 'HTTPS address');
+  const grpc = pick('grpc');
+  if (grpc !== undefined) cfg.grpc = parseHostPort(grpc, '0.0.0.0', 'gRPC address');
+  cfg.advertise = normalizeAdvertise(pick('advertise') ?? '', cfg);
+  cfg.peers = pick('peers') ?? [];
+  cfg.nats = pick('nats') ?? [];
+  cfg.pubsub = pick('pubsub') ?? null;
+  for (const t of pick('trust') ?? []) {
+    const m = /^([^=\s]+)=(\S+)$/.exec(t);
+    if (!m) throw new PushmeshError('ERR_CONFIG', `trust "${t}" is not NAMESPACE=ID`);
+    (cfg.trust[m[1]!] ??= []).push(m[2]!);
+  }
+  const level = pick('logLevel');
+  if (level !== undefined) {
+    if (!LOG_LEVELS.has(level)) throw new PushmeshError('ERR_CONFIG', `log level "${level}" is not one of ${[...LOG_LEVELS].join(', ')}`);
+    cfg.logLevel = level as NodeConfig['logLevel'];
+  }
+  // Limits merge per key, lowest layer first so higher layers win.
+  for (const l of [...layers].reverse()) Object.assign(cfg.limits, l.limits ?? {});
+  return cfg;
+}
+
+function normalizeAdvertise(given: string, cfg: NodeConfig): string {
+  if (given) {
+    let u: URL;
+    try {
+      u = new URL(given);
+    } catch {
+      throw new PushmeshError('ERR_CONFIG', `advertise "${given}" is not a URL`);
+    }
+    if (u.protocol !== 'https:') throw new PushmeshError('ERR_CONFIG', `advertise "${given}" must be an https:// origin`);
+    return u.origin;
+  }
+  const https = cfg.https;
+  if (!https) return '';
+  const anyAddr = https.host === '0.0.0.0' || https.host === '::';
+  // Bound to every interface: DESIGN.md says the host name; --advertise overrides.
+  const host = anyAddr ? hostname() : https.host;
+  return `https://${host.includes(':') ? `[${host}]` : host}:${https.port}`;
+}

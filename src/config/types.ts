@@ -1,0 +1,34 @@
+/** A listen address; `null` in NodeConfig means the listener is switched off. */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+/** Limits that keep memory and disk bounded whatever peers and apps do. */
+export interface NodeLimits {
+  /** Largest local API request body, bytes. */
+  maxRequestBody: number;
+  /** Messages waiting for delivery to other nodes (all destinations). */
+  maxQueuedMessages: number;
+  /** Events buffered per SSE/WebSocket subscriber before it is cut off. */
+  subscriberBuffer: number;
+  /** Largest TTL accepted from apps, seconds (RFC 8030 leaves it to the service). */
+  maxTtl: number;
+}
+
+/** Everything `pushmesh run` needs, after merging flags > environment > file > defaults. */
+export interface NodeConfig {
+  home: string;
+  local: HostPort;
+  https: HostPort | null;
+  grpc: HostPort | null;
+  /** Origin put in the card's endpoint, e.g. https://node.example:15443. */
+  advertise: string;
+  peers: string[];
+  nats: string[];
+  pubsub: string | null;
+  /** namespace → node IDs allowed to sign its configuration. */
+  trust: Record<string, string[]>;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  limits: NodeLimits;
+}

@@ -1,0 +1,25 @@
+/**
+ * Stable error codes. Callers switch on `err.code`; messages are for people.
+ * Add codes freely; never change the meaning of an existing one.
+ */
+export type ErrorCode =
+  | 'ERR_DECRYPT'
+  | 'ERR_ENCRYPT'
+  | 'ERR_PAYLOAD_TOO_LARGE'
+  | 'ERR_BAD_KEY'
+  | 'ERR_VAPID_MISSING'
+  | 'ERR_VAPID_INVALID'
+  | 'ERR_IDENTITY_EXISTS'
+  | 'ERR_IDENTITY_MISSING'
+  | 'ERR_IDENTITY_INVALID'
+  | 'ERR_KEY_PERMISSIONS'
+  | 'ERR_BAD_CARD'
+  | 'ERR_BAD_MESSAGE'
+  | 'ERR_BAD_ARGUMENT'
+  | 'ERR_CONFIG'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_UNSUPPORTED'
+  | 'ERR_QUEUE_FULL'
+  | 'ERR_UNAVAILABLE'
+  | 'ERR_LISTEN'
+  | 'ERR_IO';

@@ -1,0 +1,81 @@
+import { PushmeshError } from '../errors/index.js';
+import { MAX_CARD_BYTES, parseCardText } from './parse-card.js';
+import type { Card } from './types.js';
+
+/** Default time limit for fetching a card. */
+export const FETCH_CARD_TIMEOUT_MS = 10_000;
+
+export interface FetchCardOptions {
+  readonly timeoutMs?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
+  /** Injectable for tests; default the global fetch. */
+  readonly fetch?: typeof fetch | undefined;
+}
+
+/**
+ * Where a node serves its card: `url` itself, or `url` + `id` when its path
+ * ends with `/` (so `http://127.0.0.1:15004` means `…/id`).
+ */
+export function cardUrl(url: string): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (err) {
+    throw new PushmeshError('ERR_BAD_ARGUMENT', `${JSON.stringify(url)} is not a URL`, { cause: err });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new PushmeshError('ERR_BAD_ARGUMENT', `${url}: only http:// and https:// URLs can serve a card`);
+  }
+  if (parsed.pathname.endsWith('/')) parsed.pathname += 'id';
+  return parsed;
+}
+
+/**
+ * Fetch and strictly validate a running node's card (`GET /id`). Network
+ * failures, timeouts and non-2xx answers are ERR_IO; a bad card ERR_BAD_CARD.
+ */
+export async function fetchCard(url: string, options: FetchCardOptions = {}): Promise<Card> {
+  const target = cardUrl(url);
+  const timeoutMs = options.timeoutMs ?? FETCH_CARD_TIMEOUT_MS;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
+  const doFetch = options.fetch ?? fetch;
+  try {
+    const response = await doFetch(target, { signal, headers: { accept: 'application/json' }, redirect: 'error' });
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new PushmeshError('ERR_IO', `GET ${target.href} answered ${response.status} ${response.statusText}`.trim());
+    }
+    return parseCardText(await readLimited(response, MAX_CARD_BYTES, target.href));
+  } catch (err) {
+    if (err instanceof PushmeshError) throw err;
+    if (timeout.aborted) throw new PushmeshError('ERR_IO', `GET ${target.href} timed out after ${timeoutMs} ms`, { cause: err });
+    throw new PushmeshError('ERR_IO', `GET ${target.href} failed (${describe(err)})`, { cause: err });
+  }
+}
+
+async function readLimited(response: Response, max: number, href: string): Promise<string> {
+  const tooLarge = () => new PushmeshError('ERR_BAD_CARD', `bad card: ${href} sent more than ${max} bytes`);
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > max) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (response.body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > max) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The most specific reason of a fetch failure: undici hides it in `cause`. */
+function describe(err: unknown): string {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  if (typeof cause?.message === 'string') return cause.message;
+  return err instanceof Error ? err.message : String(err);
+}

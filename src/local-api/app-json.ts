@@ -1,0 +1,51 @@
+import type { LocalEvent } from '../local/types.js';
+import type { Payload } from '../message/types.js';
+
+/**
+ * A received message as apps see it (SSE `data:`, WebSocket frames):
+ * `{"id","from","to","topic","time","meta","data"}`; `data` is the JSON
+ * value, a string for other UTF-8 text, or base64 with
+ * `"encoding":"base64"` for bytes.
+ */
+export interface AppMessageJson {
+  seq: number;
+  id: string;
+  from: string;
+  to: string;
+  topic: string;
+  time: number;
+  ttl: number;
+  urgency: string;
+  meta: Record<string, string>;
+  data: unknown;
+  encoding?: 'base64';
+}
+
+export function toAppJson(ev: LocalEvent): AppMessageJson {
+  const m = ev.message;
+  const out: AppMessageJson = {
+    seq: ev.seq,
+    id: m.id,
+    from: m.from,
+    to: m.to,
+    topic: m.topic,
+    time: m.time,
+    ttl: m.ttl,
+    urgency: m.urgency,
+    meta: m.meta,
+    data: null,
+  };
+  Object.assign(out, payloadJson(m.data));
+  return out;
+}
+
+export function payloadJson(p: Payload): { data: unknown; encoding?: 'base64' } {
+  switch (p.kind) {
+    case 'json':
+      return { data: p.value };
+    case 'text':
+      return { data: p.value };
+    case 'bytes':
+      return { data: Buffer.from(p.value).toString('base64'), encoding: 'base64' };
+  }
+}

@@ -1,0 +1,112 @@
+import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { PushmeshError } from '../errors/index.js';
+import type { Payload } from '../message/types.js';
+import type { NodeCore } from '../node/types.js';
+import { toAppJson } from './app-json.js';
+import { toHttpError } from './http-errors.js';
+import { parseReplay } from './replay-params.js';
+import { parseSendParams, parseTopic } from './send-params.js';
+
+/** WebSocket close code for a consumer cut off because it fell too far behind (RFC 6455 §7.4.2 private range). */
+export const WS_CLOSE_SLOW_CONSUMER = 4008;
+const HIGH_WATER = 1 << 20;
+
+/**
+ * `GET /ws` on the local API: the received-message stream plus sending,
+ * as JSON text frames (documented in docs/local-api.md):
+ * server → app `{"type":"message", …message}`;
+ * app → server `{"type":"send","ref"?, "topic","to"?,"data","encoding"?,"ttl"?,"urgency"?,"replace"?}`,
+ * answered `{"type":"sent","ref","id","status"}` or `{"type":"error","ref","error":{code,message}}`.
+ */
+export function attachAppWebSocket(app: FastifyInstance, core: NodeCore, opts: { maxTtl: number; maxPayload: number }): void {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload });
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    if (url.pathname !== '/ws') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    let topic: string | null;
+    let replay;
+    try {
+      topic = url.searchParams.has('topic') ? parseTopic(url.searchParams.get('topic')!) : null;
+      replay = parseReplay(req.headers['last-event-id'], url.searchParams.get('since') ?? undefined);
+    } catch (err) {
+      socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${(err as Error).message}`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => serve(ws, core, topic, replay, opts));
+  });
+  app.addHook('onClose', async () => {
+    for (const c of wss.clients) c.close(1001, 'node shutting down');
+    wss.close();
+  });
+}
+
+function serve(ws: WebSocket, core: NodeCore, topic: string | null, replay: { after?: number; since?: number } | undefined, opts: { maxTtl: number }): void {
+  const sub = core.bus.subscribe(topic, replay);
+  ws.on('close', () => sub.end());
+  ws.on('error', () => sub.end());
+  ws.on('message', (raw, isBinary) => {
+    void handleFrame(raw as Buffer, isBinary).then((answer) => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(answer));
+    });
+  });
+
+  async function handleFrame(raw: Buffer, isBinary: boolean): Promise<unknown> {
+    let ref: unknown;
+    try {
+      if (isBinary) throw new PushmeshError('ERR_BAD_ARGUMENT', 'send JSON text frames');
+      let frame: Record<string, unknown>;
+      try {
+        frame = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+      } catch {
+        throw new PushmeshError('ERR_BAD_ARGUMENT', 'frame is not valid JSON');
+      }
+      if (!frame || typeof frame !== 'object' || Array.isArray(frame)) throw new PushmeshError('ERR_BAD_ARGUMENT', 'frame must be a JSON object');
+      ref = frame['ref'];
+      if (frame['type'] !== 'send') throw new PushmeshError('ERR_BAD_ARGUMENT', 'unknown frame type (expected "send")');
+      if (typeof frame['topic'] !== 'string') throw new PushmeshError('ERR_BAD_ARGUMENT', '"topic" must be a string');
+      const q: Record<string, unknown> = {};
+      for (const k of ['to', 'ttl', 'urgency', 'replace', 'via', 'receipt']) if (frame[k] !== undefined && frame[k] !== null) q[k] = String(frame[k]);
+      const req = parseSendParams(frame['topic'], q, framePayload(frame), opts);
+      const meta = frame['meta'];
+      if (meta !== undefined) {
+        if (!meta || typeof meta !== 'object' || Array.isArray(meta) || !Object.values(meta).every((v) => typeof v === 'string')) {
+          throw new PushmeshError('ERR_BAD_ARGUMENT', '"meta" must map strings to strings');
+        }
+        req.meta = meta as Record<string, string>;
+      }
+      const result = await core.send(req);
+      return { type: 'sent', ref, ...result };
+    } catch (err) {
+      return { type: 'error', ref, ...toHttpError(err).body };
+    }
+  }
+
+  void (async () => {
+    for await (const ev of sub) {
+      if (ws.readyState !== ws.OPEN) break;
+      ws.send(JSON.stringify({ type: 'message', ...toAppJson(ev) }));
+      if (ws.bufferedAmount > HIGH_WATER) {
+        await new Promise<void>((resolve) => ws.send('{"type":"ping"}', () => resolve()));
+      }
+    }
+    const why = await sub.ended();
+    if (why.reason === 'slow consumer' && ws.readyState === ws.OPEN) ws.close(WS_CLOSE_SLOW_CONSUMER, 'slow consumer');
+    else if (why.reason === 'node shutting down' && ws.readyState === ws.OPEN) ws.close(1001, 'node shutting down');
+  })();
+}
+
+function framePayload(frame: Record<string, unknown>): Payload {
+  const data = frame['data'];
+  if (frame['encoding'] === 'base64') {
+    if (typeof data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) throw new PushmeshError('ERR_BAD_ARGUMENT', '"data" must be base64 with "encoding":"base64"');
+    return { kind: 'bytes', value: Buffer.from(data, 'base64') };
+  }
+  if (data === undefined) throw new PushmeshError('ERR_BAD_ARGUMENT', '"data" is required');
+  return { kind: 'json', value: data };
+}

@@ -1,0 +1,15 @@
+import type { FastifyInstance } from 'fastify';
+import type { NodeCore } from '../../node/types.js';
+
+export function registerInfoRoutes(app: FastifyInstance, core: NodeCore): void {
+  app.get('/id', async () => core.card());
+  app.get('/peers', async () => ({ peers: core.peers() }));
+  app.get('/healthz', async (_req, reply) => {
+    const h = core.health();
+    return reply.status(h.ok ? 200 : 503).send(h);
+  });
+  app.get('/metrics', async (_req, reply) => {
+    const text = await core.metrics.registry.metrics();
+    return reply.type(core.metrics.registry.contentType).send(text);
+  });
+}

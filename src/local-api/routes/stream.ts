@@ -1,0 +1,59 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { once } from 'node:events';
+import type { NodeCore } from '../../node/types.js';
+import { toAppJson } from '../app-json.js';
+import { parseReplay } from '../replay-params.js';
+import { parseTopic } from '../send-params.js';
+
+type StreamRequest = FastifyRequest<{ Params: { topic?: string }; Querystring: { since?: string } }>;
+
+/**
+ * `GET /msg` and `GET /msg/<topic>`: with `Accept: text/event-stream`, a
+ * Server-Sent Events stream of received messages (headers flushed at
+ * once, one JSON object per event, `id:` = the event's seq); otherwise the
+ * held messages as one JSON answer (polling).
+ */
+export function registerStreamRoutes(app: FastifyInstance, core: NodeCore, opts: { heartbeatMs: number }): void {
+  const handler = async (req: StreamRequest, reply: FastifyReply): Promise<unknown> => {
+    const topic = req.params.topic === undefined ? null : parseTopic(req.params.topic);
+    const replay = parseReplay(req.headers['last-event-id'], req.query.since);
+    const wantsSse = (req.headers.accept ?? '').includes('text/event-stream');
+    if (!wantsSse) {
+      return reply.send({ messages: core.bus.held(topic, replay ?? { after: 0 }).map(toAppJson) });
+    }
+    const sub = core.bus.subscribe(topic, replay);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.flushHeaders();
+    res.write(': pushmesh stream\n\n');
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), opts.heartbeatMs);
+    heartbeat.unref();
+    const onClose = (): void => sub.end();
+    res.on('close', onClose);
+    try {
+      for await (const ev of sub) {
+        if (!res.write(`id: ${ev.seq}\ndata: ${JSON.stringify(toAppJson(ev))}\n\n`)) {
+          // Let the socket drain; meanwhile the subscription buffers (bounded) and cuts off a consumer that never catches up.
+          await Promise.race([once(res, 'drain'), sub.ended()]);
+        }
+      }
+      const why = await sub.ended();
+      if (why.reason !== 'closed' && !res.destroyed) {
+        res.write(`event: end\ndata: ${JSON.stringify({ reason: why.reason })}\n\n`);
+      }
+    } finally {
+      clearInterval(heartbeat);
+      res.off('close', onClose);
+      if (!res.writableEnded) res.end();
+    }
+    return undefined;
+  };
+  app.get('/msg', handler);
+  app.get('/msg/:topic', handler);
+}

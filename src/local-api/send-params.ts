@@ -1,0 +1,49 @@
+import { PushmeshError } from '../errors/index.js';
+import { isNodeId } from '../identity/node-id.js';
+import { URGENCIES, type Payload, type Urgency } from '../message/types.js';
+import type { SendRequest } from '../node/types.js';
+
+export const DEFAULT_TTL = 86_400;
+/** RFC 8030 §5.4: at most 32 characters of the URL and filename safe base64 alphabet. */
+const RFC8030_TOPIC = /^[A-Za-z0-9_-]{1,32}$/;
+/** App topics: path-safe, printable, bounded. */
+const APP_TOPIC = /^[A-Za-z0-9._~:@!$&'()*+,;=-]{1,128}$/;
+
+const bad = (message: string): PushmeshError => new PushmeshError('ERR_BAD_ARGUMENT', message);
+
+export function parseTopic(topic: string): string {
+  if (!APP_TOPIC.test(topic)) throw bad(`topic "${topic.slice(0, 40)}" must be 1-128 characters of letters, digits and ._~:@!$&'()*+,;=-`);
+  return topic;
+}
+
+/** Validates the query parameters of `POST /msg/<topic>` (and their WebSocket equivalents). */
+export function parseSendParams(topic: string, q: Record<string, unknown>, data: Payload, opts: { maxTtl: number }): SendRequest {
+  const str = (k: string): string | undefined => {
+    const v = q[k];
+    if (v === undefined) return undefined;
+    if (Array.isArray(v)) throw bad(`"${k}" given more than once`);
+    return String(v);
+  };
+  const to = str('to') ?? '';
+  if (to !== '' && !isNodeId(to)) throw bad(`"to" must be a full 52-character node ID`);
+  let ttl = DEFAULT_TTL;
+  const ttlText = str('ttl');
+  if (ttlText !== undefined) {
+    if (!/^\d{1,10}$/.test(ttlText)) throw bad('"ttl" must be a whole number of seconds');
+    ttl = Number(ttlText);
+    if (ttl > opts.maxTtl) throw bad(`"ttl" must be at most ${opts.maxTtl} seconds`);
+  }
+  const urgency = (str('urgency') ?? 'normal') as Urgency;
+  if (!URGENCIES.includes(urgency)) throw bad(`"urgency" must be one of ${URGENCIES.join(', ')}`);
+  const replace = str('replace');
+  if (replace !== undefined && !RFC8030_TOPIC.test(replace)) throw bad('"replace" must be 1-32 characters of A-Z a-z 0-9 - _ (RFC 8030 Topic)');
+  const viaText = str('via');
+  const via = viaText ? viaText.split(',') : undefined;
+  if (via && !via.every(isNodeId)) throw bad('"via" must be comma-separated full node IDs');
+  const receipt = str('receipt');
+  const req: SendRequest = { topic: parseTopic(topic), to, data, ttl, urgency };
+  if (replace !== undefined) req.replace = replace;
+  if (via) req.via = via;
+  if (receipt === '1' || receipt === 'true') req.receipt = true;
+  return req;
+}

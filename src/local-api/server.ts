@@ -1,0 +1,53 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { NodeCore } from '../node/types.js';
+import { toHttpError } from './http-errors.js';
+import { registerInfoRoutes } from './routes/info.js';
+import { registerMessageRoutes } from './routes/messages.js';
+import { registerStreamRoutes } from './routes/stream.js';
+import { registerDashboard } from './routes/dashboard.js';
+import { attachAppWebSocket } from './app-websocket.js';
+
+export interface LocalApiOptions {
+  core: NodeCore;
+  logger: Logger;
+  maxRequestBody: number;
+  maxTtl: number;
+  /** Interval of SSE keep-alive comments, ms. */
+  heartbeatMs?: number;
+}
+
+/**
+ * The local API (default 127.0.0.1:15004): plain JSON for apps on this
+ * machine. Built as a Fastify instance so tests can `inject()` requests
+ * without a socket as well as use a real one.
+ */
+export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: opts.logger.child({ component: 'local-api' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: opts.maxRequestBody,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  });
+  // Bodies are taken raw and parsed by the route, so every content type gets the same clear errors.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err, req, reply) => {
+    const { status, body } = toHttpError(err);
+    if (status >= 500) req.log.error({ err }, 'local API error');
+    else opts.core.metrics.rejectedRequests.inc({ server: 'local', status: String(status) });
+    void reply.status(status).send(body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ error: { code: 'ERR_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+  });
+
+  registerInfoRoutes(app, opts.core);
+  registerMessageRoutes(app, opts.core, { maxTtl: opts.maxTtl });
+  registerStreamRoutes(app, opts.core, { heartbeatMs: opts.heartbeatMs ?? 15_000 });
+  registerDashboard(app);
+  attachAppWebSocket(app, opts.core, { maxTtl: opts.maxTtl, maxPayload: opts.maxRequestBody });
+  return app;
+}

@@ -1,0 +1,81 @@
+import { EventEmitter } from 'node:events';
+import type { Message } from '../message/types.js';
+import { Subscription } from './subscription.js';
+import type { LocalEvent } from './types.js';
+
+export interface LocalBusOptions {
+  /** Events buffered per subscriber before it is cut off as a slow consumer. */
+  subscriberBuffer: number;
+  /** Messages held for apps that connect late (replay), newest kept. */
+  holdCount: number;
+  now?: () => number;
+}
+
+export interface LocalBusEvents {
+  published: [ev: LocalEvent];
+  subscriberEnded: [sub: Subscription, reason: string];
+}
+
+/**
+ * Hands received messages to local apps. Each subscriber (SSE, WebSocket)
+ * has a bounded buffer; messages are also held (bounded, within their TTL)
+ * so an app that connects late can replay them by `seq` or time.
+ */
+export class LocalBus extends EventEmitter<LocalBusEvents> {
+  readonly #opts: Required<LocalBusOptions>;
+  readonly #subs = new Set<Subscription>();
+  readonly #held: LocalEvent[] = [];
+  #seq: number;
+
+  constructor(opts: LocalBusOptions) {
+    super();
+    this.#opts = { now: Date.now, ...opts };
+    // Start above anything an earlier run handed out, so Last-Event-ID from a
+    // client of the previous process never points into the future.
+    this.#seq = this.#opts.now() * 1000;
+  }
+
+  get subscriberCount(): number {
+    return this.#subs.size;
+  }
+
+  publish(message: Message): LocalEvent {
+    const ev: LocalEvent = { seq: ++this.#seq, message };
+    this.#held.push(ev);
+    if (this.#held.length > this.#opts.holdCount) this.#held.shift();
+    for (const s of this.#subs) if (s.matches(message.topic)) s.push(ev);
+    this.emit('published', ev);
+    return ev;
+  }
+
+  /**
+   * Subscribes to one topic (or all with null). With `after` (a seq) or
+   * `since` (Unix ms), held messages after that point are queued first.
+   */
+  subscribe(topic: string | null, replay?: { after?: number; since?: number }): Subscription {
+    const sub = new Subscription(topic, this.#opts.subscriberBuffer, (s) => {
+      this.#subs.delete(s);
+    });
+    void sub.ended().then((why) => this.emit('subscriberEnded', sub, why.reason));
+    if (replay) for (const ev of this.held(topic, replay)) sub.push(ev);
+    this.#subs.add(sub);
+    return sub;
+  }
+
+  /** Held messages (still within their TTL) for a topic (or all), after a seq or a time. */
+  held(topic: string | null, replay: { after?: number; since?: number }): LocalEvent[] {
+    const now = this.#opts.now();
+    return this.#held.filter(
+      (ev) =>
+        (topic === null || ev.message.topic === topic) &&
+        ev.message.time + ev.message.ttl * 1000 >= now &&
+        (replay.after === undefined || ev.seq > replay.after) &&
+        (replay.since === undefined || ev.message.time >= replay.since),
+    );
+  }
+
+  /** Ends every subscription (node shutdown). */
+  close(): void {
+    for (const s of [...this.#subs]) s.end({ reason: 'node shutting down' });
+  }
+}

@@ -1,0 +1,129 @@
+import { badMessage } from './bad-message.js';
+import { isMessageId, isUnixMillis } from './limits.js';
+import type { Payload } from './types.js';
+
+/**
+ * What travels encrypted end to end: the fields of a message that relays
+ * must not see. Serialized as UTF-8 JSON (docs/wire-format.md):
+ *
+ *   {"id","topic","time","meta","encoding"?,"data"}
+ *
+ * - JSON payload: `data` is the JSON value itself, no `encoding`.
+ * - Text payload: `data` is the string, `"encoding":"text"`.
+ * - Bytes payload: `data` is standard base64 (padded), `"encoding":"base64"`.
+ *
+ * A reader that ignores `encoding` sees what the local API's SSE `data`
+ * shows: the JSON value, a string, or base64 text.
+ */
+export interface PlaintextContent {
+  id: string;
+  topic: string;
+  /** Unix milliseconds. */
+  time: number;
+  meta: Record<string, string>;
+  data: Payload;
+}
+
+/** Values a foreign body (a plain Web Push sender's) gets, since it has no such JSON. */
+export interface PlaintextFallback {
+  id: string;
+  topic: string;
+  time: number;
+}
+
+export interface DecodedPlaintext extends PlaintextContent {
+  /** True when the body was not pushmesh's JSON: `data` is the whole payload. */
+  foreign: boolean;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Serializes the plaintext to UTF-8 JSON; throws ERR_BAD_MESSAGE for a JSON payload that has no JSON form. */
+export function encodePlaintext(content: PlaintextContent): Buffer {
+  const { id, topic, time, meta, data } = content;
+  let text: string | undefined;
+  try {
+    switch (data.kind) {
+      case 'json':
+        // undefined, functions and symbols have no JSON form: JSON.stringify would drop "data".
+        if (JSON.stringify(data.value) !== undefined) text = JSON.stringify({ id, topic, time, meta, data: data.value });
+        break;
+      case 'text':
+        text = JSON.stringify({ id, topic, time, meta, encoding: 'text', data: data.value });
+        break;
+      case 'bytes':
+        text = JSON.stringify({ id, topic, time, meta, encoding: 'base64', data: toBase64(data.value) });
+        break;
+    }
+  } catch (err) {
+    throw badMessage('JSON payload cannot be serialized', err);
+  }
+  if (text === undefined) throw badMessage('JSON payload has no JSON form');
+  return Buffer.from(text, 'utf8');
+}
+
+/**
+ * Reads a decrypted body. pushmesh's JSON gives back its fields; anything
+ * else (a plain Web Push sender's body) becomes the payload as a whole —
+ * a JSON value if it parses as JSON, else text if it is UTF-8, else bytes —
+ * with id, topic and time from `fallback`. Never throws.
+ */
+export function decodePlaintext(bytes: Uint8Array, fallback: PlaintextFallback): DecodedPlaintext {
+  let text: string | undefined;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { ...fallback, meta: {}, data: { kind: 'bytes', value: Buffer.from(bytes) }, foreign: true };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ...fallback, meta: {}, data: { kind: 'text', value: text }, foreign: true };
+  }
+  const ours = readOurShape(value);
+  if (ours) return { ...ours, foreign: false };
+  return { ...fallback, meta: {}, data: { kind: 'json', value }, foreign: true };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function readOurShape(value: unknown): PlaintextContent | undefined {
+  if (!isRecord(value) || !Object.hasOwn(value, 'data')) return undefined;
+  const { id, topic, time, meta, encoding, data } = value;
+  if (typeof id !== 'string' || !isMessageId(id)) return undefined;
+  if (typeof topic !== 'string') return undefined;
+  if (typeof time !== 'number' || !isUnixMillis(time)) return undefined;
+  if (meta !== undefined && !(isRecord(meta) && Object.values(meta).every((v) => typeof v === 'string'))) return undefined;
+  let payload: Payload;
+  if (encoding === undefined) {
+    payload = { kind: 'json', value: data };
+  } else if (encoding === 'text' && typeof data === 'string') {
+    payload = { kind: 'text', value: data };
+  } else if (encoding === 'base64' && typeof data === 'string') {
+    const decoded = fromBase64(data);
+    if (!decoded) return undefined;
+    payload = { kind: 'bytes', value: decoded };
+  } else {
+    return undefined;
+  }
+  // Object.fromEntries defines keys as own properties, "__proto__" included.
+  const metaCopy = Object.fromEntries(Object.entries((meta ?? {}) as Record<string, string>));
+  return { id, topic, time, meta: metaCopy, data: payload };
+}
+
+function toBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+const BASE64_RE = /^[A-Za-z0-9+/]*$/;
+
+/** Standard base64 (RFC 4648 §4); padding optional. Undefined when not base64. */
+function fromBase64(text: string): Buffer | undefined {
+  const body = text.replace(/={1,2}$/, '');
+  const padded = body.length !== text.length;
+  if (!BASE64_RE.test(body) || body.length % 4 === 1 || (padded && text.length % 4 !== 0)) return undefined;
+  return Buffer.from(body, 'base64');
+}

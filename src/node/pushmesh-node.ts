@@ -1,0 +1,312 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { type NodeConfig, formatHostPort, type HostPort } from '../config/index.js';
+import { PushmeshError } from '../errors/index.js';
+import { PeerStore, cardFor, nodeIdFromPublicKey, openIdentity } from '../identity/index.js';
+import type { Card, Identity, NodeId } from '../identity/types.js';
+import { LocalBus } from '../local/local-bus.js';
+import { buildLocalApi } from '../local-api/server.js';
+import { decodePlaintext, newMessageId, sealMessage } from '../message/index.js';
+import type { Message } from '../message/types.js';
+import { NodeMetrics } from '../metrics/node-metrics.js';
+import { OutboxDispatcher } from '../outbox/dispatcher.js';
+import { OutboxStore } from '../outbox/outbox-store.js';
+import type { DeliveryResult, OutboxEntry } from '../outbox/types.js';
+import { decodeWebpushMessage, encodeWebpushMessage } from '../proto/index.js';
+import { PushClient } from '../push/push-client.js';
+import { buildPushServer } from '../push/push-server.js';
+import type { IncomingPush } from '../push/types.js';
+import { openDatabase, type Db } from '../store/database.js';
+import { VapidSigner, VapidVerifier, WebPushDecrypter } from '../webpush/index.js';
+import { DedupeCache } from './dedupe.js';
+import { PeerDirectory } from './peer-directory.js';
+import type { NodeCore, PeerInfo, SendRequest, SendResult } from './types.js';
+
+/** Topic given to messages from plain Web Push senders (their bodies carry no pushmesh JSON). */
+export const WEBPUSH_TOPIC = 'webpush';
+
+/** Addresses the node actually listens on (ports resolved when 0 was asked). */
+export interface NodeAddresses {
+  local: HostPort;
+  https: HostPort | null;
+}
+
+/**
+ * A running pushmesh node: identity, local API, HTTPS Web Push endpoint,
+ * durable outbox. `start()` opens everything; `drain()` stops taking new
+ * work, finishes what is in flight and closes; `close()` stops now.
+ */
+export class PushmeshNode implements NodeCore {
+  readonly config: NodeConfig;
+  readonly identity: Identity;
+  readonly bus: LocalBus;
+  readonly metrics: NodeMetrics;
+  readonly #log: Logger;
+  readonly #db: Db;
+  readonly #outbox: OutboxStore;
+  readonly #dispatcher: OutboxDispatcher;
+  readonly #peers: PeerDirectory;
+  readonly #signer: VapidSigner;
+  readonly #verifier = new VapidVerifier();
+  readonly #decrypter: WebPushDecrypter;
+  readonly #dedupe = new DedupeCache();
+  readonly #pushClient = new PushClient();
+  readonly #acceptedAt = new Map<string, number>();
+  readonly #startedAt = Date.now();
+  #localApi: FastifyInstance | null = null;
+  #pushServer: FastifyInstance | null = null;
+  #addresses: NodeAddresses | null = null;
+  #advertise: string;
+  #state: 'new' | 'running' | 'draining' | 'closed' = 'new';
+
+  private constructor(config: NodeConfig, identity: Identity, logger: Logger) {
+    this.config = config;
+    this.identity = identity;
+    this.#log = logger;
+    this.#advertise = config.advertise;
+    this.#db = openDatabase(config.home);
+    this.#outbox = new OutboxStore(this.#db, { maxEntries: config.limits.maxQueuedMessages });
+    this.bus = new LocalBus({ subscriberBuffer: config.limits.subscriberBuffer, holdCount: config.limits.subscriberBuffer });
+    this.metrics = new NodeMetrics({ queueDepth: () => this.#outbox.depth(), subscribers: () => this.bus.subscriberCount });
+    this.#peers = new PeerDirectory(new PeerStore(config.home));
+    this.#signer = new VapidSigner({ privateKey: identity.privateKey, publicKey: identity.publicKey, subject: `https://pushmesh.invalid/node/${identity.id}` });
+    this.#decrypter = new WebPushDecrypter({ privateScalar: identity.privateScalar, publicKey: identity.publicKey, auth: identity.auth });
+    this.#dispatcher = new OutboxDispatcher({ store: this.#outbox, deliver: (e, s) => this.#deliver(e, s), logger: logger.child({ component: 'outbox' }) });
+    this.#dispatcher.on('delivered', (e) => {
+      this.metrics.messagesOut.inc({ via: 'https' });
+      this.#peers.countSent(e.dest);
+      const t0 = this.#acceptedAt.get(e.id);
+      if (t0 !== undefined) {
+        this.metrics.deliveryLatency.observe((performance.now() - t0) / 1000);
+        this.#acceptedAt.delete(e.id);
+      }
+    });
+    this.#dispatcher.on('expired', (e) => {
+      this.metrics.dropped.inc({ reason: 'expired' });
+      this.#acceptedAt.delete(e.id);
+      this.#log.info({ msg_id: e.id, dest: e.dest }, 'message expired before delivery');
+    });
+    this.#dispatcher.on('rejected', (e, reason) => {
+      this.metrics.dropped.inc({ reason: 'rejected' });
+      this.#acceptedAt.delete(e.id);
+      this.#log.warn({ msg_id: e.id, dest: e.dest, reason }, 'message refused by destination');
+    });
+    this.#dispatcher.on('retry', (e, reason, delay) => this.#log.debug({ msg_id: e.id, dest: e.dest, reason, delay }, 'delivery failed; will retry'));
+  }
+
+  /** Opens the identity (creating it on first start), the store and the listeners. */
+  static async start(config: NodeConfig, logger: Logger): Promise<PushmeshNode> {
+    const { identity, created } = await openIdentity(config.home);
+    if (created) logger.info({ id: identity.id, home: config.home }, 'created a new node identity');
+    const node = new PushmeshNode(config, identity, logger);
+    try {
+      await node.#listen();
+    } catch (err) {
+      await node.close();
+      throw err;
+    }
+    return node;
+  }
+
+  async #listen(): Promise<void> {
+    await this.#peers.load((id, err) => this.#log.warn({ peer: id, reason: err.message }, 'ignoring an invalid peer card'));
+    const cfg = this.config;
+    this.#localApi = buildLocalApi({ core: this, logger: this.#log, maxRequestBody: cfg.limits.maxRequestBody, maxTtl: cfg.limits.maxTtl });
+    const local = await listenOn(this.#localApi, cfg.local, 'local API');
+    let https: HostPort | null = null;
+    if (cfg.https) {
+      this.#pushServer = buildPushServer({
+        logger: this.#log,
+        metrics: this.metrics,
+        tls: { key: this.identity.privateKeyPem, cert: this.identity.certificatePem },
+        isLocalNode: (id) => id === this.identity.id,
+        accept: (p) => this.#acceptPush(p),
+        advertisedOrigin: this.#advertise,
+        maxTtl: cfg.limits.maxTtl,
+      });
+      https = await listenOn(this.#pushServer, cfg.https, 'HTTPS');
+      if (!this.#advertise || cfg.https.port === 0) {
+        // Port 0 (tests) or nothing advertised: the card names the address we actually got.
+        const host = cfg.https.host === '0.0.0.0' || cfg.https.host === '::' ? (this.#advertise ? new URL(this.#advertise).hostname : '127.0.0.1') : cfg.https.host;
+        this.#advertise = `https://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${https.port}`;
+      }
+    }
+    this.#addresses = { local, https };
+    this.#state = 'running';
+    this.#dispatcher.kick();
+    this.#log.info(
+      { id: this.identity.id, local: formatHostPort(local), https: https ? formatHostPort(https) : 'off', endpoint: this.card().endpoint, queued: this.#outbox.depth() },
+      'pushmesh node running',
+    );
+  }
+
+  get addresses(): NodeAddresses {
+    if (!this.#addresses) throw new Error('node not started');
+    return this.#addresses;
+  }
+
+  card(): Card {
+    return cardFor(this.identity, this.#advertise || 'https://127.0.0.1:15443');
+  }
+
+  peers(): PeerInfo[] {
+    return this.#peers.list(this.#outbox.depthByDestination());
+  }
+
+  queueDepth(): number {
+    return this.#outbox.depth();
+  }
+
+  health(): { ok: boolean; [k: string]: unknown } {
+    return {
+      ok: this.#state === 'running',
+      state: this.#state,
+      id: this.identity.id,
+      uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
+      queueDepth: this.#outbox.depth(),
+      subscribers: this.bus.subscriberCount,
+    };
+  }
+
+  async send(req: SendRequest): Promise<SendResult> {
+    if (this.#state !== 'running') throw new PushmeshError('ERR_UNAVAILABLE', 'node is shutting down');
+    const msg: Message = {
+      id: newMessageId(),
+      from: this.identity.id,
+      to: req.to,
+      topic: req.topic,
+      time: Date.now(),
+      ttl: req.ttl,
+      urgency: req.urgency,
+      meta: req.meta ?? {},
+      data: req.data,
+    };
+    if (req.replace !== undefined) msg.replace = req.replace;
+    this.metrics.messagesIn.inc({ via: 'local' });
+    if (req.to === '' || req.to === this.identity.id) {
+      this.bus.publish(msg);
+      this.metrics.messagesOut.inc({ via: 'local' });
+      return { id: msg.id, status: 'local' };
+    }
+    const card = await this.#peers.card(req.to);
+    if (!card) {
+      this.metrics.dropped.inc({ reason: 'no_route' });
+      throw new PushmeshError('ERR_NOT_FOUND', `no card for node ${req.to}: add it with "pushmesh peer add"`);
+    }
+    const wire = await sealMessage(msg, card, this.#signer, { receipt: req.receipt ?? false, via: req.via ?? [] });
+    try {
+      this.#outbox.enqueue(
+        {
+          id: msg.id,
+          dest: card.id,
+          replace: msg.replace ?? null,
+          urgency: msg.urgency,
+          // TTL 0 (RFC 8030 §5.2): one immediate attempt, no retries; the grace covers that attempt.
+          expiresAt: msg.time + (msg.ttl === 0 ? 10_000 : msg.ttl * 1000),
+          wire: encodeWebpushMessage(wire),
+        },
+        msg.time,
+      );
+    } catch (err) {
+      if (err instanceof PushmeshError && err.code === 'ERR_QUEUE_FULL') this.metrics.dropped.inc({ reason: 'queue_full' });
+      throw err;
+    }
+    this.#acceptedAt.set(msg.id, performance.now());
+    if (this.#acceptedAt.size > 100_000) this.#acceptedAt.delete(this.#acceptedAt.keys().next().value!);
+    this.#dispatcher.kick();
+    return { id: msg.id, status: 'queued' };
+  }
+
+  /** One delivery attempt of an outbox entry over HTTPS Web Push to the destination's card endpoint. */
+  async #deliver(entry: OutboxEntry, signal: AbortSignal): Promise<DeliveryResult> {
+    const card = await this.#peers.card(entry.dest);
+    if (!card) return { kind: 'rejected', reason: 'no card for destination' };
+    const wire = decodeWebpushMessage(entry.wire);
+    const remaining = wire.ttl === 0 ? 0 : Math.max(0, Math.floor((entry.expiresAt - Date.now()) / 1000));
+    const authorization = await this.#signer.authorization(new URL(card.endpoint).origin);
+    const push = { card, body: Buffer.from(wire.body), authorization, ttl: remaining, urgency: wire.urgency, ...(wire.replace ? { topic: wire.replace } : {}) };
+    const result = await this.#pushClient.send(push, signal);
+    if (result.kind === 'retry' && wire.ttl === 0) return { kind: 'rejected', reason: `TTL 0 and not deliverable now: ${result.reason}` };
+    return result;
+  }
+
+  /** A push for this node arrived over HTTPS: verify, decrypt, dedupe, hand to apps. */
+  async #acceptPush(p: IncomingPush): Promise<{ id: string; duplicate: boolean }> {
+    const vapid = await this.#verifier.verify(p.authorization, p.audiences);
+    const from: NodeId = nodeIdFromPublicKey(vapid.publicKey);
+    let plaintext: Buffer;
+    try {
+      plaintext = this.#decrypter.decrypt(p.body);
+    } catch (err) {
+      this.#log.info({ from, reason: (err as { detail?: string }).detail }, 'push did not decrypt');
+      throw err;
+    }
+    const now = Date.now();
+    const content = decodePlaintext(plaintext, { id: newMessageId(), topic: WEBPUSH_TOPIC, time: now });
+    if (this.#dedupe.check(`${from}/${content.id}`)) return { id: content.id, duplicate: true };
+    const msg: Message = {
+      id: content.id,
+      from,
+      to: this.identity.id,
+      topic: content.topic,
+      time: content.time,
+      ttl: p.ttl,
+      urgency: p.urgency,
+      meta: content.meta,
+      data: content.data,
+    };
+    if (p.topic !== undefined) msg.replace = p.topic;
+    this.metrics.messagesIn.inc({ via: 'https' });
+    this.#peers.countReceived(from, now);
+    this.bus.publish(msg);
+    this.metrics.messagesOut.inc({ via: 'local' });
+    return { id: msg.id, duplicate: false };
+  }
+
+  /** Stops taking new work, lets in-flight requests and deliveries finish, then closes. */
+  async drain(): Promise<void> {
+    if (this.#state === 'closed' || this.#state === 'draining') return;
+    this.#state = 'draining';
+    this.bus.close();
+    await Promise.allSettled([this.#localApi?.close(), this.#pushServer?.close()]);
+    await this.#dispatcher.drain();
+    this.#finish();
+  }
+
+  /** Stops now: aborts deliveries in flight (they stay queued on disk). */
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'draining';
+    this.bus.close();
+    await this.#dispatcher.close();
+    await Promise.allSettled([this.#localApi?.close(), this.#pushServer?.close()]);
+    this.#finish();
+  }
+
+  #finish(): void {
+    this.#pushClient.close();
+    if (this.#db.open) this.#db.close();
+    this.#state = 'closed';
+    this.#log.info('pushmesh node stopped');
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+async function listenOn(app: FastifyInstance, hp: HostPort, what: string): Promise<HostPort> {
+  try {
+    await app.listen({ host: hp.host, port: hp.port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const where = formatHostPort(hp);
+    if (code === 'EADDRINUSE') throw new PushmeshError('ERR_LISTEN', `${what} address ${where} is already in use`, { cause: err });
+    if (code === 'EACCES') throw new PushmeshError('ERR_LISTEN', `not allowed to listen on ${where} (${what})`, { cause: err });
+    if (code === 'EADDRNOTAVAIL') throw new PushmeshError('ERR_LISTEN', `${what} address ${where} is not an address of this machine`, { cause: err });
+    throw new PushmeshError('ERR_LISTEN', `cannot listen on ${where} (${what}): ${(err as Error).message}`, { cause: err });
+  }
+  const addr = app.server.address();
+  if (addr && typeof addr === 'object') return { host: hp.host, port: addr.port };
+  return hp;
+}

@@ -1,0 +1,52 @@
+import type { Card, Identity, NodeId } from '../identity/types.js';
+import type { LocalBus } from '../local/local-bus.js';
+import type { Payload, Urgency } from '../message/types.js';
+import type { NodeMetrics } from '../metrics/node-metrics.js';
+
+/** What an app asks for with `POST /msg/<topic>`. */
+export interface SendRequest {
+  topic: string;
+  to: NodeId | '';
+  data: Payload;
+  ttl: number;
+  urgency: Urgency;
+  replace?: string;
+  meta?: Record<string, string>;
+  via?: NodeId[];
+  receipt?: boolean;
+}
+
+export interface SendResult {
+  id: string;
+  /** `local` when delivered to local subscribers, `queued` when on its way to another node. */
+  status: 'local' | 'queued';
+}
+
+/** A connected or known peer, as `GET /peers` lists it. */
+export interface PeerInfo {
+  id: NodeId;
+  transport: 'https' | 'grpc' | 'wss' | 'memory';
+  endpoint: string;
+  connected: boolean;
+  since: number | null;
+  queued: number;
+  sent: number;
+  received: number;
+}
+
+/**
+ * The node as the local API and the HTTPS receiver see it: the few
+ * operations they need, so each can be tested against a small fake or
+ * the real node alike.
+ */
+export interface NodeCore {
+  readonly identity: Identity;
+  readonly bus: LocalBus;
+  readonly metrics: NodeMetrics;
+  card(): Card;
+  send(req: SendRequest): Promise<SendResult>;
+  peers(): PeerInfo[];
+  queueDepth(): number;
+  /** Liveness and readiness details for /healthz. */
+  health(): { ok: boolean; [k: string]: unknown };
+}

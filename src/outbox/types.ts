@@ -1,0 +1,28 @@
+import type { NodeId } from '../identity/types.js';
+import type { Urgency } from '../message/types.js';
+
+/** A message waiting to go to another node, as the outbox keeps it. */
+export interface OutboxEntry {
+  /** Store sequence number: the delivery order within a destination. */
+  seq: number;
+  id: string;
+  dest: NodeId;
+  /** RFC 8030 Topic: a newer entry with the same key replaces this one. */
+  replace: string | null;
+  urgency: Urgency;
+  /** Unix ms after which the entry is dropped as expired. */
+  expiresAt: number;
+  attempts: number;
+  nextAttemptAt: number;
+  /** The encoded wire message (opaque to the outbox). */
+  wire: Buffer;
+}
+
+export type NewOutboxEntry = Omit<OutboxEntry, 'seq' | 'attempts' | 'nextAttemptAt'>;
+
+/** What one delivery attempt came to. */
+export type DeliveryResult =
+  | { kind: 'delivered' }
+  | { kind: 'retry'; reason: string }
+  /** Permanent refusal (e.g. 4xx from the destination): dropped, counted with the reason. */
+  | { kind: 'rejected'; reason: string };

@@ -1,0 +1,106 @@
+import { anyFromRaw, anyToRaw } from './any.js';
+import { bool, decodeMapped, encodeRaw, str, strList, sub, subList, type RawObject } from './raw.js';
+import { statusFromRaw, statusToRaw } from './status.js';
+import { jsonToStruct, structToJson } from './struct.js';
+import type { ControlPlane, DiscoveryRequest, DiscoveryResponse, Node, Status } from './types.js';
+
+const REQUEST = 'envoy.service.discovery.v3.DiscoveryRequest';
+const RESPONSE = 'envoy.service.discovery.v3.DiscoveryResponse';
+
+/** Fields of a DiscoveryRequest to encode; absent ones take proto3 defaults. */
+export type DiscoveryRequestInit = Partial<Omit<DiscoveryRequest, 'node' | 'errorDetail'>> & {
+  node?: Partial<Node> | undefined;
+  errorDetail?: Partial<Status> | undefined;
+};
+
+/** Fields of a DiscoveryResponse to encode; absent ones take proto3 defaults. */
+export type DiscoveryResponseInit = Partial<DiscoveryResponse>;
+
+function nodeToRaw(node: Partial<Node>): RawObject {
+  const raw: RawObject = {
+    id: node.id ?? '',
+    cluster: node.cluster ?? '',
+    userAgentName: node.userAgentName ?? '',
+    clientFeatures: node.clientFeatures ?? [],
+  };
+  if (node.metadata !== undefined) raw.metadata = jsonToStruct(node.metadata);
+  if (node.userAgentVersion !== undefined) raw.userAgentVersion = node.userAgentVersion;
+  return raw;
+}
+
+function nodeFromRaw(raw: RawObject): Node {
+  const metadata = sub(raw.metadata, 'node.metadata');
+  return {
+    id: str(raw.id, 'node.id'),
+    cluster: str(raw.cluster, 'node.cluster'),
+    metadata: metadata && structToJson(metadata, 'node.metadata'),
+    userAgentName: str(raw.userAgentName, 'node.user_agent_name'),
+    userAgentVersion: raw.userAgentVersionType === 'userAgentVersion' ? str(raw.userAgentVersion, 'node.user_agent_version') : undefined,
+    clientFeatures: strList(raw.clientFeatures, 'node.client_features'),
+  };
+}
+
+export function encodeDiscoveryRequest(req: DiscoveryRequestInit): Buffer {
+  const raw: RawObject = {
+    versionInfo: req.versionInfo ?? '',
+    resourceNames: req.resourceNames ?? [],
+    typeUrl: req.typeUrl ?? '',
+    responseNonce: req.responseNonce ?? '',
+    pushmeshResources: (req.pushmeshResources ?? []).map(anyToRaw),
+  };
+  if (req.node) raw.node = nodeToRaw(req.node);
+  if (req.errorDetail) raw.errorDetail = statusToRaw(req.errorDetail);
+  return encodeRaw(REQUEST, raw);
+}
+
+/**
+ * Decodes a DiscoveryRequest. Fields pushmesh does not declare (a full
+ * Envoy Node's locality, extensions, …) are skipped. Throws ERR_BAD_MESSAGE only.
+ */
+export function decodeDiscoveryRequest(data: Uint8Array): DiscoveryRequest {
+  return decodeMapped(REQUEST, data, requestFromRaw);
+}
+
+function requestFromRaw(raw: RawObject): DiscoveryRequest {
+  const node = sub(raw.node, 'node');
+  const errorDetail = sub(raw.errorDetail, 'error_detail');
+  return {
+    versionInfo: str(raw.versionInfo, 'version_info'),
+    node: node && nodeFromRaw(node),
+    resourceNames: strList(raw.resourceNames, 'resource_names'),
+    typeUrl: str(raw.typeUrl, 'type_url'),
+    responseNonce: str(raw.responseNonce, 'response_nonce'),
+    errorDetail: errorDetail && statusFromRaw(errorDetail, 'error_detail'),
+    pushmeshResources: subList(raw.pushmeshResources, 'pushmesh_resources').map((a) => anyFromRaw(a, 'pushmesh_resources')),
+  };
+}
+
+export function encodeDiscoveryResponse(res: DiscoveryResponseInit): Buffer {
+  const raw: RawObject = {
+    versionInfo: res.versionInfo ?? '',
+    resources: (res.resources ?? []).map(anyToRaw),
+    canary: res.canary ?? false,
+    typeUrl: res.typeUrl ?? '',
+    nonce: res.nonce ?? '',
+  };
+  if (res.controlPlane) raw.controlPlane = { identifier: res.controlPlane.identifier };
+  return encodeRaw(RESPONSE, raw);
+}
+
+/** Decodes a DiscoveryResponse; throws ERR_BAD_MESSAGE only. */
+export function decodeDiscoveryResponse(data: Uint8Array): DiscoveryResponse {
+  return decodeMapped(RESPONSE, data, responseFromRaw);
+}
+
+function responseFromRaw(raw: RawObject): DiscoveryResponse {
+  const cp = sub(raw.controlPlane, 'control_plane');
+  const controlPlane: ControlPlane | undefined = cp && { identifier: str(cp.identifier, 'control_plane.identifier') };
+  return {
+    versionInfo: str(raw.versionInfo, 'version_info'),
+    resources: subList(raw.resources, 'resources').map((a) => anyFromRaw(a, 'resources')),
+    canary: bool(raw.canary, 'canary'),
+    typeUrl: str(raw.typeUrl, 'type_url'),
+    nonce: str(raw.nonce, 'nonce'),
+    controlPlane,
+  };
+}

@@ -1,0 +1,90 @@
+import { PushmeshError } from '../errors/index.js';
+import { anyFromRaw, anyToRaw } from './any.js';
+import { decodeMapped, encodeRaw, int, str, subList, type RawObject } from './raw.js';
+import type { Status } from './types.js';
+
+/**
+ * Why a node refuses messages, as put in `google.rpc.Status.message` of an
+ * xDS NACK (`DiscoveryRequest.error_detail`) or of a per-message status.
+ * The token is the whole message: no free text follows it.
+ */
+export const NACK_REASONS = [
+  'unauthorized', // no VAPID authorization
+  'bad_signature', // VAPID present but invalid (signature, aud, exp, from ≠ key)
+  'too_large', // body over 4096 bytes
+  'no_route', // no card, route or upstream for `to`
+  'queue_full', // the destination's queue is full: retry later
+  'hop_limit', // hop_limit reached 0, or a loop in `path`
+  'bad_message', // not a valid WebpushMessage (or the destination cannot decrypt it)
+] as const;
+export type NackReason = (typeof NACK_REASONS)[number];
+
+/** google.rpc.Code sent with each reason. */
+export const NACK_CODES: Readonly<Record<NackReason, number>> = Object.freeze({
+  unauthorized: 16, // UNAUTHENTICATED
+  bad_signature: 7, // PERMISSION_DENIED
+  too_large: 3, // INVALID_ARGUMENT: retrying cannot help
+  no_route: 5, // NOT_FOUND
+  queue_full: 8, // RESOURCE_EXHAUSTED: the only reason worth a retry later
+  hop_limit: 9, // FAILED_PRECONDITION
+  bad_message: 3, // INVALID_ARGUMENT
+});
+
+/** The google.rpc.Status of a NACK for `reason`. */
+export function nackStatus(reason: NackReason): Status {
+  return { code: NACK_CODES[reason], message: reason, details: [] };
+}
+
+/** The reason token of a NACK status, or undefined if it is not one of ours. */
+export function nackReasonOf(status: Status): NackReason | undefined {
+  return (NACK_REASONS as readonly string[]).includes(status.message) ? (status.message as NackReason) : undefined;
+}
+
+/**
+ * The NACK reason for an error thrown while receiving a message, or
+ * undefined for errors that are not the sender's fault (reply with an
+ * internal error then, or close the stream).
+ */
+export function nackReasonForError(err: unknown): NackReason | undefined {
+  if (!(err instanceof PushmeshError)) return undefined;
+  switch (err.code) {
+    case 'ERR_VAPID_MISSING':
+      return 'unauthorized';
+    case 'ERR_VAPID_INVALID':
+      return 'bad_signature';
+    case 'ERR_PAYLOAD_TOO_LARGE':
+      return 'too_large';
+    case 'ERR_NOT_FOUND':
+      return 'no_route';
+    case 'ERR_DECRYPT':
+      return 'bad_message';
+    case 'ERR_BAD_MESSAGE':
+      // Validation keeps the precise error as cause (oversize body: ERR_PAYLOAD_TOO_LARGE; no authorization: ERR_VAPID_MISSING).
+      return (err.cause instanceof PushmeshError ? nackReasonForError(err.cause) : undefined) ?? 'bad_message';
+    default:
+      return undefined;
+  }
+}
+
+export function encodeStatus(status: Status): Buffer {
+  return encodeRaw('google.rpc.Status', statusToRaw(status));
+}
+
+/** Decodes a serialized google.rpc.Status; throws ERR_BAD_MESSAGE only. */
+export function decodeStatus(data: Uint8Array): Status {
+  return decodeMapped('google.rpc.Status', data, (raw) => statusFromRaw(raw, 'Status'));
+}
+
+/** @internal */
+export function statusFromRaw(raw: RawObject, field: string): Status {
+  return {
+    code: int(raw.code, `${field}.code`),
+    message: str(raw.message, `${field}.message`),
+    details: subList(raw.details, `${field}.details`).map((d) => anyFromRaw(d, `${field}.details`)),
+  };
+}
+
+/** @internal */
+export function statusToRaw(status: Partial<Status>): RawObject {
+  return { code: status.code ?? 0, message: status.message ?? '', details: (status.details ?? []).map(anyToRaw) };
+}

@@ -1,0 +1,53 @@
+import type { WebpushMessage } from '../message/types.js';
+import { validateWebpushMessage } from '../message/validate.js';
+import { bool, bytes, decodeMapped, encodeRaw, int, int64, str, strList } from './raw.js';
+import { urgencyFromProto, urgencyToProto } from './urgency.js';
+
+const TYPE = 'pushmesh.v1.WebpushMessage';
+
+/** Serializes a WebpushMessage; throws ERR_BAD_MESSAGE if it is out of bounds. */
+export function encodeWebpushMessage(wire: WebpushMessage): Buffer {
+  validateWebpushMessage(wire);
+  return encodeRaw(TYPE, {
+    id: wire.id,
+    from: wire.from,
+    to: wire.to,
+    ttl: wire.ttl,
+    urgency: urgencyToProto(wire.urgency),
+    replace: wire.replace,
+    time: wire.time,
+    path: wire.path,
+    via: wire.via,
+    hopLimit: wire.hopLimit,
+    receipt: wire.receipt,
+    authorization: wire.authorization,
+    body: wire.body,
+  });
+}
+
+/**
+ * Parses and validates a WebpushMessage from a peer. Throws only
+ * PushmeshError ERR_BAD_MESSAGE (an oversize body has an
+ * ERR_PAYLOAD_TOO_LARGE cause). Does not verify VAPID: see openMessage.
+ */
+export function decodeWebpushMessage(data: Uint8Array): WebpushMessage {
+  return decodeMapped(TYPE, data, (raw) => {
+    const wire: WebpushMessage = {
+      id: str(raw.id, 'id'),
+      from: str(raw.from, 'from'),
+      to: str(raw.to, 'to'),
+      ttl: int(raw.ttl, 'ttl'),
+      urgency: urgencyFromProto(raw.urgency),
+      replace: str(raw.replace, 'replace'),
+      time: int64(raw.time, 'time'),
+      path: strList(raw.path, 'path'),
+      via: strList(raw.via, 'via'),
+      hopLimit: int(raw.hopLimit, 'hop_limit'),
+      receipt: bool(raw.receipt, 'receipt'),
+      authorization: str(raw.authorization, 'authorization'),
+      body: bytes(raw.body, 'body'),
+    };
+    validateWebpushMessage(wire);
+    return wire;
+  });
+}

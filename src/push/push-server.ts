@@ -1,0 +1,92 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { SecureContextOptions } from 'node:tls';
+import { isPushmeshError } from '../errors/index.js';
+import { isNodeId } from '../identity/node-id.js';
+import type { NodeMetrics } from '../metrics/node-metrics.js';
+import { MAX_WEBPUSH_BODY } from '../webpush/index.js';
+import { parsePushHeaders } from './push-headers.js';
+import type { AcceptPush } from './types.js';
+
+export interface PushServerOptions {
+  logger: Logger;
+  metrics: NodeMetrics;
+  tls: SecureContextOptions & { key: string; cert: string };
+  /** Node IDs this server takes pushes for (this node's own, for now). */
+  isLocalNode: (id: string) => boolean;
+  accept: AcceptPush;
+  /** The card's endpoint origin (advertised), accepted as VAPID `aud` besides https://Host. */
+  advertisedOrigin: string;
+  maxTtl: number;
+}
+
+/**
+ * The node's HTTPS server (default port 15443): the RFC 8030 push
+ * endpoint `POST /push/<node-id>`, answering like a push service does:
+ * 201 + Location on acceptance; 400 bad TTL/Urgency/Topic or a body that
+ * does not decrypt; 401 no VAPID; 403 bad VAPID; 404 unknown node; 413
+ * over 4096 bytes; 415 a content coding other than aes128gcm.
+ */
+export function buildPushServer(opts: PushServerOptions): FastifyInstance {
+  const app = Fastify({
+    https: { ...opts.tls, allowHTTP1: true } as never,
+    loggerInstance: opts.logger.child({ component: 'push' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: MAX_WEBPUSH_BODY,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  const reject = (status: number, code: string, message: string) => {
+    opts.metrics.rejectedRequests.inc({ server: 'push', status: String(status) });
+    return { status, body: { error: { code, message } } };
+  };
+
+  app.setErrorHandler((err, req, reply) => {
+    const e = err as { statusCode?: number; code?: string; message: string };
+    if (e.statusCode === 413) {
+      const r = reject(413, 'ERR_PAYLOAD_TOO_LARGE', `body over ${MAX_WEBPUSH_BODY} bytes (RFC 8291 §4)`);
+      return reply.status(r.status).send(r.body);
+    }
+    if (e.statusCode && e.statusCode < 500) {
+      const r = reject(e.statusCode, e.code ?? 'ERR_BAD_REQUEST', e.message);
+      return reply.status(r.status).send(r.body);
+    }
+    req.log.error({ err }, 'push endpoint error');
+    return reply.status(500).send({ error: { code: 'ERR_INTERNAL', message: 'internal error' } });
+  });
+
+  app.post<{ Params: { id: string }; Body: Buffer | undefined }>('/push/:id', async (req, reply) => {
+    const to = req.params.id;
+    if (!isNodeId(to) || !opts.isLocalNode(to)) {
+      const r = reject(404, 'ERR_NOT_FOUND', 'no such node here');
+      return reply.status(r.status).send(r.body);
+    }
+    const encoding = (req.headers['content-encoding'] ?? '').trim().toLowerCase();
+    if (encoding !== 'aes128gcm') {
+      const r = reject(415, 'ERR_UNSUPPORTED', 'Content-Encoding must be aes128gcm (RFC 8291)');
+      return reply.status(r.status).send(r.body);
+    }
+    try {
+      const headers = parsePushHeaders(req.headers, opts.maxTtl);
+      const host = req.headers.host;
+      const audiences = [opts.advertisedOrigin];
+      if (host) audiences.unshift(`https://${host}`);
+      const { id } = await opts.accept({ ...headers, to, authorization: req.headers.authorization, audiences, body: req.body ?? Buffer.alloc(0) });
+      return reply.status(201).header('location', `/push/${to}/m/${encodeURIComponent(id)}`).send();
+    } catch (err) {
+      if (!isPushmeshError(err)) throw err;
+      const status =
+        err.code === 'ERR_VAPID_MISSING' ? 401 : err.code === 'ERR_VAPID_INVALID' ? 403 : err.code === 'ERR_PAYLOAD_TOO_LARGE' ? 413 : err.code === 'ERR_QUEUE_FULL' ? 503 : 400;
+      if (err.code === 'ERR_VAPID_MISSING' || err.code === 'ERR_VAPID_INVALID') opts.metrics.cryptoErrors.inc({ kind: 'vapid' });
+      if (err.code === 'ERR_DECRYPT') opts.metrics.cryptoErrors.inc({ kind: 'decrypt' });
+      if (status === 401) reply.header('www-authenticate', 'vapid');
+      // The message is already safe for the outside: DecryptError is opaque, VapidError names the rule broken.
+      const r = reject(status, err.code, err.message);
+      return reply.status(r.status).send(r.body);
+    }
+  });
+  return app;
+}

@@ -1,0 +1,19 @@
+/** base64url without padding (RFC 4648 §5), as Web Push and JOSE use it. */
+export function toBase64Url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}
+
+const B64URL = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * Strict decoder: refuses characters outside the base64url alphabet and
+ * impossible lengths, instead of silently skipping them like Buffer does.
+ * Accepts (and ignores) trailing '=' padding, which some senders add.
+ */
+export function fromBase64Url(text: string): Buffer {
+  const s = text.replace(/=+$/, '');
+  if (!B64URL.test(s) || s.length % 4 === 1) {
+    throw new TypeError('not valid base64url');
+  }
+  return Buffer.from(s, 'base64url');
+}

@@ -18,7 +18,11 @@ import { buildPushServer } from '../push/push-server.js';
 import type { IncomingPush } from '../push/types.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { VapidSigner, VapidVerifier, WebPushDecrypter } from '../webpush/index.js';
+import { RpcClient } from '../rpc/rpc-client.js';
+import { RpcServer } from '../rpc/rpc-server.js';
+import { RPC_REQUEST_TOPIC, RPC_RESPONSE_TOPIC, type RpcRequest, type RpcResponse } from '../rpc/types.js';
 import { DedupeCache } from './dedupe.js';
+import { SystemTopics } from './system-topics.js';
 import { PeerDirectory } from './peer-directory.js';
 import type { NodeCore, PeerInfo, SendRequest, SendResult } from './types.js';
 
@@ -53,6 +57,9 @@ export class PushmeshNode implements NodeCore {
   readonly #pushClient = new PushClient();
   readonly #acceptedAt = new Map<string, number>();
   readonly #startedAt = Date.now();
+  readonly #system: SystemTopics;
+  readonly #rpcClient: RpcClient;
+  readonly #rpcServer: RpcServer;
   #localApi: FastifyInstance | null = null;
   #pushServer: FastifyInstance | null = null;
   #addresses: NodeAddresses | null = null;
@@ -90,6 +97,16 @@ export class PushmeshNode implements NodeCore {
       this.metrics.dropped.inc({ reason: 'rejected' });
       this.#acceptedAt.delete(e.id);
       this.#log.warn({ msg_id: e.id, dest: e.dest, reason }, 'message refused by destination');
+    });
+    this.#system = new SystemTopics((topic, err) => {
+      this.metrics.dropped.inc({ reason: 'system_message' });
+      this.#log.warn({ topic, reason: (err as Error).message }, 'could not handle a system message');
+    });
+    this.#rpcClient = new RpcClient(this);
+    this.#rpcServer = new RpcServer({ port: this, service: config.service, logger: logger.child({ component: 'rpc' }) });
+    this.#system.on(RPC_REQUEST_TOPIC, (m) => this.#rpcServer.onRequest(m));
+    this.#system.on(RPC_RESPONSE_TOPIC, (m) => {
+      if (!this.#rpcClient.onResponse(m)) this.#log.debug({ from: m.from, re: m.meta['re'] }, 'answer for no waiting request');
     });
     this.#dispatcher.on('retry', (e, reason, delay) => this.#log.debug({ msg_id: e.id, dest: e.dest, reason, delay }, 'delivery failed; will retry'));
   }
@@ -184,6 +201,7 @@ export class PushmeshNode implements NodeCore {
     if (req.replace !== undefined) msg.replace = req.replace;
     this.metrics.messagesIn.inc({ via: 'local' });
     if (req.to === '' || req.to === this.identity.id) {
+      if (this.#system.dispatch(msg)) return { id: msg.id, status: 'local' };
       this.bus.publish(msg);
       this.metrics.messagesOut.inc({ via: 'local' });
       return { id: msg.id, status: 'local' };
@@ -215,6 +233,15 @@ export class PushmeshNode implements NodeCore {
     if (this.#acceptedAt.size > 100_000) this.#acceptedAt.delete(this.#acceptedAt.keys().next().value!);
     this.#dispatcher.kick();
     return { id: msg.id, status: 'queued' };
+  }
+
+  get id(): NodeId {
+    return this.identity.id;
+  }
+
+  request(to: NodeId, req: RpcRequest, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<RpcResponse> {
+    if (this.#state !== 'running') return Promise.reject(new PushmeshError('ERR_UNAVAILABLE', 'node is shutting down'));
+    return this.#rpcClient.request(to, req, opts);
   }
 
   /** One delivery attempt of an outbox entry over HTTPS Web Push to the destination's card endpoint. */
@@ -258,6 +285,7 @@ export class PushmeshNode implements NodeCore {
     if (p.topic !== undefined) msg.replace = p.topic;
     this.metrics.messagesIn.inc({ via: 'https' });
     this.#peers.countReceived(from, now);
+    if (this.#system.dispatch(msg)) return { id: msg.id, duplicate: false };
     this.bus.publish(msg);
     this.metrics.messagesOut.inc({ via: 'local' });
     return { id: msg.id, duplicate: false };
@@ -284,6 +312,8 @@ export class PushmeshNode implements NodeCore {
   }
 
   #finish(): void {
+    this.#rpcClient.close();
+    this.#rpcServer.close();
     this.#pushClient.close();
     if (this.#db.open) this.#db.close();
     this.#state = 'closed';

@@ -2,6 +2,7 @@ import type { Card, Identity, NodeId } from '../identity/types.js';
 import type { LocalBus } from '../local/local-bus.js';
 import type { Payload, Urgency } from '../message/types.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
+import type { RpcRequest, RpcResponse } from '../rpc/types.js';
 
 /** What an app asks for with `POST /msg/<topic>`. */
 export interface SendRequest {
@@ -45,6 +46,8 @@ export interface NodeCore {
   readonly metrics: NodeMetrics;
   card(): Card;
   send(req: SendRequest): Promise<SendResult>;
+  /** An HTTP request to the service another node exposes over the mesh (`/req/<id>/…`). */
+  request(to: NodeId, req: RpcRequest, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<RpcResponse>;
   peers(): PeerInfo[];
   queueDepth(): number;
   /** Liveness and readiness details for /healthz. */

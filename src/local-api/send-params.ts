@@ -12,8 +12,9 @@ const APP_TOPIC = /^[A-Za-z0-9._~:@!$&'()*+,;=-]{1,128}$/;
 
 const bad = (message: string): PushmeshError => new PushmeshError('ERR_BAD_ARGUMENT', message);
 
-export function parseTopic(topic: string): string {
-  if (isSystemTopic(topic)) throw bad(`topic "${topic.slice(0, 40)}" is reserved: topics starting with "pushmesh." are the node's own`);
+/** An app topic; `reading` allows the reserved ones too (apps may watch `pushmesh.status`, never send on it). */
+export function parseTopic(topic: string, opts: { reading?: boolean } = {}): string {
+  if (!opts.reading && isSystemTopic(topic)) throw bad(`topic "${topic.slice(0, 40)}" is reserved: topics starting with "pushmesh." are the node's own`);
   if (!APP_TOPIC.test(topic)) throw bad(`topic "${topic.slice(0, 40)}" must be 1-128 characters of letters, digits and ._~:@!$&'()*+,;=-`);
   return topic;
 }

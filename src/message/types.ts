@@ -29,6 +29,8 @@ export interface Message {
   replace?: string;
   meta: Record<string, string>;
   data: Payload;
+  /** The sender asked for a delivery receipt (carried encrypted, end to end). */
+  receipt?: boolean;
 }
 
 /**

@@ -25,4 +25,5 @@ export type ErrorCode =
   | 'ERR_IO'
   | 'ERR_TIMEOUT'
   | 'ERR_ABORTED'
-  | 'ERR_FORBIDDEN';
+  | 'ERR_FORBIDDEN'
+  | 'ERR_BAD_SIGNATURE';

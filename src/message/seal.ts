@@ -7,6 +7,7 @@ import { MAX_WEBPUSH_PLAINTEXT, encryptWebPush, type WebPushRecipient } from '..
 import { DEFAULT_HOP_LIMIT } from './limits.js';
 import { linkAudience } from './link-audience.js';
 import { encodePlaintext } from './plaintext.js';
+import type { SenderMacKeys } from './sender-mac.js';
 import type { Message, WebpushMessage } from './types.js';
 import { validateMessage, validateWebpushMessage } from './validate.js';
 
@@ -20,6 +21,8 @@ export interface SealOptions {
   receipt?: boolean;
   /** Jump hosts to go through, in order. */
   via?: NodeId[];
+  /** The origin's keys for the sender MAC (required by receivers on links). */
+  senderMac?: Pick<SenderMacKeys, 'sign'>;
 }
 
 /**
@@ -92,6 +95,7 @@ export async function sealMessage(
     authorization,
     body,
   };
+  if (options.senderMac) wire.senderMac = options.senderMac.sign(wire, keys.p256dh);
   validateWebpushMessage(wire);
   return wire;
 }

@@ -3,6 +3,7 @@ import type { NodeConfig } from './types.js';
 export const DEFAULT_LOCAL_PORT = 15004;
 export const DEFAULT_GRPC_PORT = 15007;
 export const DEFAULT_HTTPS_PORT = 15443;
+export const DEFAULT_SERVICE_TIMEOUT_MS = 10_000;
 
 export function defaultConfig(home: string): NodeConfig {
   return {
@@ -15,6 +16,7 @@ export function defaultConfig(home: string): NodeConfig {
     nats: [],
     pubsub: null,
     trust: {},
+    service: null,
     logLevel: 'info',
     limits: {
       maxRequestBody: 64 * 1024,

@@ -2,9 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { PushmeshError } from '../errors/index.js';
-import { defaultConfig } from './defaults.js';
+import { isNodeId } from '../identity/node-id.js';
+import { DEFAULT_SERVICE_TIMEOUT_MS, defaultConfig } from './defaults.js';
 import { parseHostPort } from './host-port.js';
-import type { NodeConfig, NodeLimits } from './types.js';
+import type { NodeConfig, NodeLimits, ServiceConfig } from './types.js';
 
 /**
  * One layer of settings as given (flags, environment or file), before
@@ -19,11 +20,12 @@ export interface ConfigLayer {
   nats?: string[];
   pubsub?: string;
   trust?: string[];
+  service?: { target?: string; allow?: string[]; timeoutMs?: number };
   logLevel?: string;
   limits?: Partial<NodeLimits>;
 }
 
-const LAYER_KEYS = new Set(['local', 'https', 'grpc', 'advertise', 'peers', 'nats', 'pubsub', 'trust', 'logLevel', 'limits']);
+const LAYER_KEYS = new Set(['local', 'https', 'grpc', 'advertise', 'peers', 'nats', 'pubsub', 'trust', 'service', 'logLevel', 'limits']);
 const LIMIT_KEYS = new Set<keyof NodeLimits>(['maxRequestBody', 'maxQueuedMessages', 'subscriberBuffer', 'maxTtl']);
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -44,6 +46,9 @@ export function layerFromEnv(env: NodeJS.ProcessEnv): ConfigLayer {
   set('pubsub', env['PUSHMESH_PUBSUB']);
   set('trust', list(env['PUSHMESH_TRUST']));
   set('logLevel', env['PUSHMESH_LOG_LEVEL']);
+  const target = env['PUSHMESH_SERVICE'];
+  const allow = list(env['PUSHMESH_SERVICE_ALLOW']);
+  if (target !== undefined || allow !== undefined) layer.service = { ...(target !== undefined ? { target } : {}), ...(allow ? { allow } : {}) };
   return layer;
 }
 
@@ -102,6 +107,7 @@ function validateLayer(doc: unknown, where: string): ConfigLayer {
       }
     } else throw new PushmeshError('ERR_CONFIG', `${where}: "trust" must map namespaces to node IDs`);
   }
+  if (o['service'] !== undefined) layer.service = validateService(o['service'], where);
   if (o['limits'] !== undefined) {
     const l = o['limits'];
     if (!l || typeof l !== 'object' || Array.isArray(l)) throw new PushmeshError('ERR_CONFIG', `${where}: "limits" must be a mapping`);
@@ -114,6 +120,18 @@ function validateLayer(doc: unknown, where: string): ConfigLayer {
     layer.limits = limits;
   }
   return layer;
+}
+
+function validateService(v: unknown, where: string): NonNullable<ConfigLayer['service']> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new PushmeshError('ERR_CONFIG', `${where}: "service" must be a mapping with target, allow, timeoutMs`);
+  const out: NonNullable<ConfigLayer['service']> = {};
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+    if (k === 'target' && typeof val === 'string') out.target = val;
+    else if (k === 'allow' && Array.isArray(val) && val.every((x) => typeof x === 'string')) out.allow = val as string[];
+    else if (k === 'timeoutMs' && typeof val === 'number') out.timeoutMs = val;
+    else throw new PushmeshError('ERR_CONFIG', `${where}: service.${k} is unknown or has the wrong type`);
+  }
+  return out;
 }
 
 /** Merges layers (highest precedence first) over the defaults and parses every value. */
@@ -142,6 +160,7 @@ export function resolveConfig(home: string, layers: ConfigLayer[]): NodeConfig {
     if (!m) throw new PushmeshError('ERR_CONFIG', `trust "${t}" is not NAMESPACE=ID`);
     (cfg.trust[m[1]!] ??= []).push(m[2]!);
   }
+  cfg.service = resolveService(layers);
   const level = pick('logLevel');
   if (level !== undefined) {
     if (!LOG_LEVELS.has(level)) throw new PushmeshError('ERR_CONFIG', `log level "${level}" is not one of ${[...LOG_LEVELS].join(', ')}`);
@@ -169,4 +188,26 @@ function normalizeAdvertise(given: string, cfg: NodeConfig): string {
   // Bound to every interface: DESIGN.md says the host name; --advertise overrides.
   const host = anyAddr ? hostname() : https.host;
   return `https://${host.includes(':') ? `[${host}]` : host}:${https.port}`;
+}
+
+/** Service settings merge per key (a flag's target with the file's allow-list, say). */
+function resolveService(layers: ConfigLayer[]): ServiceConfig | null {
+  const merged: NonNullable<ConfigLayer['service']> = {};
+  for (const l of [...layers].reverse()) Object.assign(merged, l.service ?? {});
+  if (merged.target === undefined) {
+    if (merged.allow !== undefined) throw new PushmeshError('ERR_CONFIG', 'service allow-list given without a service target');
+    return null;
+  }
+  let u: URL;
+  try {
+    u = new URL(merged.target);
+  } catch {
+    throw new PushmeshError('ERR_CONFIG', `service target "${merged.target}" is not a URL`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new PushmeshError('ERR_CONFIG', `service target "${merged.target}" must be http:// or https://`);
+  const allow = merged.allow ?? [];
+  for (const id of allow) if (!isNodeId(id)) throw new PushmeshError('ERR_CONFIG', `service allow-list entry "${id}" is not a full node ID`);
+  const timeoutMs = merged.timeoutMs ?? DEFAULT_SERVICE_TIMEOUT_MS;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 120_000) throw new PushmeshError('ERR_CONFIG', 'service timeoutMs must be 1-120000');
+  return { target: u.href, allow, timeoutMs };
 }

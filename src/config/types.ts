@@ -29,6 +29,18 @@ export interface NodeConfig {
   pubsub: string | null;
   /** namespace → node IDs allowed to sign its configuration. */
   trust: Record<string, string[]>;
+  /** The local HTTP service other nodes may call over the mesh (`/req/<id>/…`); null: none. */
+  service: ServiceConfig | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   limits: NodeLimits;
+}
+
+/** A local HTTP service exposed to allow-listed nodes over the mesh (docs/request-response.md). */
+export interface ServiceConfig {
+  /** Base URL, http(s)://HOST:PORT[/prefix]. */
+  target: string;
+  /** Node IDs allowed to call it. */
+  allow: string[];
+  /** How long the service may take to answer, ms. */
+  timeoutMs: number;
 }

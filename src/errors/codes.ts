@@ -22,4 +22,8 @@ export type ErrorCode =
   | 'ERR_QUEUE_FULL'
   | 'ERR_UNAVAILABLE'
   | 'ERR_LISTEN'
-  | 'ERR_IO';
+  | 'ERR_IO'
+  | 'ERR_TIMEOUT'
+  | 'ERR_ABORTED'
+  | 'ERR_FORBIDDEN'
+  | 'ERR_BAD_SIGNATURE';

@@ -32,7 +32,7 @@ export function attachAppWebSocket(app: FastifyInstance, core: NodeCore, opts: {
     let topic: string | null;
     let replay;
     try {
-      topic = url.searchParams.has('topic') ? parseTopic(url.searchParams.get('topic')!) : null;
+      topic = url.searchParams.has('topic') ? parseTopic(url.searchParams.get('topic')!, { reading: true }) : null;
       replay = parseReplay(req.headers['last-event-id'], url.searchParams.get('since') ?? undefined);
     } catch (err) {
       socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${(err as Error).message}`);

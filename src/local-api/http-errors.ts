@@ -11,6 +11,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   ERR_UNSUPPORTED: 415,
   ERR_QUEUE_FULL: 503,
   ERR_UNAVAILABLE: 503,
+  ERR_FORBIDDEN: 403,
+  ERR_TIMEOUT: 504,
 };
 
 /** The JSON body of every error answer: `{"error": {"code", "message"}}`. */

@@ -1,5 +1,6 @@
 import { PushmeshError } from '../errors/index.js';
 import { isNodeId } from '../identity/node-id.js';
+import { isSystemTopic } from '../message/system-topic.js';
 import { URGENCIES, type Payload, type Urgency } from '../message/types.js';
 import type { SendRequest } from '../node/types.js';
 
@@ -11,7 +12,9 @@ const APP_TOPIC = /^[A-Za-z0-9._~:@!$&'()*+,;=-]{1,128}$/;
 
 const bad = (message: string): PushmeshError => new PushmeshError('ERR_BAD_ARGUMENT', message);
 
-export function parseTopic(topic: string): string {
+/** An app topic; `reading` allows the reserved ones too (apps may watch `pushmesh.status`, never send on it). */
+export function parseTopic(topic: string, opts: { reading?: boolean } = {}): string {
+  if (!opts.reading && isSystemTopic(topic)) throw bad(`topic "${topic.slice(0, 40)}" is reserved: topics starting with "pushmesh." are the node's own`);
   if (!APP_TOPIC.test(topic)) throw bad(`topic "${topic.slice(0, 40)}" must be 1-128 characters of letters, digits and ._~:@!$&'()*+,;=-`);
   return topic;
 }

@@ -5,6 +5,7 @@ import { toHttpError } from './http-errors.js';
 import { registerInfoRoutes } from './routes/info.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerStreamRoutes } from './routes/stream.js';
+import { registerRequestRoutes } from './routes/req.js';
 import { registerDashboard } from './routes/dashboard.js';
 import { attachAppWebSocket } from './app-websocket.js';
 
@@ -47,6 +48,7 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
   registerInfoRoutes(app, opts.core);
   registerMessageRoutes(app, opts.core, { maxTtl: opts.maxTtl });
   registerStreamRoutes(app, opts.core, { heartbeatMs: opts.heartbeatMs ?? 15_000 });
+  registerRequestRoutes(app, opts.core);
   registerDashboard(app);
   attachAppWebSocket(app, opts.core, { maxTtl: opts.maxTtl, maxPayload: opts.maxRequestBody });
   return app;

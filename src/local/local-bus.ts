@@ -14,6 +14,8 @@ export interface LocalBusOptions {
 export interface LocalBusEvents {
   published: [ev: LocalEvent];
   subscriberEnded: [sub: Subscription, reason: string];
+  /** An app took the event (a stream handed it out, or a poll returned it). */
+  consumed: [ev: LocalEvent];
 }
 
 /**
@@ -53,9 +55,14 @@ export class LocalBus extends EventEmitter<LocalBusEvents> {
    * `since` (Unix ms), held messages after that point are queued first.
    */
   subscribe(topic: string | null, replay?: { after?: number; since?: number }): Subscription {
-    const sub = new Subscription(topic, this.#opts.subscriberBuffer, (s) => {
-      this.#subs.delete(s);
-    });
+    const sub = new Subscription(
+      topic,
+      this.#opts.subscriberBuffer,
+      (s) => {
+        this.#subs.delete(s);
+      },
+      (ev) => this.emit('consumed', ev),
+    );
     void sub.ended().then((why) => this.emit('subscriberEnded', sub, why.reason));
     if (replay) for (const ev of this.held(topic, replay)) sub.push(ev);
     this.#subs.add(sub);
@@ -72,6 +79,11 @@ export class LocalBus extends EventEmitter<LocalBusEvents> {
         (replay.after === undefined || ev.seq > replay.after) &&
         (replay.since === undefined || ev.message.time >= replay.since),
     );
+  }
+
+  /** Records that a poll handed these events to an app. */
+  markConsumed(events: readonly LocalEvent[]): void {
+    for (const ev of events) this.emit('consumed', ev);
   }
 
   /** Ends every subscription (node shutdown). */

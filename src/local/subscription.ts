@@ -12,13 +12,16 @@ export class Subscription implements AsyncIterable<LocalEvent> {
   #waiter: ((r: IteratorResult<LocalEvent>) => void) | null = null;
   #end: SubscriptionEnd | null = null;
   readonly #onEnd: (s: Subscription) => void;
+  readonly #onHandOut: ((ev: LocalEvent) => void) | undefined;
   readonly #ended: Promise<SubscriptionEnd>;
   #resolveEnded!: (e: SubscriptionEnd) => void;
 
-  constructor(topic: string | null, limit: number, onEnd: (s: Subscription) => void) {
+  /** `onHandOut` runs when the consumer takes an event (it has reached the app). */
+  constructor(topic: string | null, limit: number, onEnd: (s: Subscription) => void, onHandOut?: (ev: LocalEvent) => void) {
     this.topic = topic;
     this.#limit = limit;
     this.#onEnd = onEnd;
+    this.#onHandOut = onHandOut;
     this.#ended = new Promise((r) => (this.#resolveEnded = r));
   }
 
@@ -40,6 +43,7 @@ export class Subscription implements AsyncIterable<LocalEvent> {
     if (this.#waiter) {
       const w = this.#waiter;
       this.#waiter = null;
+      this.#onHandOut?.(ev);
       w({ value: ev, done: false });
       return;
     }
@@ -65,7 +69,10 @@ export class Subscription implements AsyncIterable<LocalEvent> {
 
   next(): Promise<IteratorResult<LocalEvent>> {
     const ev = this.#buffer.shift();
-    if (ev) return Promise.resolve({ value: ev, done: false });
+    if (ev) {
+      this.#onHandOut?.(ev);
+      return Promise.resolve({ value: ev, done: false });
+    }
     if (this.#end) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => (this.#waiter = resolve));
   }

@@ -5,6 +5,7 @@ import type { VapidVerifier, WebPushDecrypter } from '../webpush/index.js';
 import { badMessage } from './bad-message.js';
 import { linkAudience } from './link-audience.js';
 import { decodePlaintext } from './plaintext.js';
+import type { SenderMacKeys } from './sender-mac.js';
 import type { Message, WebpushMessage } from './types.js';
 import { validateWebpushMessage } from './validate.js';
 
@@ -16,6 +17,8 @@ export interface MessageReceiver {
   verifier: Pick<VapidVerifier, 'verify'>;
   /** Topic given to a body from a plain Web Push sender (no pushmesh JSON); default ''. */
   foreignTopic?: string;
+  /** When given, the sender MAC is required and checked (always, on links). */
+  senderMac?: Pick<SenderMacKeys, 'verify'>;
 }
 
 /**
@@ -24,6 +27,7 @@ export interface MessageReceiver {
  * 2. VAPID for audience `pushmesh://<receiver id>`: ERR_VAPID_MISSING or
  *    ERR_VAPID_INVALID (VapidError);
  * 3. `from` === node ID of the VAPID key, else VapidError ERR_VAPID_INVALID;
+ * 3b. with `senderMac`: the sender MAC, else ERR_BAD_SIGNATURE;
  * 4. decryption: DecryptError (ERR_DECRYPT) for any failure;
  * 5. the plaintext: pushmesh JSON whose `id` differs from the clear `id`
  *    is ERR_BAD_MESSAGE; any other body is delivered whole as `data`.
@@ -46,6 +50,9 @@ export async function openMessage(wire: WebpushMessage, receiver: MessageReceive
     throw new VapidError('ERR_VAPID_INVALID', 'VAPID key is not a P-256 public key', { cause });
   }
   if (sender !== wire.from) throw new VapidError('ERR_VAPID_INVALID', '"from" is not the node ID of the VAPID key');
+  if (receiver.senderMac && !receiver.senderMac.verify(wire, senderKey)) {
+    throw new PushmeshError('ERR_BAD_SIGNATURE', wire.senderMac ? 'sender MAC does not match the content' : 'sender MAC missing');
+  }
 
   let plaintext: Uint8Array;
   try {
@@ -69,5 +76,6 @@ export async function openMessage(wire: WebpushMessage, receiver: MessageReceive
     data: content.data,
   };
   if (wire.replace !== '') msg.replace = wire.replace;
+  if (!content.foreign && content.receipt) msg.receipt = true;
   return msg;
 }

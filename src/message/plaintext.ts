@@ -22,6 +22,8 @@ export interface PlaintextContent {
   time: number;
   meta: Record<string, string>;
   data: Payload;
+  /** The sender asks for a delivery receipt once an app of the destination has the message. */
+  receipt?: boolean;
 }
 
 /** Values a foreign body (a plain Web Push sender's) gets, since it has no such JSON. */
@@ -41,18 +43,19 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** Serializes the plaintext to UTF-8 JSON; throws ERR_BAD_MESSAGE for a JSON payload that has no JSON form. */
 export function encodePlaintext(content: PlaintextContent): Buffer {
   const { id, topic, time, meta, data } = content;
+  const extra = content.receipt ? { receipt: true } : {};
   let text: string | undefined;
   try {
     switch (data.kind) {
       case 'json':
         // undefined, functions and symbols have no JSON form: JSON.stringify would drop "data".
-        if (JSON.stringify(data.value) !== undefined) text = JSON.stringify({ id, topic, time, meta, data: data.value });
+        if (JSON.stringify(data.value) !== undefined) text = JSON.stringify({ id, topic, time, meta, ...extra, data: data.value });
         break;
       case 'text':
-        text = JSON.stringify({ id, topic, time, meta, encoding: 'text', data: data.value });
+        text = JSON.stringify({ id, topic, time, meta, ...extra, encoding: 'text', data: data.value });
         break;
       case 'bytes':
-        text = JSON.stringify({ id, topic, time, meta, encoding: 'base64', data: toBase64(data.value) });
+        text = JSON.stringify({ id, topic, time, meta, ...extra, encoding: 'base64', data: toBase64(data.value) });
         break;
     }
   } catch (err) {
@@ -92,7 +95,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function readOurShape(value: unknown): PlaintextContent | undefined {
   if (!isRecord(value) || !Object.hasOwn(value, 'data')) return undefined;
-  const { id, topic, time, meta, encoding, data } = value;
+  const { id, topic, time, meta, encoding, data, receipt } = value;
+  if (receipt !== undefined && typeof receipt !== 'boolean') return undefined;
   if (typeof id !== 'string' || !isMessageId(id)) return undefined;
   if (typeof topic !== 'string') return undefined;
   if (typeof time !== 'number' || !isUnixMillis(time)) return undefined;
@@ -111,7 +115,9 @@ function readOurShape(value: unknown): PlaintextContent | undefined {
   }
   // Object.fromEntries defines keys as own properties, "__proto__" included.
   const metaCopy = Object.fromEntries(Object.entries((meta ?? {}) as Record<string, string>));
-  return { id, topic, time, meta: metaCopy, data: payload };
+  const content: PlaintextContent = { id, topic, time, meta: metaCopy, data: payload };
+  if (receipt === true) content.receipt = true;
+  return content;
 }
 
 function toBase64(bytes: Uint8Array): string {

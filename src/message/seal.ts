@@ -7,6 +7,7 @@ import { MAX_WEBPUSH_PLAINTEXT, encryptWebPush, type WebPushRecipient } from '..
 import { DEFAULT_HOP_LIMIT } from './limits.js';
 import { linkAudience } from './link-audience.js';
 import { encodePlaintext } from './plaintext.js';
+import type { SenderMacKeys } from './sender-mac.js';
 import type { Message, WebpushMessage } from './types.js';
 import { validateMessage, validateWebpushMessage } from './validate.js';
 
@@ -14,12 +15,14 @@ import { validateMessage, validateWebpushMessage } from './validate.js';
 export type MessageSigner = Pick<VapidSigner, 'authorization'>;
 
 export interface SealOptions {
-  /** Starting hop limit; default DEFAULT_HOP_LIMIT (16), at most MAX_HOPS (32). */
+  /** Starting hop limit; default DEFAULT_HOP_LIMIT (8), at most MAX_HOPS (32). */
   hopLimit?: number;
   /** Ask the destination for a delivery receipt. */
   receipt?: boolean;
   /** Jump hosts to go through, in order. */
   via?: NodeId[];
+  /** The origin's keys for the sender MAC (required by receivers on links). */
+  senderMac?: Pick<SenderMacKeys, 'sign'>;
 }
 
 /**
@@ -92,6 +95,7 @@ export async function sealMessage(
     authorization,
     body,
   };
+  if (options.senderMac) wire.senderMac = options.senderMac.sign(wire, keys.p256dh);
   validateWebpushMessage(wire);
   return wire;
 }

@@ -29,6 +29,8 @@ export interface Message {
   replace?: string;
   meta: Record<string, string>;
   data: Payload;
+  /** The sender asked for a delivery receipt (carried encrypted, end to end). */
+  receipt?: boolean;
 }
 
 /**
@@ -62,4 +64,6 @@ export interface WebpushMessage {
   authorization: string;
   /** RFC 8291 aes128gcm body (103–4096 bytes). */
   body: Uint8Array;
+  /** Sender MAC (32 bytes) binding the content to origin and destination keys; absent over HTTPS. */
+  senderMac?: Uint8Array;
 }

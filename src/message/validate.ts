@@ -55,6 +55,7 @@ export function validateWebpushMessage(wire: WebpushMessage): void {
     const tooLarge = new PushmeshError('ERR_PAYLOAD_TOO_LARGE', `body is ${wire.body.length} bytes, over ${MAX_BODY_BYTES}`);
     throw badMessage(tooLarge.message, tooLarge);
   }
+  check(wire.senderMac === undefined || (wire.senderMac instanceof Uint8Array && wire.senderMac.length === 32), 'sender_mac is not 32 bytes');
   check(wire.body.length >= MIN_BODY_BYTES, `body is shorter than ${MIN_BODY_BYTES} bytes, the smallest aes128gcm body`);
 }
 

@@ -18,7 +18,15 @@ import { buildPushServer } from '../push/push-server.js';
 import type { IncomingPush } from '../push/types.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { VapidSigner, VapidVerifier, WebPushDecrypter } from '../webpush/index.js';
+import { RpcClient } from '../rpc/rpc-client.js';
+import { RpcServer } from '../rpc/rpc-server.js';
+import { RPC_REQUEST_TOPIC, RPC_RESPONSE_TOPIC, type RpcRequest, type RpcResponse } from '../rpc/types.js';
+import { Receipts } from '../status/receipts.js';
+import { StatusStore } from '../status/status-store.js';
+import { RECEIPT_TOPIC, STATUS_TOPIC, type DeliveryStatus } from '../status/types.js';
+import { isSystemTopic } from '../message/system-topic.js';
 import { DedupeCache } from './dedupe.js';
+import { SystemTopics } from './system-topics.js';
 import { PeerDirectory } from './peer-directory.js';
 import type { NodeCore, PeerInfo, SendRequest, SendResult } from './types.js';
 
@@ -53,6 +61,11 @@ export class PushmeshNode implements NodeCore {
   readonly #pushClient = new PushClient();
   readonly #acceptedAt = new Map<string, number>();
   readonly #startedAt = Date.now();
+  readonly #system: SystemTopics;
+  readonly #rpcClient: RpcClient;
+  readonly #rpcServer: RpcServer;
+  readonly #status: StatusStore;
+  readonly #receipts: Receipts;
   #localApi: FastifyInstance | null = null;
   #pushServer: FastifyInstance | null = null;
   #addresses: NodeAddresses | null = null;
@@ -72,7 +85,12 @@ export class PushmeshNode implements NodeCore {
     this.#signer = new VapidSigner({ privateKey: identity.privateKey, publicKey: identity.publicKey, subject: `https://pushmesh.invalid/node/${identity.id}` });
     this.#decrypter = new WebPushDecrypter({ privateScalar: identity.privateScalar, publicKey: identity.publicKey, auth: identity.auth });
     this.#dispatcher = new OutboxDispatcher({ store: this.#outbox, deliver: (e, s) => this.#deliver(e, s), logger: logger.child({ component: 'outbox' }) });
+    this.#status = new StatusStore(this.#db);
+    this.#receipts = new Receipts({ port: this, store: this.#status, logger: logger.child({ component: 'receipts' }) });
+    this.#status.on('change', (st) => this.#announceStatus(st));
+    this.bus.on('consumed', (ev) => this.#receipts.onConsumed(ev));
     this.#dispatcher.on('delivered', (e) => {
+      this.#status.update(e.id, 'sent');
       this.metrics.messagesOut.inc({ via: 'https' });
       this.#peers.countSent(e.dest);
       const t0 = this.#acceptedAt.get(e.id);
@@ -82,14 +100,27 @@ export class PushmeshNode implements NodeCore {
       }
     });
     this.#dispatcher.on('expired', (e) => {
+      this.#status.update(e.id, 'expired');
       this.metrics.dropped.inc({ reason: 'expired' });
       this.#acceptedAt.delete(e.id);
       this.#log.info({ msg_id: e.id, dest: e.dest }, 'message expired before delivery');
     });
     this.#dispatcher.on('rejected', (e, reason) => {
+      this.#status.update(e.id, 'rejected', reason);
       this.metrics.dropped.inc({ reason: 'rejected' });
       this.#acceptedAt.delete(e.id);
       this.#log.warn({ msg_id: e.id, dest: e.dest, reason }, 'message refused by destination');
+    });
+    this.#system = new SystemTopics((topic, err) => {
+      this.metrics.dropped.inc({ reason: 'system_message' });
+      this.#log.warn({ topic, reason: (err as Error).message }, 'could not handle a system message');
+    });
+    this.#rpcClient = new RpcClient(this);
+    this.#rpcServer = new RpcServer({ port: this, service: config.service, logger: logger.child({ component: 'rpc' }) });
+    this.#system.on(RECEIPT_TOPIC, (m) => this.#receipts.onReceipt(m));
+    this.#system.on(RPC_REQUEST_TOPIC, (m) => this.#rpcServer.onRequest(m));
+    this.#system.on(RPC_RESPONSE_TOPIC, (m) => {
+      if (!this.#rpcClient.onResponse(m)) this.#log.debug({ from: m.from, re: m.meta['re'] }, 'answer for no waiting request');
     });
     this.#dispatcher.on('retry', (e, reason, delay) => this.#log.debug({ msg_id: e.id, dest: e.dest, reason, delay }, 'delivery failed; will retry'));
   }
@@ -182,8 +213,10 @@ export class PushmeshNode implements NodeCore {
       data: req.data,
     };
     if (req.replace !== undefined) msg.replace = req.replace;
+    if (req.receipt) msg.receipt = true;
     this.metrics.messagesIn.inc({ via: 'local' });
     if (req.to === '' || req.to === this.identity.id) {
+      if (this.#system.dispatch(msg)) return { id: msg.id, status: 'local' };
       this.bus.publish(msg);
       this.metrics.messagesOut.inc({ via: 'local' });
       return { id: msg.id, status: 'local' };
@@ -211,10 +244,32 @@ export class PushmeshNode implements NodeCore {
       if (err instanceof PushmeshError && err.code === 'ERR_QUEUE_FULL') this.metrics.dropped.inc({ reason: 'queue_full' });
       throw err;
     }
+    if (!isSystemTopic(msg.topic)) this.#status.create(msg.id, card.id, msg.receipt ?? false);
     this.#acceptedAt.set(msg.id, performance.now());
     if (this.#acceptedAt.size > 100_000) this.#acceptedAt.delete(this.#acceptedAt.keys().next().value!);
     this.#dispatcher.kick();
     return { id: msg.id, status: 'queued' };
+  }
+
+  deliveryStatus(id: string): DeliveryStatus | undefined {
+    return this.#status.get(id);
+  }
+
+  /** Final states reach the apps' streams as `pushmesh.status` events (docs/routing.md). */
+  #announceStatus(st: DeliveryStatus): void {
+    if (st.state === 'queued' || st.state === 'sent' || this.#state !== 'running') return;
+    const data: Record<string, unknown> = { id: st.id, to: st.to, state: st.state, time: st.updated };
+    if (st.reason !== undefined) data['reason'] = st.reason;
+    this.bus.publish({ id: newMessageId(), from: this.identity.id, to: '', topic: STATUS_TOPIC, time: st.updated, ttl: 3600, urgency: 'normal', meta: { re: st.id }, data: { kind: 'json', value: data } });
+  }
+
+  get id(): NodeId {
+    return this.identity.id;
+  }
+
+  request(to: NodeId, req: RpcRequest, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<RpcResponse> {
+    if (this.#state !== 'running') return Promise.reject(new PushmeshError('ERR_UNAVAILABLE', 'node is shutting down'));
+    return this.#rpcClient.request(to, req, opts);
   }
 
   /** One delivery attempt of an outbox entry over HTTPS Web Push to the destination's card endpoint. */
@@ -256,8 +311,10 @@ export class PushmeshNode implements NodeCore {
       data: content.data,
     };
     if (p.topic !== undefined) msg.replace = p.topic;
+    if (content.receipt) msg.receipt = true;
     this.metrics.messagesIn.inc({ via: 'https' });
     this.#peers.countReceived(from, now);
+    if (this.#system.dispatch(msg)) return { id: msg.id, duplicate: false };
     this.bus.publish(msg);
     this.metrics.messagesOut.inc({ via: 'local' });
     return { id: msg.id, duplicate: false };
@@ -284,6 +341,8 @@ export class PushmeshNode implements NodeCore {
   }
 
   #finish(): void {
+    this.#rpcClient.close();
+    this.#rpcServer.close();
     this.#pushClient.close();
     if (this.#db.open) this.#db.close();
     this.#state = 'closed';

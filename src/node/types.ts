@@ -2,6 +2,8 @@ import type { Card, Identity, NodeId } from '../identity/types.js';
 import type { LocalBus } from '../local/local-bus.js';
 import type { Payload, Urgency } from '../message/types.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
+import type { RpcRequest, RpcResponse } from '../rpc/types.js';
+import type { DeliveryStatus } from '../status/types.js';
 
 /** What an app asks for with `POST /msg/<topic>`. */
 export interface SendRequest {
@@ -45,6 +47,10 @@ export interface NodeCore {
   readonly metrics: NodeMetrics;
   card(): Card;
   send(req: SendRequest): Promise<SendResult>;
+  /** An HTTP request to the service another node exposes over the mesh (`/req/<id>/…`). */
+  request(to: NodeId, req: RpcRequest, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<RpcResponse>;
+  /** Where a message this node sent stands (`GET /msg/status/<id>`). */
+  deliveryStatus(id: string): DeliveryStatus | undefined;
   peers(): PeerInfo[];
   queueDepth(): number;
   /** Liveness and readiness details for /healthz. */

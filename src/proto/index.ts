@@ -22,3 +22,4 @@ export {
 } from './discovery.js';
 export { decodeWebpushMessage, encodeWebpushMessage } from './webpush-message.js';
 export { decodeMessage, encodeMessage } from './message.js';
+export { ROUTE_ANNOUNCEMENT_TYPE_URL, MAX_ROUTES, decodeRouteAnnouncement, encodeRouteAnnouncement } from './routing.js';

@@ -51,6 +51,7 @@ export function nackReasonForError(err: unknown): NackReason | undefined {
     case 'ERR_VAPID_MISSING':
       return 'unauthorized';
     case 'ERR_VAPID_INVALID':
+    case 'ERR_BAD_SIGNATURE':
       return 'bad_signature';
     case 'ERR_PAYLOAD_TOO_LARGE':
       return 'too_large';

@@ -22,6 +22,7 @@ export function encodeWebpushMessage(wire: WebpushMessage): Buffer {
     receipt: wire.receipt,
     authorization: wire.authorization,
     body: wire.body,
+    senderMac: wire.senderMac ?? new Uint8Array(0),
   });
 }
 
@@ -47,6 +48,8 @@ export function decodeWebpushMessage(data: Uint8Array): WebpushMessage {
       authorization: str(raw.authorization, 'authorization'),
       body: bytes(raw.body, 'body'),
     };
+    const mac = bytes(raw.senderMac, 'sender_mac');
+    if (mac.length > 0) wire.senderMac = mac;
     validateWebpushMessage(wire);
     return wire;
   });

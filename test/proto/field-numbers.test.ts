@@ -66,6 +66,7 @@ const PUSHMESH_V1: Record<string, FieldFact[]> = {
     ['receipt', 11, 'bool'],
     ['authorization', 12, 'string'],
     ['body', 13, 'bytes'],
+    ['sender_mac', 14, 'bytes'],
   ],
   'pushmesh.v1.Message': [
     ['id', 1, 'string'],

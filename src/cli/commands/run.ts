@@ -17,6 +17,8 @@ interface RunOptions {
   nats?: string[];
   pubsub?: string;
   trust?: string[];
+  service?: string;
+  serviceAllow?: string[];
   logLevel?: string;
 }
 
@@ -35,6 +37,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--nats <url>', 'NATS server (repeatable)', collect)
     .option('--pubsub <project>', 'Google Pub/Sub project')
     .option('--trust <ns=id>', 'node ID allowed to sign config namespace NS (repeatable)', collect)
+    .option('--service <url>', 'local HTTP service that allow-listed nodes may call over the mesh (/req/<id>/…)')
+    .option('--service-allow <id>', 'node ID allowed to call --service (repeatable)', collect)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)')
     .action(async (options: RunOptions) => {
       const home = homeFrom(options, ctx);
@@ -74,6 +78,9 @@ function flagLayer(o: RunOptions): ConfigLayer {
   if (o.pubsub !== undefined) l.pubsub = o.pubsub;
   if (o.trust !== undefined) l.trust = o.trust;
   if (o.logLevel !== undefined) l.logLevel = o.logLevel;
+  if (o.service !== undefined || o.serviceAllow !== undefined) {
+    l.service = { ...(o.service !== undefined ? { target: o.service } : {}), ...(o.serviceAllow !== undefined ? { allow: o.serviceAllow } : {}) };
+  }
   return l;
 }
 

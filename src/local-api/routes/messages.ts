@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { PushmeshError } from '../../errors/index.js';
 import type { NodeCore } from '../../node/types.js';
 import { payloadFromBody } from '../payload-from-body.js';
 import { parseSendParams } from '../send-params.js';
@@ -9,5 +10,10 @@ export function registerMessageRoutes(app: FastifyInstance, core: NodeCore, opts
     const send = parseSendParams(req.params.topic, req.query, data, opts);
     const result = await core.send(send);
     return reply.status(202).send(result);
+  });
+  app.get<{ Params: { id: string } }>('/msg/status/:id', async (req) => {
+    const st = core.deliveryStatus(req.params.id);
+    if (!st) throw new PushmeshError('ERR_NOT_FOUND', `no message ${req.params.id.slice(0, 64)} sent from this node is known`);
+    return st;
   });
 }

@@ -15,11 +15,13 @@ type StreamRequest = FastifyRequest<{ Params: { topic?: string }; Querystring: {
  */
 export function registerStreamRoutes(app: FastifyInstance, core: NodeCore, opts: { heartbeatMs: number }): void {
   const handler = async (req: StreamRequest, reply: FastifyReply): Promise<unknown> => {
-    const topic = req.params.topic === undefined ? null : parseTopic(req.params.topic);
+    const topic = req.params.topic === undefined ? null : parseTopic(req.params.topic, { reading: true });
     const replay = parseReplay(req.headers['last-event-id'], req.query.since);
     const wantsSse = (req.headers.accept ?? '').includes('text/event-stream');
     if (!wantsSse) {
-      return reply.send({ messages: core.bus.held(topic, replay ?? { after: 0 }).map(toAppJson) });
+      const events = core.bus.held(topic, replay ?? { after: 0 });
+      core.bus.markConsumed(events);
+      return reply.send({ messages: events.map(toAppJson) });
     }
     const sub = core.bus.subscribe(topic, replay);
     reply.hijack();

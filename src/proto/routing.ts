@@ -1,0 +1,40 @@
+import type { Attachment, Route, RouteAnnouncement } from '../routing/types.js';
+import { badMessage } from '../message/bad-message.js';
+import { bool, bytes, decodeMapped, encodeRaw, int64, str, strList, subList } from './raw.js';
+import { typeUrlFor } from './any.js';
+
+const TYPE = 'pushmesh.v1.RouteAnnouncement';
+/** Type URL of route announcements in xDS resources and WebSocket frames. */
+export const ROUTE_ANNOUNCEMENT_TYPE_URL = typeUrlFor(TYPE);
+/** Most routes in one announcement. */
+export const MAX_ROUTES = 10_000;
+
+const attachmentRaw = (a: Attachment) => ({ node: a.node, relay: a.relay, expires: a.expires, publicKey: a.publicKey, signature: a.signature });
+
+export function encodeRouteAnnouncement(ann: RouteAnnouncement): Buffer {
+  return encodeRaw(TYPE, { routes: ann.routes.map((r) => ({ chain: r.chain.map(attachmentRaw) })), full: ann.full, withdrawn: ann.withdrawn });
+}
+
+/** Parses a RouteAnnouncement; throws ERR_BAD_MESSAGE only. Signatures are checked by verifyRoute. */
+export function decodeRouteAnnouncement(data: Uint8Array): RouteAnnouncement {
+  return decodeMapped(TYPE, data, (raw) => {
+    const routes: Route[] = subList(raw.routes, 'routes').map((r, i) => ({
+      chain: subList(r.chain, `routes[${i}].chain`).map(
+        (a, j): Attachment => {
+          const at = `routes[${i}].chain[${j}]`;
+          const att: Attachment = {
+            node: str(a.node, `${at}.node`),
+            relay: str(a.relay, `${at}.relay`),
+            expires: int64(a.expires, `${at}.expires`),
+            publicKey: bytes(a.publicKey, `${at}.public_key`),
+            signature: bytes(a.signature, `${at}.signature`),
+          };
+          if (att.publicKey.length !== 65 || att.signature.length !== 64) throw badMessage(`${at}: key must be 65 bytes and signature 64`);
+          return att;
+        },
+      ),
+    }));
+    if (routes.length > MAX_ROUTES) throw badMessage(`at most ${MAX_ROUTES} routes`);
+    return { routes, full: bool(raw.full, 'full'), withdrawn: strList(raw.withdrawn, 'withdrawn') };
+  });
+}

@@ -1,0 +1,78 @@
+import { LRUCache } from 'lru-cache';
+import type { NodeId } from '../identity/types.js';
+import type { WebpushMessage } from '../message/types.js';
+import type { NackReason } from '../proto/status.js';
+import type { RouteTable } from './route-table.js';
+
+/** What to do with a message, decided from its routing fields alone (relays never decrypt). */
+export type Decision =
+  /** It is for this node: open it and hand it to apps. */
+  | { action: 'deliver' }
+  /** Hand `wire` (path, hop limit and via updated) to the linked peer `next`. */
+  | { action: 'forward'; next: NodeId; wire: WebpushMessage }
+  /** `target` is not reachable now but was linked here: keep `wire` on disk until it is back (within the TTL). */
+  | { action: 'hold'; target: NodeId; wire: WebpushMessage }
+  /** Seen this message ID from this origin before: acknowledge, do nothing. */
+  | { action: 'duplicate' }
+  | { action: 'nack'; reason: NackReason; detail: string };
+
+/**
+ * The forwarding rules of docs/routing.md: loop and hop-limit checks,
+ * dedupe by (origin, message ID), source routes (`via`), then the route
+ * table. VAPID is verified by the caller before `decide`.
+ */
+export class Router {
+  readonly #self: NodeId;
+  readonly #table: RouteTable;
+  readonly #seen: LRUCache<string, true>;
+
+  constructor(self: NodeId, table: RouteTable, opts: { dedupeSize?: number } = {}) {
+    this.#self = self;
+    this.#table = table;
+    this.#seen = new LRUCache({ max: opts.dedupeSize ?? 100_000, ttl: 24 * 3600 * 1000 });
+  }
+
+  /**
+   * `from` is the linked peer the message came from, or null when this node
+   * is the origin (or it comes off this node's own queue).
+   */
+  decide(wire: WebpushMessage, from: NodeId | null): Decision {
+    const relaying = from !== null;
+    if (relaying) {
+      if (wire.from === this.#self) return { action: 'nack', reason: 'hop_limit', detail: 'loop: the message came back to its origin' };
+      if (wire.path.includes(this.#self)) return { action: 'nack', reason: 'hop_limit', detail: 'loop: this node is already in the path' };
+    }
+    const via = wire.via[0] === this.#self ? wire.via.slice(1) : wire.via;
+    if (wire.to === this.#self) {
+      // Remaining jump hosts do not matter once the destination has it.
+      if (!this.#firstTime(wire)) return { action: 'duplicate' };
+      return { action: 'deliver' };
+    }
+    if (relaying && wire.hopLimit === 0) return { action: 'nack', reason: 'hop_limit', detail: 'hop limit reached' };
+    const target = via[0] ?? wire.to;
+    const route = this.#table.lookup(target, from);
+    if (route.kind === 'none') return { action: 'nack', reason: 'no_route', detail: `no route to ${target}` };
+    if (relaying && !this.#firstTime(wire)) return { action: 'duplicate' };
+    const next: WebpushMessage = relaying
+      ? { ...wire, via, path: [...wire.path, this.#self], hopLimit: wire.hopLimit - 1 }
+      : { ...wire, via };
+    if (route.kind === 'departed') return { action: 'hold', target, wire: next };
+    return { action: 'forward', next: route.next, wire: next };
+  }
+
+  /** Records (origin, id); false if it was seen before. */
+  #firstTime(wire: WebpushMessage): boolean {
+    const key = `${wire.from}/${wire.id}`;
+    if (this.#seen.has(key)) return false;
+    this.#seen.set(key, true);
+    return true;
+  }
+
+  /**
+   * Forgets a message ID, so a retry of a message this node could not pass
+   * on (NACKed downstream, or failed to queue) is not taken for a duplicate.
+   */
+  forget(wire: WebpushMessage): void {
+    this.#seen.delete(`${wire.from}/${wire.id}`);
+  }
+}

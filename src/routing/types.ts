@@ -1,0 +1,40 @@
+import type { NodeId } from '../identity/types.js';
+
+/** "node is reachable through relay until expires", signed by node (proto pushmesh.v1.Attachment). */
+export interface Attachment {
+  node: NodeId;
+  relay: NodeId;
+  /** Unix ms. */
+  expires: number;
+  /** 65-byte uncompressed P-256 key of `node`. */
+  publicKey: Uint8Array;
+  /** ES256 r‖s, 64 bytes. */
+  signature: Uint8Array;
+}
+
+/** chain[0].node is the destination; chain[i].relay === chain[i+1].node; the last relay announced it. */
+export interface Route {
+  chain: Attachment[];
+}
+
+export interface RouteAnnouncement {
+  routes: Route[];
+  full: boolean;
+  withdrawn: NodeId[];
+}
+
+/** A row of `GET /routes`. */
+export interface RouteEntry {
+  /** Destination node ID. */
+  dest: NodeId;
+  /** The linked peer to hand messages for `dest` to. */
+  next: NodeId;
+  /** Hops from this node: 1 = `next` is `dest`. */
+  hops: number;
+  /** `link`: a direct link; `announced`: learned from `next`; `upstream`: default route. */
+  kind: 'link' | 'announced' | 'upstream';
+  /** Whether `next` is connected now (a known route whose link is down holds messages). */
+  up: boolean;
+  /** Unix ms after which the route is forgotten (null: while the link lasts). */
+  expires: number | null;
+}

@@ -1,0 +1,37 @@
+import { pino } from 'pino';
+import { defaultConfig, type NodeConfig } from '../../src/config/index.js';
+import { PeerStore } from '../../src/identity/peer-store.js';
+import { PushmeshNode } from '../../src/node/pushmesh-node.js';
+import { type CleanupScope, tempHome } from './temp-dir.js';
+
+/**
+ * A real node in this process, on port-0 loopback listeners (HTTPS on,
+ * gRPC off), closed after the test. For tests that need the node's
+ * behaviour but not a separate process.
+ */
+export async function startInProcessNode(scope: CleanupScope, overrides: Partial<NodeConfig> = {}): Promise<PushmeshNode> {
+  const home = overrides.home ?? (await tempHome(scope));
+  const config: NodeConfig = {
+    ...defaultConfig(home),
+    local: { host: '127.0.0.1', port: 0 },
+    https: { host: '127.0.0.1', port: 0 },
+    grpc: null,
+    logLevel: 'silent',
+    ...overrides,
+  };
+  const node = await PushmeshNode.start(config, pino({ level: process.env['PUSHMESH_TEST_LOG'] ?? 'silent' }));
+  scope.after(() => node.close());
+  return node;
+}
+
+/** Base URL of a node's local API. */
+export function localUrl(node: PushmeshNode): string {
+  const { host, port } = node.addresses.local;
+  return `http://${host}:${port}`;
+}
+
+/** Each node learns the other's card (as `pushmesh peer add` would). */
+export async function introduce(a: PushmeshNode, b: PushmeshNode): Promise<void> {
+  await new PeerStore(a.config.home).add(b.card());
+  await new PeerStore(b.config.home).add(a.card());
+}

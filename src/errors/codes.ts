@@ -22,4 +22,6 @@ export type ErrorCode =
   | 'ERR_QUEUE_FULL'
   | 'ERR_UNAVAILABLE'
   | 'ERR_LISTEN'
-  | 'ERR_IO';
+  | 'ERR_IO'
+  /** A signed configuration was refused; `ConfigRefusedError.reason` says why. */
+  | 'ERR_CONFIG_REFUSED';

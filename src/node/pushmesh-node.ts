@@ -15,6 +15,8 @@ import type { DeliveryResult, OutboxEntry } from '../outbox/types.js';
 import { decodeWebpushMessage, encodeWebpushMessage } from '../proto/index.js';
 import { PushClient } from '../push/push-client.js';
 import { buildPushServer } from '../push/push-server.js';
+import type { ConfigChannel } from '../signed-config/channel.js';
+import { MeshConfigRelay, SignedConfigService, TrustPolicy } from '../signed-config/index.js';
 import type { IncomingPush } from '../push/types.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { VapidSigner, VapidVerifier, WebPushDecrypter } from '../webpush/index.js';
@@ -31,6 +33,12 @@ export interface NodeAddresses {
   https: HostPort | null;
 }
 
+/** What a node is started with besides its config. */
+export interface NodeStartOptions {
+  /** Pipes that carry signed configs (NATS, Pub/Sub, in-memory); more with `node.signedConfig.addChannel`. */
+  configChannels?: readonly ConfigChannel[];
+}
+
 /**
  * A running pushmesh node: identity, local API, HTTPS Web Push endpoint,
  * durable outbox. `start()` opens everything; `drain()` stops taking new
@@ -41,6 +49,8 @@ export class PushmeshNode implements NodeCore {
   readonly identity: Identity;
   readonly bus: LocalBus;
   readonly metrics: NodeMetrics;
+  /** Signed configuration: verify, keep, serve, publish (docs/signed-config.md). */
+  readonly signedConfig: SignedConfigService;
   readonly #log: Logger;
   readonly #db: Db;
   readonly #outbox: OutboxStore;
@@ -59,7 +69,7 @@ export class PushmeshNode implements NodeCore {
   #advertise: string;
   #state: 'new' | 'running' | 'draining' | 'closed' = 'new';
 
-  private constructor(config: NodeConfig, identity: Identity, logger: Logger) {
+  private constructor(config: NodeConfig, identity: Identity, logger: Logger, trust: TrustPolicy, opts: NodeStartOptions) {
     this.config = config;
     this.identity = identity;
     this.#log = logger;
@@ -71,6 +81,21 @@ export class PushmeshNode implements NodeCore {
     this.#peers = new PeerDirectory(new PeerStore(config.home));
     this.#signer = new VapidSigner({ privateKey: identity.privateKey, publicKey: identity.publicKey, subject: `https://pushmesh.invalid/node/${identity.id}` });
     this.#decrypter = new WebPushDecrypter({ privateScalar: identity.privateScalar, publicKey: identity.publicKey, auth: identity.auth });
+    this.signedConfig = new SignedConfigService({
+      identity,
+      trust,
+      db: this.#db,
+      registry: this.metrics.registry,
+      logger: logger.child({ component: 'signed-config' }),
+      mesh: new MeshConfigRelay({
+        self: identity.id,
+        bus: this.bus,
+        peers: () => this.peers().filter((p) => p.endpoint !== '').map((p) => p.id),
+        send: (req) => this.send(req),
+        logger: logger.child({ component: 'signed-config' }),
+      }),
+      channels: opts.configChannels ?? [],
+    });
     this.#dispatcher = new OutboxDispatcher({ store: this.#outbox, deliver: (e, s) => this.#deliver(e, s), logger: logger.child({ component: 'outbox' }) });
     this.#dispatcher.on('delivered', (e) => {
       this.metrics.messagesOut.inc({ via: 'https' });
@@ -95,10 +120,11 @@ export class PushmeshNode implements NodeCore {
   }
 
   /** Opens the identity (creating it on first start), the store and the listeners. */
-  static async start(config: NodeConfig, logger: Logger): Promise<PushmeshNode> {
+  static async start(config: NodeConfig, logger: Logger, opts: NodeStartOptions = {}): Promise<PushmeshNode> {
+    const trust = TrustPolicy.fromConfig(config.trust);
     const { identity, created } = await openIdentity(config.home);
     if (created) logger.info({ id: identity.id, home: config.home }, 'created a new node identity');
-    const node = new PushmeshNode(config, identity, logger);
+    const node = new PushmeshNode(config, identity, logger, trust, opts);
     try {
       await node.#listen();
     } catch (err) {
@@ -111,7 +137,7 @@ export class PushmeshNode implements NodeCore {
   async #listen(): Promise<void> {
     await this.#peers.load((id, err) => this.#log.warn({ peer: id, reason: err.message }, 'ignoring an invalid peer card'));
     const cfg = this.config;
-    this.#localApi = buildLocalApi({ core: this, logger: this.#log, maxRequestBody: cfg.limits.maxRequestBody, maxTtl: cfg.limits.maxTtl });
+    this.#localApi = buildLocalApi({ core: this, logger: this.#log, maxRequestBody: cfg.limits.maxRequestBody, maxTtl: cfg.limits.maxTtl, signedConfig: this.signedConfig });
     const local = await listenOn(this.#localApi, cfg.local, 'local API');
     let https: HostPort | null = null;
     if (cfg.https) {
@@ -133,6 +159,7 @@ export class PushmeshNode implements NodeCore {
     }
     this.#addresses = { local, https };
     this.#state = 'running';
+    await this.signedConfig.start();
     this.#dispatcher.kick();
     this.#log.info(
       { id: this.identity.id, local: formatHostPort(local), https: https ? formatHostPort(https) : 'off', endpoint: this.card().endpoint, queued: this.#outbox.depth() },
@@ -269,6 +296,7 @@ export class PushmeshNode implements NodeCore {
     this.#state = 'draining';
     this.bus.close();
     await Promise.allSettled([this.#localApi?.close(), this.#pushServer?.close()]);
+    await this.signedConfig.drain();
     await this.#dispatcher.drain();
     this.#finish();
   }
@@ -278,6 +306,7 @@ export class PushmeshNode implements NodeCore {
     if (this.#state === 'closed') return;
     this.#state = 'draining';
     this.bus.close();
+    this.signedConfig.close();
     await this.#dispatcher.close();
     await Promise.allSettled([this.#localApi?.close(), this.#pushServer?.close()]);
     this.#finish();

@@ -81,6 +81,7 @@ export class PushmeshNode implements NodeCore {
     this.#peers = new PeerDirectory(new PeerStore(config.home));
     this.#signer = new VapidSigner({ privateKey: identity.privateKey, publicKey: identity.publicKey, subject: `https://pushmesh.invalid/node/${identity.id}` });
     this.#decrypter = new WebPushDecrypter({ privateScalar: identity.privateScalar, publicKey: identity.publicKey, auth: identity.auth });
+    const peerCards = new PeerStore(config.home);
     this.signedConfig = new SignedConfigService({
       identity,
       trust,
@@ -90,7 +91,7 @@ export class PushmeshNode implements NodeCore {
       mesh: new MeshConfigRelay({
         self: identity.id,
         bus: this.bus,
-        peers: () => this.peers().filter((p) => p.endpoint !== '').map((p) => p.id),
+        peers: async () => (await peerCards.list()).map((c) => c.id),
         send: (req) => this.send(req),
         logger: logger.child({ component: 'signed-config' }),
       }),

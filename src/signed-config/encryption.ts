@@ -6,8 +6,8 @@ import { decodeCanonicalBase64Url } from './base64url.js';
 import { MAX_CONFIG_RECIPIENTS } from './names.js';
 import type { EncryptedConfigData } from './types.js';
 
-/** Bytes of the random content key (the RFC 8188 IKM) of one encrypted config. */
-export const CONTENT_KEY_LENGTH = 32;
+/** Bytes of the random content key (the RFC 8188 IKM) of one encrypted config: 16, as RFC 8188 implementations (http_ece) expect. */
+export const CONTENT_KEY_LENGTH = 16;
 
 /**
  * Encrypts `data` (any JSON value) so that only the nodes of `recipients`

@@ -21,8 +21,8 @@ export interface MeshConfigRelayOptions {
   self: NodeId;
   /** Messages the node received; the relay listens for topic `pushmesh.config`. */
   bus: LocalBus;
-  /** Node IDs whose cards this node knows: the peers it can encrypt to. */
-  peers: () => NodeId[];
+  /** Node IDs whose cards this node knows (read when a config is sent, so peers added at run time count). */
+  peers: () => NodeId[] | Promise<NodeId[]>;
   /** The node's own send: encrypt, sign (VAPID), queue durably. */
   send: (req: MeshSendRequest) => Promise<unknown>;
   logger: Logger;
@@ -60,7 +60,13 @@ export class MeshConfigRelay {
   /** Sends `jws` to every known peer except `exclude` (and this node). */
   async publish(jws: string, address: { namespace: string; name: string }, exclude: ReadonlySet<NodeId> = new Set()): Promise<MeshPublishResult> {
     const replace = replaceKey(address.namespace, address.name);
-    const targets = this.#opts.peers().filter((id) => id !== this.#opts.self && !exclude.has(id));
+    let known: NodeId[];
+    try {
+      known = await this.#opts.peers();
+    } catch (err) {
+      return { sent: 0, failed: 1, lastError: `cannot list peers: ${(err as Error).message}` };
+    }
+    const targets = known.filter((id) => id !== this.#opts.self && !exclude.has(id));
     const result: MeshPublishResult = { sent: 0, failed: 0 };
     await Promise.all(
       targets.map(async (to) => {

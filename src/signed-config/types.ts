@@ -2,7 +2,7 @@ import type { NodeId } from '../identity/types.js';
 
 /**
  * `data` encrypted to a list of nodes (docs/signed-config.md): the JSON
- * text of the data in an RFC 8188 `aes128gcm` body under a random 32-byte
+ * text of the data in an RFC 8188 `aes128gcm` body under a random 16-byte
  * key, and that key in one RFC 8291 Web Push body per recipient.
  */
 export interface EncryptedConfigData {
@@ -15,7 +15,7 @@ export interface EncryptedConfigData {
 
 export interface ConfigRecipient {
   id: NodeId;
-  /** base64url of an RFC 8291 Web Push body to `id` whose plaintext is the 32-byte content key. */
+  /** base64url of an RFC 8291 Web Push body to `id` whose plaintext is the 16-byte content key. */
   key: string;
 }
 

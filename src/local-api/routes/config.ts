@@ -35,6 +35,13 @@ type ConfigRequest = FastifyRequest<{ Params: { ns: string; name: string } }>;
  *   with the current config(s) first, then one event per new version.
  */
 export function registerConfigRoutes(app: FastifyInstance, api: SignedConfigApi, opts: { metrics: NodeMetrics; heartbeatMs: number }): void {
+  // Open SSE streams end when the server closes, so a drain never waits on them.
+  const streams = new Set<() => void>();
+  app.addHook('preClose', (done) => {
+    for (const end of [...streams]) end();
+    done();
+  });
+  const sse = (reply: FastifyReply, only: { ns: string; name: string } | null): Promise<undefined> => stream(reply, api, only, opts.heartbeatMs, streams);
   app.post('/config', async (req, reply) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type !== CONFIG_MEDIA_TYPE && type !== 'text/plain') {
@@ -55,14 +62,14 @@ export function registerConfigRoutes(app: FastifyInstance, api: SignedConfigApi,
   });
 
   app.get('/config', async (req, reply) => {
-    if (wantsSse(req)) return stream(reply, api, null, opts.heartbeatMs);
+    if (wantsSse(req)) return sse(reply, null);
     return { configs: api.list() };
   });
 
   app.get('/config/:ns/:name', async (req: ConfigRequest, reply) => {
     const { ns, name } = req.params;
     if (!isConfigName(ns) || !isConfigName(name)) throw new PushmeshError('ERR_BAD_ARGUMENT', `namespace and name must be ${NAME_RULE}`);
-    if (wantsSse(req)) return stream(reply, api, { ns, name }, opts.heartbeatMs);
+    if (wantsSse(req)) return sse(reply, { ns, name });
     const kept = api.get(ns, name);
     if (!kept) throw new PushmeshError('ERR_NOT_FOUND', `no verified config ${ns}/${name}`);
     if ((req.headers.accept ?? '').includes(CONFIG_MEDIA_TYPE)) return reply.type(CONFIG_MEDIA_TYPE).send(kept.jws);
@@ -79,7 +86,13 @@ function sseEvent(view: ConfigView): string {
 }
 
 /** SSE of config updates (one key, or all): the current state first, then each new version. */
-async function stream(reply: FastifyReply, api: SignedConfigApi, only: { ns: string; name: string } | null, heartbeatMs: number): Promise<undefined> {
+async function stream(
+  reply: FastifyReply,
+  api: SignedConfigApi,
+  only: { ns: string; name: string } | null,
+  heartbeatMs: number,
+  open: Set<() => void>,
+): Promise<undefined> {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -105,9 +118,14 @@ async function stream(reply: FastifyReply, api: SignedConfigApi, only: { ns: str
     for (const v of current) send(v);
     const heartbeat = setInterval(() => res.write(': ping\n\n'), heartbeatMs);
     heartbeat.unref();
+    const end = (): void => {
+      if (!res.writableEnded) res.end(`event: end\ndata: ${JSON.stringify({ reason: 'node shutting down' })}\n\n`);
+    };
+    open.add(end);
     res.once('close', () => {
       clearInterval(heartbeat);
       stop();
+      open.delete(end);
       resolve();
     });
   });

@@ -1,4 +1,3 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
 import { isNodeId, nodeIdFromPublicKey } from '../identity/index.js';
 import type { NodeId } from '../identity/types.js';
 import { decodeCanonicalBase64Url } from './base64url.js';
@@ -36,10 +35,8 @@ export interface DecodedConfig {
   header: ConfigHeader;
   payload: ConfigPayload;
   payloadSegment: string;
-  /** Node ID derived from the header's key (and equal to `kid`). */
+  /** Node ID derived from the header's key (and equal to `kid`). Whether the key is a point on P-256 is left to the signature check. */
   owner: NodeId;
-  /** The header's key, ready for verification. */
-  ownerKey: KeyObject;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -48,8 +45,9 @@ const PAYLOAD_KEYS = new Set(['namespace', 'name', 'version', 'iat', 'data', 'en
 /**
  * Takes a compact JWS apart and checks everything but the signature:
  * three canonical base64url segments, a protected header of exactly
- * {alg: ES256, typ, kid, jwk} whose `kid` is the node ID of `jwk` (a
- * P-256 point), and a payload of exactly our members with valid values.
+ * {alg: ES256, typ, kid, jwk} whose `kid` is the node ID of `jwk`
+ * (32-byte coordinates; that they are a point on P-256 is checked when
+ * the key is imported to verify the signature), and a payload of exactly our members with valid values.
  * Every failure is ConfigRefusedError('malformed'); nothing else is thrown.
  */
 export function decodeSignedConfig(jws: unknown): DecodedConfig {
@@ -63,9 +61,9 @@ export function decodeSignedConfig(jws: unknown): DecodedConfig {
   const signature = segment(signatureSegment, 'signature');
   if (signature.length !== 64) throw malformed('signature is not 64 bytes (ES256)');
   const header = readHeader(json(headerBytes, 'header'));
-  const { owner, key } = readSigner(header);
+  const owner = readSigner(header);
   const payload = readPayload(json(payloadBytes, 'payload'));
-  return { jws, header, payload, payloadSegment, owner, ownerKey: key };
+  return { jws, header, payload, payloadSegment, owner };
 }
 
 /**
@@ -121,19 +119,13 @@ function readHeader(h: unknown): ConfigHeader {
   return { alg: 'ES256', typ: CONFIG_JWS_TYPE, kid: h['kid'], jwk: { kty: 'EC', crv: 'P-256', x: jwk['x'], y: jwk['y'] } };
 }
 
-function readSigner(header: ConfigHeader): { owner: NodeId; key: KeyObject } {
+function readSigner(header: ConfigHeader): NodeId {
   const x = decodeCanonicalBase64Url(header.jwk.x);
   const y = decodeCanonicalBase64Url(header.jwk.y);
   if (x?.length !== 32 || y?.length !== 32) throw malformed('header jwk x and y must be 32 bytes each, base64url');
-  let key: KeyObject;
-  try {
-    key = createPublicKey({ key: { ...header.jwk }, format: 'jwk' });
-  } catch (err) {
-    throw malformed('header jwk is not a point on P-256', err);
-  }
   const owner = nodeIdFromPublicKey(Buffer.concat([Buffer.of(4), x, y]));
   if (owner !== header.kid) throw malformed('header kid is not the node ID of jwk');
-  return { owner, key };
+  return owner;
 }
 
 function readPayload(p: unknown): ConfigPayload {

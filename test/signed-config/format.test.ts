@@ -11,7 +11,7 @@ import {
   verifySignedConfig,
 } from '../../src/signed-config/index.js';
 import { pushmeshError } from '../helpers/errors.js';
-import { generatePrivateKey } from '../helpers/keys.js';
+import { generatePrivateKey, referenceNodeId } from '../helpers/keys.js';
 import { b64json, craftJws, headerOf, makeOwner } from './fixtures.js';
 
 const owner = makeOwner();
@@ -113,6 +113,18 @@ describe('signed config format', () => {
       await assert.rejects(verifySignedConfig(input), refused('malformed', detail), `input ${String(input).slice(0, 60)}`);
       assert.throws(() => decodeSignedConfig(input), refused('malformed', detail));
     }
+  });
+
+  it('a header key that is not a point on P-256 is malformed (its kid matching does not help)', async () => {
+    const jws = await signConfig(base, owner.privateKey);
+    const [, p, s] = jws.split('.') as [string, string, string];
+    const x = Buffer.alloc(32, 1);
+    const y = Buffer.alloc(32, 2);
+    const kid = referenceNodeId(Buffer.concat([Buffer.of(4), x, y]));
+    const header = { alg: 'ES256', typ: 'pushmesh-config+jws', kid, jwk: { kty: 'EC', crv: 'P-256', x: x.toString('base64url'), y: y.toString('base64url') } };
+    await assert.rejects(verifySignedConfig(`${b64json(header)}.${p}.${s}`), refused('malformed', /not a point on P-256/));
+    // Refused again (a failed import is not cached as a key).
+    await assert.rejects(verifySignedConfig(`${b64json(header)}.${p}.${s}`), refused('malformed', /not a point on P-256/));
   });
 
   it('validly signed JWS that is not our format is malformed (signature alone is not enough)', async () => {

@@ -4,6 +4,8 @@ import { pino } from 'pino';
 import { resolveConfig } from '../../src/config/index.js';
 import { PushmeshNode } from '../../src/node/pushmesh-node.js';
 import { MemoryConfigHub, signConfig } from '../../src/signed-config/index.js';
+import { PeerStore } from '../../src/identity/index.js';
+import { makeCard } from '../helpers/cards.js';
 import { pushmeshError } from '../helpers/errors.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { makeOwner } from './fixtures.js';
@@ -74,6 +76,28 @@ describe('signed config on a node (in-process, real sockets)', { timeout: 60_000
     const stream = await fetch(`${b.url}/config/app/x`, { headers: { accept: 'text/event-stream' }, signal: stop.signal });
     const got = await sseEvents(stream).next();
     assert.equal((JSON.parse(got.value!.data) as { version: number }).version, 2);
+  });
+
+  it('a config too large for one Web Push message is kept and goes to the channels; the mesh reports why it could not carry it', async (t) => {
+    const owner = makeOwner();
+    const hub = new MemoryConfigHub();
+    const home = await tempDir(t);
+    const peer = makeCard('https://127.0.0.1:9');
+    await new PeerStore(home).add(peer.card);
+    const { node, url } = await startNode(home, [`app=${owner.id}`], hub);
+    t.after(() => node.close());
+    const big = await signConfig({ namespace: 'app', name: 'big', version: 1, data: 'x'.repeat(5000) }, owner.privateKey);
+    const res = await fetch(`${url}/config`, { method: 'POST', headers: { 'content-type': 'application/jose' }, body: big });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { status: string; published: Record<string, { ok: boolean; sent?: number; error?: string }> };
+    assert.equal(body.status, 'accepted');
+    assert.deepEqual(body.published['memory'], { ok: true });
+    assert.equal(body.published['mesh']?.ok, false);
+    assert.equal(body.published['mesh']?.sent, 0);
+    assert.match(body.published['mesh']?.error ?? '', /at most 3993 fit in one Web Push body/);
+    assert.deepEqual(hub.published, [big]);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /^pushmesh_config_publish_errors_total\{channel="mesh"\} 1$/m);
   });
 
   it('a bad trust entry stops the node from starting, with one clear error', async (t) => {

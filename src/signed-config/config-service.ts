@@ -12,6 +12,7 @@ import { ConfigStore, type StoredConfig } from './config-store.js';
 import { decryptConfigData } from './encryption.js';
 import { ConfigRefusedError, isConfigRefused } from './errors.js';
 import { peekConfigAddress } from './format.js';
+import { LogBudget } from './log-budget.js';
 import type { MeshConfigRelay } from './mesh-relay.js';
 import type { TrustPolicy } from './trust.js';
 import type { ConfigPayload, ConfigSource, ConfigView, SignedConfigApi, SubmitResult, VerifiedConfig } from './types.js';
@@ -74,6 +75,7 @@ export class SignedConfigService implements SignedConfigApi {
   readonly #channels: ConfigChannel[] = [];
   readonly #abort = new AbortController();
   readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #refusalLogs = new LogBudget();
   readonly #maxPending: number;
   readonly #now: () => number;
   #tail: Promise<unknown> = Promise.resolve();
@@ -228,11 +230,14 @@ export class SignedConfigService implements SignedConfigApi {
   #refused(err: ConfigRefusedError, jws: string, source: ConfigSource): void {
     const label = sourceLabel(source);
     this.#metrics.refuse(err.reason, label);
+    const budget = this.#refusalLogs.take(err.reason);
     const at = peekConfigAddress(jws);
-    this.#log.warn(
-      { reason: err.reason, detail: err.message, source: label, ...(source.kind === 'mesh' ? { from: source.from } : {}), ...(at ?? {}) },
-      'signed config refused',
-    );
+    const fields = { reason: err.reason, detail: err.message, source: label, ...(source.kind === 'mesh' ? { from: source.from } : {}), ...(at ?? {}) };
+    if (!budget.log) {
+      this.#log.debug(fields, 'signed config refused');
+      return;
+    }
+    this.#log.warn(budget.skipped > 0 ? { ...fields, notLogged: budget.skipped } : fields, 'signed config refused');
   }
 
   #viewOf(kept: StoredConfig, payload: ConfigPayload): ConfigView {

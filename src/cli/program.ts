@@ -11,6 +11,8 @@ export function createProgram(ctx: CliContext, version: string): Command {
     .version(version, '-V, --version')
     // Inherited by every command registered below.
     .exitOverride()
+    // Program options (--version) only before the verb, so verbs may take their own (config sign --version N).
+    .enablePositionalOptions()
     .configureOutput({
       writeOut: (text) => ctx.stdout.write(text),
       writeErr: (text) => ctx.stderr.write(text),

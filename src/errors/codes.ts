@@ -26,4 +26,6 @@ export type ErrorCode =
   | 'ERR_TIMEOUT'
   | 'ERR_ABORTED'
   | 'ERR_FORBIDDEN'
-  | 'ERR_BAD_SIGNATURE';
+  | 'ERR_BAD_SIGNATURE'
+  /** A signed configuration was refused; `ConfigRefusedError.reason` says why. */
+  | 'ERR_CONFIG_REFUSED';

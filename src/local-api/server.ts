@@ -1,12 +1,14 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { NodeCore } from '../node/types.js';
+import type { SignedConfigApi } from '../signed-config/types.js';
 import { toHttpError } from './http-errors.js';
 import { registerInfoRoutes } from './routes/info.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerStreamRoutes } from './routes/stream.js';
 import { registerRequestRoutes } from './routes/req.js';
 import { registerDashboard } from './routes/dashboard.js';
+import { registerConfigRoutes } from './routes/config.js';
 import { attachAppWebSocket } from './app-websocket.js';
 
 export interface LocalApiOptions {
@@ -16,6 +18,8 @@ export interface LocalApiOptions {
   maxTtl: number;
   /** Interval of SSE keep-alive comments, ms. */
   heartbeatMs?: number;
+  /** Signed configuration (POST /config, GET /config/<ns>/<name>); the routes are absent without it. */
+  signedConfig?: SignedConfigApi;
 }
 
 /**
@@ -49,6 +53,7 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
   registerMessageRoutes(app, opts.core, { maxTtl: opts.maxTtl });
   registerStreamRoutes(app, opts.core, { heartbeatMs: opts.heartbeatMs ?? 15_000 });
   registerRequestRoutes(app, opts.core);
+  if (opts.signedConfig) registerConfigRoutes(app, opts.signedConfig, { metrics: opts.core.metrics, heartbeatMs: opts.heartbeatMs ?? 15_000 });
   registerDashboard(app);
   attachAppWebSocket(app, opts.core, { maxTtl: opts.maxTtl, maxPayload: opts.maxRequestBody });
   return app;

@@ -15,6 +15,8 @@ import type { DeliveryResult, OutboxEntry } from '../outbox/types.js';
 import { decodeWebpushMessage, encodeWebpushMessage } from '../proto/index.js';
 import { PushClient } from '../push/push-client.js';
 import { buildPushServer } from '../push/push-server.js';
+import type { ConfigChannel } from '../signed-config/channel.js';
+import { CONFIG_TOPIC, MeshConfigRelay, SignedConfigService, TrustPolicy } from '../signed-config/index.js';
 import type { IncomingPush } from '../push/types.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { VapidSigner, VapidVerifier, WebPushDecrypter } from '../webpush/index.js';
@@ -39,6 +41,12 @@ export interface NodeAddresses {
   https: HostPort | null;
 }
 
+/** What a node is started with besides its config. */
+export interface NodeStartOptions {
+  /** Pipes that carry signed configs (NATS, Pub/Sub, in-memory); more with `node.signedConfig.addChannel`. */
+  configChannels?: readonly ConfigChannel[];
+}
+
 /**
  * A running pushmesh node: identity, local API, HTTPS Web Push endpoint,
  * durable outbox. `start()` opens everything; `drain()` stops taking new
@@ -49,6 +57,8 @@ export class PushmeshNode implements NodeCore {
   readonly identity: Identity;
   readonly bus: LocalBus;
   readonly metrics: NodeMetrics;
+  /** Signed configuration: verify, keep, serve, publish (docs/signed-config.md). */
+  readonly signedConfig: SignedConfigService;
   readonly #log: Logger;
   readonly #db: Db;
   readonly #outbox: OutboxStore;
@@ -66,13 +76,14 @@ export class PushmeshNode implements NodeCore {
   readonly #rpcServer: RpcServer;
   readonly #status: StatusStore;
   readonly #receipts: Receipts;
+  readonly #configRelay: MeshConfigRelay;
   #localApi: FastifyInstance | null = null;
   #pushServer: FastifyInstance | null = null;
   #addresses: NodeAddresses | null = null;
   #advertise: string;
   #state: 'new' | 'running' | 'draining' | 'closed' = 'new';
 
-  private constructor(config: NodeConfig, identity: Identity, logger: Logger) {
+  private constructor(config: NodeConfig, identity: Identity, logger: Logger, trust: TrustPolicy, opts: NodeStartOptions) {
     this.config = config;
     this.identity = identity;
     this.#log = logger;
@@ -84,6 +95,23 @@ export class PushmeshNode implements NodeCore {
     this.#peers = new PeerDirectory(new PeerStore(config.home));
     this.#signer = new VapidSigner({ privateKey: identity.privateKey, publicKey: identity.publicKey, subject: `https://pushmesh.invalid/node/${identity.id}` });
     this.#decrypter = new WebPushDecrypter({ privateScalar: identity.privateScalar, publicKey: identity.publicKey, auth: identity.auth });
+    const peerCards = new PeerStore(config.home);
+    const configRelay = new MeshConfigRelay({
+      self: identity.id,
+      peers: async () => (await peerCards.list()).map((c) => c.id),
+      send: (req) => this.send(req),
+      logger: logger.child({ component: 'signed-config' }),
+    });
+    this.#configRelay = configRelay;
+    this.signedConfig = new SignedConfigService({
+      identity,
+      trust,
+      db: this.#db,
+      registry: this.metrics.registry,
+      logger: logger.child({ component: 'signed-config' }),
+      mesh: configRelay,
+      channels: opts.configChannels ?? [],
+    });
     this.#dispatcher = new OutboxDispatcher({ store: this.#outbox, deliver: (e, s) => this.#deliver(e, s), logger: logger.child({ component: 'outbox' }) });
     this.#status = new StatusStore(this.#db);
     this.#receipts = new Receipts({ port: this, store: this.#status, logger: logger.child({ component: 'receipts' }) });
@@ -118,6 +146,7 @@ export class PushmeshNode implements NodeCore {
     this.#rpcClient = new RpcClient(this);
     this.#rpcServer = new RpcServer({ port: this, service: config.service, logger: logger.child({ component: 'rpc' }) });
     this.#system.on(RECEIPT_TOPIC, (m) => this.#receipts.onReceipt(m));
+    this.#system.on(CONFIG_TOPIC, (m) => this.#configRelay.receive(m));
     this.#system.on(RPC_REQUEST_TOPIC, (m) => this.#rpcServer.onRequest(m));
     this.#system.on(RPC_RESPONSE_TOPIC, (m) => {
       if (!this.#rpcClient.onResponse(m)) this.#log.debug({ from: m.from, re: m.meta['re'] }, 'answer for no waiting request');
@@ -126,10 +155,11 @@ export class PushmeshNode implements NodeCore {
   }
 
   /** Opens the identity (creating it on first start), the store and the listeners. */
-  static async start(config: NodeConfig, logger: Logger): Promise<PushmeshNode> {
+  static async start(config: NodeConfig, logger: Logger, opts: NodeStartOptions = {}): Promise<PushmeshNode> {
+    const trust = TrustPolicy.fromConfig(config.trust);
     const { identity, created } = await openIdentity(config.home);
     if (created) logger.info({ id: identity.id, home: config.home }, 'created a new node identity');
-    const node = new PushmeshNode(config, identity, logger);
+    const node = new PushmeshNode(config, identity, logger, trust, opts);
     try {
       await node.#listen();
     } catch (err) {
@@ -142,7 +172,7 @@ export class PushmeshNode implements NodeCore {
   async #listen(): Promise<void> {
     await this.#peers.load((id, err) => this.#log.warn({ peer: id, reason: err.message }, 'ignoring an invalid peer card'));
     const cfg = this.config;
-    this.#localApi = buildLocalApi({ core: this, logger: this.#log, maxRequestBody: cfg.limits.maxRequestBody, maxTtl: cfg.limits.maxTtl });
+    this.#localApi = buildLocalApi({ core: this, logger: this.#log, maxRequestBody: cfg.limits.maxRequestBody, maxTtl: cfg.limits.maxTtl, signedConfig: this.signedConfig });
     const local = await listenOn(this.#localApi, cfg.local, 'local API');
     let https: HostPort | null = null;
     if (cfg.https) {
@@ -164,6 +194,7 @@ export class PushmeshNode implements NodeCore {
     }
     this.#addresses = { local, https };
     this.#state = 'running';
+    await this.signedConfig.start();
     this.#dispatcher.kick();
     this.#log.info(
       { id: this.identity.id, local: formatHostPort(local), https: https ? formatHostPort(https) : 'off', endpoint: this.card().endpoint, queued: this.#outbox.depth() },
@@ -326,6 +357,7 @@ export class PushmeshNode implements NodeCore {
     this.#state = 'draining';
     this.bus.close();
     await Promise.allSettled([this.#localApi?.close(), this.#pushServer?.close()]);
+    await this.signedConfig.drain();
     await this.#dispatcher.drain();
     this.#finish();
   }
@@ -335,6 +367,7 @@ export class PushmeshNode implements NodeCore {
     if (this.#state === 'closed') return;
     this.#state = 'draining';
     this.bus.close();
+    this.signedConfig.close();
     await this.#dispatcher.close();
     await Promise.allSettled([this.#localApi?.close(), this.#pushServer?.close()]);
     this.#finish();

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { NodeCore } from '../node/types.js';
+import { noRequestLogging } from '../util/request-logging.js';
 import { toHttpError } from './http-errors.js';
 import { registerInfoRoutes } from './routes/info.js';
 import { registerMessageRoutes } from './routes/messages.js';
@@ -21,13 +22,16 @@ export interface LocalApiOptions {
  * The local API (default 127.0.0.1:15004): plain JSON for apps on this
  * machine. Built as a Fastify instance so tests can `inject()` requests
  * without a socket as well as use a real one.
+ *
+ * `close()` lets requests in flight finish (idle keep-alive connections
+ * are closed at once, streams are ended by the bus closing); call
+ * `server.closeAllConnections()` first to stop now.
  */
 export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger.child({ component: 'local-api' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: noRequestLogging(),
     bodyLimit: opts.maxRequestBody,
-    forceCloseConnections: true,
     return503OnClosing: true,
   });
   // Bodies are taken raw and parsed by the route, so every content type gets the same clear errors.

@@ -17,7 +17,7 @@ export const MIN_BODY_BYTES = 86 + 1 + 16;
 export const MAX_HOPS = 32;
 
 /** `hop_limit` a new message starts with. */
-export const DEFAULT_HOP_LIMIT = 16;
+export const DEFAULT_HOP_LIMIT = 8;
 
 /** Largest TTL accepted: 28 days (what large push services keep at most). */
 export const MAX_TTL_SECONDS = 28 * 24 * 3600;

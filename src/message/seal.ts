@@ -14,7 +14,7 @@ import { validateMessage, validateWebpushMessage } from './validate.js';
 export type MessageSigner = Pick<VapidSigner, 'authorization'>;
 
 export interface SealOptions {
-  /** Starting hop limit; default DEFAULT_HOP_LIMIT (16), at most MAX_HOPS (32). */
+  /** Starting hop limit; default DEFAULT_HOP_LIMIT (8), at most MAX_HOPS (32). */
   hopLimit?: number;
   /** Ask the destination for a delivery receipt. */
   receipt?: boolean;

@@ -58,6 +58,7 @@ export class PushmeshNode implements NodeCore {
   #addresses: NodeAddresses | null = null;
   #advertise: string;
   #state: 'new' | 'running' | 'draining' | 'closed' = 'new';
+  #stopping: Promise<void> | null = null;
 
   private constructor(config: NodeConfig, identity: Identity, logger: Logger) {
     this.config = config;
@@ -92,6 +93,12 @@ export class PushmeshNode implements NodeCore {
       this.#log.warn({ msg_id: e.id, dest: e.dest, reason }, 'message refused by destination');
     });
     this.#dispatcher.on('retry', (e, reason, delay) => this.#log.debug({ msg_id: e.id, dest: e.dest, reason, delay }, 'delivery failed; will retry'));
+    this.bus.on('subscriberEnded', (_sub, reason) => {
+      if (reason === 'slow consumer') {
+        this.metrics.subscribersCut.inc({ reason: 'slow_consumer' });
+        this.#log.warn({ reason }, 'local subscriber cut off: it fell too far behind');
+      }
+    });
   }
 
   /** Opens the identity (creating it on first start), the store and the listeners. */
@@ -123,6 +130,7 @@ export class PushmeshNode implements NodeCore {
         accept: (p) => this.#acceptPush(p),
         advertisedOrigin: this.#advertise,
         maxTtl: cfg.limits.maxTtl,
+        card: () => this.card(),
       });
       https = await listenOn(this.#pushServer, cfg.https, 'HTTPS');
       if (!this.#advertise || cfg.https.port === 0) {
@@ -133,6 +141,8 @@ export class PushmeshNode implements NodeCore {
     }
     this.#addresses = { local, https };
     this.#state = 'running';
+    // A restart is a fresh start for every destination: try what is queued now, not after the old backoff.
+    this.#outbox.wakeAll(Date.now());
     this.#dispatcher.kick();
     this.#log.info(
       { id: this.identity.id, local: formatHostPort(local), https: https ? formatHostPort(https) : 'off', endpoint: this.card().endpoint, queued: this.#outbox.depth() },
@@ -263,27 +273,42 @@ export class PushmeshNode implements NodeCore {
     return { id: msg.id, duplicate: false };
   }
 
-  /** Stops taking new work, lets in-flight requests and deliveries finish, then closes. */
-  async drain(): Promise<void> {
-    if (this.#state === 'closed' || this.#state === 'draining') return;
+  /**
+   * Stops taking new work (new requests get 503), ends app streams, lets
+   * requests in flight and delivery attempts in flight finish, then closes.
+   * Queued messages stay on disk for the next start.
+   */
+  drain(): Promise<void> {
+    if (this.#stopping) return this.#stopping;
     this.#state = 'draining';
     this.bus.close();
-    await Promise.allSettled([this.#localApi?.close(), this.#pushServer?.close()]);
-    await this.#dispatcher.drain();
-    this.#finish();
+    this.#stopping = (async () => {
+      await Promise.allSettled([this.#localApi?.close(), this.#pushServer?.close()]);
+      await this.#dispatcher.drain();
+      this.#finish();
+    })();
+    return this.#stopping;
   }
 
-  /** Stops now: aborts deliveries in flight (they stay queued on disk). */
+  /** Stops now: cuts every connection, aborts deliveries in flight (they stay queued on disk). Also ends a drain that takes too long. */
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#state = 'draining';
     this.bus.close();
+    for (const app of [this.#localApi, this.#pushServer]) app?.server.closeAllConnections();
     await this.#dispatcher.close();
-    await Promise.allSettled([this.#localApi?.close(), this.#pushServer?.close()]);
+    const stopping = this.#stopping ?? this.#finishAfter(Promise.allSettled([this.#localApi?.close(), this.#pushServer?.close()]));
+    this.#stopping = stopping;
+    await stopping;
+  }
+
+  async #finishAfter(p: Promise<unknown>): Promise<void> {
+    await p;
     this.#finish();
   }
 
   #finish(): void {
+    if (this.#state === 'closed') return;
     this.#pushClient.close();
     if (this.#db.open) this.#db.close();
     this.#state = 'closed';

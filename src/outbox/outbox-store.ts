@@ -27,6 +27,9 @@ const toEntry = (r: Row): OutboxEntry => ({
   wire: r.wire,
 });
 
+/** `next_attempt_at` of an entry whose attempt is in flight (the largest Date). */
+const IN_FLIGHT = 8_640_000_000_000_000;
+
 /** Outcome of an enqueue: the entry's seq, and the id it replaced (RFC 8030 Topic), if any. */
 export interface EnqueueResult {
   seq: number;
@@ -35,9 +38,10 @@ export interface EnqueueResult {
 
 /**
  * Durable, bounded queue of messages for other nodes (SQLite table
- * `outbox`). Order within a destination is `seq`; a message with the same
- * `replace` key for the same destination replaces the older one in place of
- * queueing behind it. The bound is on the number of entries.
+ * `outbox`). Entries are attempted most urgent first, then in `seq`
+ * order; a message with the same `replace` key for the same destination
+ * replaces the older one instead of queueing behind it. The bound is on
+ * the number of entries.
  */
 export class OutboxStore {
   readonly #db: Db;
@@ -70,22 +74,27 @@ export class OutboxStore {
       insert: db.prepare<[string, string, string | null, number, number, number, Buffer]>(
         'INSERT INTO outbox (id, dest, replace_key, urgency, expires_at, next_attempt_at, wire) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
-      // One head per destination: the first entry in order, if it is due.
-      // Higher urgency first when a backlog drains (RFC 8030 §5.3), then age.
-      dueHeads: db.prepare<[number, number, number], Row>(`
-        SELECT o.* FROM outbox o
-        JOIN (SELECT dest, MIN(seq) AS seq FROM outbox WHERE expires_at > ? GROUP BY dest) h ON h.seq = o.seq
-        WHERE o.next_attempt_at <= ?
-        ORDER BY o.urgency DESC, o.seq ASC
+      // Due entries of destinations that can take more attempts now (`busy`: a JSON array of
+      // the others), higher urgency first when a backlog drains (RFC 8030 §5.3), then age.
+      due: db.prepare<[number, number, string, number], Row>(`
+        SELECT * FROM outbox
+        WHERE next_attempt_at <= ? AND expires_at > ? AND dest NOT IN (SELECT value FROM json_each(?))
+        ORDER BY urgency DESC, seq ASC
         LIMIT ?`),
-      nextWake: db.prepare<[], { t: number | null }>('SELECT MIN(next_attempt_at) AS t FROM outbox'),
+      nextWake: db.prepare<[string], { t: number | null }>(
+        'SELECT MIN(next_attempt_at) AS t FROM outbox WHERE dest NOT IN (SELECT value FROM json_each(?))',
+      ),
+      claim: db.prepare<[number, number]>('UPDATE outbox SET next_attempt_at = ? WHERE seq = ?'),
+      nextExpiry: db.prepare<[number], { t: number | null }>('SELECT MIN(expires_at) AS t FROM outbox WHERE next_attempt_at < ?'),
+      wakeAll: db.prepare<[number, number]>('UPDATE outbox SET next_attempt_at = ? WHERE next_attempt_at > ?'),
       remove: db.prepare<[number]>('DELETE FROM outbox WHERE seq = ?'),
       retry: db.prepare<[number, number]>('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE seq = ?'),
-      expired: db.prepare<[number], Row>('SELECT * FROM outbox WHERE expires_at <= ?'),
-      deleteExpired: db.prepare<[number]>('DELETE FROM outbox WHERE expires_at <= ?'),
+      // Entries in flight are left to their attempt; they expire once it ends.
+      expired: db.prepare<[number, number], Row>('SELECT * FROM outbox WHERE expires_at <= ? AND next_attempt_at < ?'),
+      deleteExpired: db.prepare<[number, number]>('DELETE FROM outbox WHERE expires_at <= ? AND next_attempt_at < ?'),
       byDest: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM outbox WHERE dest = ?'),
       perDest: db.prepare<[], { dest: string; n: number }>('SELECT dest, COUNT(*) AS n FROM outbox GROUP BY dest'),
-      wakeDest: db.prepare<[number, string]>('UPDATE outbox SET next_attempt_at = ? WHERE dest = ?'),
+      wakeDest: db.prepare<[number, string, number, number]>('UPDATE outbox SET next_attempt_at = ? WHERE dest = ? AND next_attempt_at > ? AND next_attempt_at < ?'),
     };
   }
 
@@ -106,14 +115,33 @@ export class OutboxStore {
     })();
   }
 
-  /** Heads of destination queues that are due now, most urgent first. */
-  due(now: number, limit: number): OutboxEntry[] {
-    return this.#stmts.dueHeads.all(now, now, limit).map(toEntry);
+  /** Entries due now, most urgent first, leaving out destinations in `busy`. */
+  due(now: number, limit: number, busy: readonly string[] = []): OutboxEntry[] {
+    return this.#stmts.due.all(now, now, JSON.stringify(busy), limit).map(toEntry);
   }
 
-  /** Earliest time any entry wants an attempt, or null if empty. */
-  nextAttemptAt(): number | null {
-    return this.#stmts.nextWake.get()?.t ?? null;
+  /**
+   * Marks an entry as being attempted: it is not due again until the
+   * attempt ends (retry, removal) or the node restarts (wakeAll).
+   */
+  claim(seq: number): void {
+    this.#stmts.claim.run(IN_FLIGHT, seq);
+  }
+
+  /** Earliest time an entry not in flight wants an attempt (destinations in `busy` left out), or null. */
+  nextAttemptAt(busy: readonly string[] = []): number | null {
+    const t = this.#stmts.nextWake.get(JSON.stringify(busy))?.t ?? null;
+    return t === null || t >= IN_FLIGHT ? null : t;
+  }
+
+  /** Earliest time an entry expires, or null if empty. */
+  nextExpiryAt(): number | null {
+    return this.#stmts.nextExpiry.get(IN_FLIGHT)?.t ?? null;
+  }
+
+  /** Makes every entry due now, in-flight marks included (on start: a restart ends every backoff). */
+  wakeAll(now: number): void {
+    this.#stmts.wakeAll.run(now, now);
   }
 
   remove(seq: number): void {
@@ -124,16 +152,16 @@ export class OutboxStore {
     this.#stmts.retry.run(at, seq);
   }
 
-  /** Makes every entry for `dest` due now (e.g. when a link to it comes up). */
+  /** Makes every waiting entry for `dest` due now (e.g. when a link to it comes up). */
   wake(dest: string, now: number): void {
-    this.#stmts.wakeDest.run(now, dest);
+    this.#stmts.wakeDest.run(now, dest, now, IN_FLIGHT);
   }
 
   /** Removes and returns expired entries. */
   takeExpired(now: number): OutboxEntry[] {
     return this.#db.transaction(() => {
-      const rows = this.#stmts.expired.all(now).map(toEntry);
-      if (rows.length) this.#stmts.deleteExpired.run(now);
+      const rows = this.#stmts.expired.all(now, IN_FLIGHT).map(toEntry);
+      if (rows.length) this.#stmts.deleteExpired.run(now, IN_FLIGHT);
       return rows;
     })();
   }

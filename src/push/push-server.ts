@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import type { SecureContextOptions } from 'node:tls';
 import { isPushmeshError } from '../errors/index.js';
 import { isNodeId } from '../identity/node-id.js';
+import type { Card } from '../identity/types.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
+import { noRequestLogging } from '../util/request-logging.js';
 import { MAX_WEBPUSH_BODY } from '../webpush/index.js';
 import { parsePushHeaders } from './push-headers.js';
 import type { AcceptPush } from './types.js';
@@ -18,6 +20,8 @@ export interface PushServerOptions {
   /** The card's endpoint origin (advertised), accepted as VAPID `aud` besides https://Host. */
   advertisedOrigin: string;
   maxTtl: number;
+  /** This node's card, served on `GET /id` (so `pushmesh peer add https://…` works). */
+  card: () => Card;
 }
 
 /**
@@ -25,15 +29,18 @@ export interface PushServerOptions {
  * endpoint `POST /push/<node-id>`, answering like a push service does:
  * 201 + Location on acceptance; 400 bad TTL/Urgency/Topic or a body that
  * does not decrypt; 401 no VAPID; 403 bad VAPID; 404 unknown node; 413
- * over 4096 bytes; 415 a content coding other than aes128gcm.
+ * over 4096 bytes; 415 a content coding other than aes128gcm. Also
+ * `GET /id`: the node's card, as on the local API.
+ *
+ * `close()` lets requests in flight finish (idle keep-alive connections
+ * are closed at once); call `server.closeAllConnections()` first to stop now.
  */
 export function buildPushServer(opts: PushServerOptions): FastifyInstance {
   const app = Fastify({
     https: { ...opts.tls, allowHTTP1: true } as never,
     loggerInstance: opts.logger.child({ component: 'push' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: noRequestLogging(),
     bodyLimit: MAX_WEBPUSH_BODY,
-    forceCloseConnections: true,
     return503OnClosing: true,
   });
   app.removeAllContentTypeParsers();
@@ -57,6 +64,8 @@ export function buildPushServer(opts: PushServerOptions): FastifyInstance {
     req.log.error({ err }, 'push endpoint error');
     return reply.status(500).send({ error: { code: 'ERR_INTERNAL', message: 'internal error' } });
   });
+
+  app.get('/id', async () => opts.card());
 
   app.post<{ Params: { id: string }; Body: Buffer | undefined }>('/push/:id', async (req, reply) => {
     const to = req.params.id;

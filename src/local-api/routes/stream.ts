@@ -5,6 +5,9 @@ import { toAppJson } from '../app-json.js';
 import { parseReplay } from '../replay-params.js';
 import { parseTopic } from '../send-params.js';
 
+/** How long an ended stream may take to flush its last events before its socket is cut. */
+const END_GRACE_MS = 5000;
+
 type StreamRequest = FastifyRequest<{ Params: { topic?: string }; Querystring: { since?: string } }>;
 
 /**
@@ -51,6 +54,12 @@ export function registerStreamRoutes(app: FastifyInstance, core: NodeCore, opts:
       clearInterval(heartbeat);
       res.off('close', onClose);
       if (!res.writableEnded) res.end();
+      // A consumer that does not read never lets the end flush: cut it after a grace period.
+      if (!res.writableFinished && !res.destroyed) {
+        const cut = setTimeout(() => res.destroy(), END_GRACE_MS);
+        cut.unref();
+        res.once('finish', () => clearTimeout(cut));
+      }
     }
     return undefined;
   };

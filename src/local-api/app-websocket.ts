@@ -15,6 +15,8 @@ export const WS_CLOSE_SLOW_CONSUMER = 4008;
 const HIGH_WATER = 1 << 20;
 /** How long an app has to answer the close frame when the node shuts down. */
 const CLOSE_GRACE_MS = 2000;
+/** How long a consumer cut off as slow has to read up to the close frame before the socket is cut. */
+const SLOW_CLOSE_GRACE_MS = 5000;
 
 /**
  * `GET /ws` on the local API: the received-message stream plus sending,
@@ -112,7 +114,7 @@ function serve(ws: WebSocket, core: NodeCore, topic: string | null, replay: { af
     if (why.reason === 'slow consumer') {
       ws.close(WS_CLOSE_SLOW_CONSUMER, 'slow consumer');
       // The close frame waits behind what the app has not read; do not wait for it for ever.
-      setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+      setTimeout(() => ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();
     } else if (why.reason === 'node shutting down') ws.close(1001, 'node shutting down');
   })();
 }

@@ -37,6 +37,23 @@ export class PeerDirectory {
     }
   }
 
+  /** Reads the stored cards again: added ones appear, removed ones go (listing them all). */
+  async refresh(onInvalid: (id: NodeId, err: Error) => void): Promise<void> {
+    const stored = await this.#store.list(onInvalid);
+    const now = this.#now();
+    const ids = new Set(stored.map((c) => c.id));
+    for (const id of [...this.#cards.keys()]) {
+      if (!ids.has(id)) {
+        this.#cards.delete(id);
+        this.#checkedAt.delete(id);
+      }
+    }
+    for (const c of stored) {
+      this.#cards.set(c.id, c);
+      this.#checkedAt.set(c.id, now);
+    }
+  }
+
   /** The card of `id`, if known (a stored card that no longer validates counts as unknown). */
   async card(id: NodeId): Promise<Card | undefined> {
     const now = this.#now();

@@ -159,7 +159,8 @@ export class PushmeshNode implements NodeCore {
     return cardFor(this.identity, this.#advertise || 'https://127.0.0.1:15443');
   }
 
-  peers(): PeerInfo[] {
+  async peers(): Promise<PeerInfo[]> {
+    await this.#peers.refresh((id, err) => this.#log.warn({ peer: id, reason: err.message }, 'ignoring an invalid peer card'));
     return this.#peers.list(this.#outbox.depthByDestination());
   }
 

@@ -45,7 +45,8 @@ export interface NodeCore {
   readonly metrics: NodeMetrics;
   card(): Card;
   send(req: SendRequest): Promise<SendResult>;
-  peers(): PeerInfo[];
+  /** Known peers (every stored card, and any node heard from), with counters. */
+  peers(): Promise<PeerInfo[]>;
   queueDepth(): number;
   /** Liveness and readiness details for /healthz. */
   health(): { ok: boolean; [k: string]: unknown };

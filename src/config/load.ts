@@ -59,7 +59,7 @@ export async function layerFromFile(path: string): Promise<ConfigLayer> {
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new PushmeshError('ERR_CONFIG', `config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    throw new PushmeshError('ERR_CONFIG', `config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]!.replace(/:$/, '')}`, { cause: err });
   }
   if (doc === null || doc === undefined) return {};
   return validateLayer(doc, path);

@@ -54,6 +54,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         if (given) throw new PushmeshError('ERR_UNSUPPORTED', `${what} are not available in this version of pushmesh yet`);
       }
       const logger = pino({ name: 'pushmesh', level: config.logLevel });
+      logger.debug({ config }, 'configuration'); // addresses, limits, trust: nothing secret
       const node = await PushmeshNode.start(config, logger);
       await untilSignal(async (signal, count) => {
         if (count === 1) {

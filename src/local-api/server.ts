@@ -1,8 +1,8 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { NodeCore } from '../node/types.js';
 import { noRequestLogging } from '../util/request-logging.js';
-import { toHttpError } from './http-errors.js';
+import { errorBody, toHttpError } from './http-errors.js';
 import { registerInfoRoutes } from './routes/info.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerStreamRoutes } from './routes/stream.js';
@@ -33,6 +33,11 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
     logController: noRequestLogging(),
     bodyLimit: opts.maxRequestBody,
     return503OnClosing: true,
+    // Errors Fastify meets before routing (a URL that does not decode): the same JSON error shape.
+    frameworkErrors: (err, _req, reply) => {
+      opts.core.metrics.rejectedRequests.inc({ server: 'local', status: '400' });
+      void (reply as FastifyReply).status(400).send(errorBody('ERR_BAD_ARGUMENT', err.message));
+    },
   });
   // Bodies are taken raw and parsed by the route, so every content type gets the same clear errors.
   app.removeAllContentTypeParsers();

@@ -47,6 +47,8 @@ export class OutboxStore {
   readonly #db: Db;
   readonly #max: number;
   readonly #stmts;
+  /** Entries in the table, kept in step with every insert and delete (COUNT(*) scans the table). */
+  #count: number;
 
   constructor(db: Db, opts: { maxEntries: number }) {
     this.#db = db;
@@ -66,6 +68,7 @@ export class OutboxStore {
       CREATE UNIQUE INDEX IF NOT EXISTS outbox_replace ON outbox(dest, replace_key) WHERE replace_key IS NOT NULL;
       CREATE INDEX IF NOT EXISTS outbox_due ON outbox(next_attempt_at);
       CREATE INDEX IF NOT EXISTS outbox_dest ON outbox(dest, seq);
+      CREATE INDEX IF NOT EXISTS outbox_order ON outbox(urgency DESC, seq);
     `);
     this.#stmts = {
       count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM outbox'),
@@ -96,6 +99,7 @@ export class OutboxStore {
       perDest: db.prepare<[], { dest: string; n: number }>('SELECT dest, COUNT(*) AS n FROM outbox GROUP BY dest'),
       wakeDest: db.prepare<[number, string, number, number]>('UPDATE outbox SET next_attempt_at = ? WHERE dest = ? AND next_attempt_at > ? AND next_attempt_at < ?'),
     };
+    this.#count = this.#stmts.count.get()!.n;
   }
 
   /** Adds an entry; throws `ERR_QUEUE_FULL` when the bound is reached (after a Topic replacement, which frees a slot). */
@@ -105,12 +109,13 @@ export class OutboxStore {
       let replacedId: string | null = null;
       if (entry.replace !== null) {
         replacedId = s.findReplace.get(entry.dest, entry.replace)?.id ?? null;
-        if (replacedId !== null) s.deleteReplace.run(entry.dest, entry.replace);
+        if (replacedId !== null) this.#count -= s.deleteReplace.run(entry.dest, entry.replace).changes;
       }
-      if (s.count.get()!.n >= this.#max) {
+      if (this.#count >= this.#max) {
         throw new PushmeshError('ERR_QUEUE_FULL', `outbox full (${this.#max} messages)`);
       }
       const info = s.insert.run(entry.id, entry.dest, entry.replace, URGENCIES.indexOf(entry.urgency), entry.expiresAt, now, entry.wire);
+      this.#count++;
       return { seq: Number(info.lastInsertRowid), replacedId };
     })();
   }
@@ -145,7 +150,7 @@ export class OutboxStore {
   }
 
   remove(seq: number): void {
-    this.#stmts.remove.run(seq);
+    this.#count -= this.#stmts.remove.run(seq).changes;
   }
 
   scheduleRetry(seq: number, at: number): void {
@@ -161,13 +166,13 @@ export class OutboxStore {
   takeExpired(now: number): OutboxEntry[] {
     return this.#db.transaction(() => {
       const rows = this.#stmts.expired.all(now, IN_FLIGHT).map(toEntry);
-      if (rows.length) this.#stmts.deleteExpired.run(now, IN_FLIGHT);
+      if (rows.length) this.#count -= this.#stmts.deleteExpired.run(now, IN_FLIGHT).changes;
       return rows;
     })();
   }
 
   depth(dest?: string): number {
-    return dest === undefined ? this.#stmts.count.get()!.n : this.#stmts.byDest.get(dest)!.n;
+    return dest === undefined ? this.#count : this.#stmts.byDest.get(dest)!.n;
   }
 
   depthByDestination(): Map<string, number> {

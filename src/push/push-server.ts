@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { SecureContextOptions } from 'node:tls';
 import { isPushmeshError } from '../errors/index.js';
@@ -42,6 +42,10 @@ export function buildPushServer(opts: PushServerOptions): FastifyInstance {
     logController: noRequestLogging(),
     bodyLimit: MAX_WEBPUSH_BODY,
     return503OnClosing: true,
+    frameworkErrors: (err, _req, reply) => {
+      opts.metrics.rejectedRequests.inc({ server: 'push', status: '400' });
+      void (reply as FastifyReply).status(400).send({ error: { code: 'ERR_BAD_ARGUMENT', message: err.message } });
+    },
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -63,6 +67,11 @@ export function buildPushServer(opts: PushServerOptions): FastifyInstance {
     }
     req.log.error({ err }, 'push endpoint error');
     return reply.status(500).send({ error: { code: 'ERR_INTERNAL', message: 'internal error' } });
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const r = reject(404, 'ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
+    void reply.status(r.status).send(r.body);
   });
 
   app.get('/id', async () => opts.card());

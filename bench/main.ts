@@ -7,12 +7,13 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import { cryptoBench } from './crypto.js';
+import { nodeBench } from './node.js';
 import { targetsMet } from './ratio.js';
 import { markdownTable } from './table.js';
 import type { BenchContext, BenchModule } from './types.js';
 
 /** Add new areas (transports, routing, …) here. */
-const MODULES: BenchModule[] = [cryptoBench];
+const MODULES: BenchModule[] = [cryptoBench, nodeBench];
 
 async function main(): Promise<void> {
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 4);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { type NodeConfig, formatHostPort, type HostPort } from '../config/index.js';
 import { PushmeshError } from '../errors/index.js';
@@ -25,6 +26,12 @@ import type { NodeCore, PeerInfo, SendRequest, SendResult } from './types.js';
 /** Topic given to messages from plain Web Push senders (their bodies carry no pushmesh JSON). */
 export const WEBPUSH_TOPIC = 'webpush';
 
+/** Internal knobs for benchmarks and tests; not configuration users need. */
+export interface NodeTuning {
+  /** Delivery attempts in flight per destination (default 8). */
+  perDestination?: number;
+}
+
 /** Addresses the node actually listens on (ports resolved when 0 was asked). */
 export interface NodeAddresses {
   local: HostPort;
@@ -50,6 +57,8 @@ export class PushmeshNode implements NodeCore {
   readonly #verifier = new VapidVerifier();
   readonly #decrypter: WebPushDecrypter;
   readonly #dedupe = new DedupeCache();
+  /** Node IDs of recent VAPID keys (a SHA-256 and base32 saved per push). */
+  readonly #senderIds = new LRUCache<string, NodeId>({ max: 4096 });
   readonly #pushClient = new PushClient();
   readonly #acceptedAt = new Map<string, number>();
   readonly #startedAt = Date.now();
@@ -60,7 +69,7 @@ export class PushmeshNode implements NodeCore {
   #state: 'new' | 'running' | 'draining' | 'closed' = 'new';
   #stopping: Promise<void> | null = null;
 
-  private constructor(config: NodeConfig, identity: Identity, logger: Logger) {
+  private constructor(config: NodeConfig, identity: Identity, logger: Logger, tuning: NodeTuning) {
     this.config = config;
     this.identity = identity;
     this.#log = logger;
@@ -72,7 +81,12 @@ export class PushmeshNode implements NodeCore {
     this.#peers = new PeerDirectory(new PeerStore(config.home));
     this.#signer = new VapidSigner({ privateKey: identity.privateKey, publicKey: identity.publicKey, subject: `https://pushmesh.invalid/node/${identity.id}` });
     this.#decrypter = new WebPushDecrypter({ privateScalar: identity.privateScalar, publicKey: identity.publicKey, auth: identity.auth });
-    this.#dispatcher = new OutboxDispatcher({ store: this.#outbox, deliver: (e, s) => this.#deliver(e, s), logger: logger.child({ component: 'outbox' }) });
+    this.#dispatcher = new OutboxDispatcher({
+      store: this.#outbox,
+      deliver: (e, s) => this.#deliver(e, s),
+      logger: logger.child({ component: 'outbox' }),
+      ...(tuning.perDestination !== undefined ? { perDestination: tuning.perDestination } : {}),
+    });
     this.#dispatcher.on('delivered', (e) => {
       this.metrics.messagesOut.inc({ via: 'https' });
       this.#peers.countSent(e.dest);
@@ -102,10 +116,10 @@ export class PushmeshNode implements NodeCore {
   }
 
   /** Opens the identity (creating it on first start), the store and the listeners. */
-  static async start(config: NodeConfig, logger: Logger): Promise<PushmeshNode> {
+  static async start(config: NodeConfig, logger: Logger, tuning: NodeTuning = {}): Promise<PushmeshNode> {
     const { identity, created } = await openIdentity(config.home);
     if (created) logger.info({ id: identity.id, home: config.home }, 'created a new node identity');
-    const node = new PushmeshNode(config, identity, logger);
+    const node = new PushmeshNode(config, identity, logger, tuning);
     try {
       await node.#listen();
     } catch (err) {
@@ -244,7 +258,9 @@ export class PushmeshNode implements NodeCore {
   /** A push for this node arrived over HTTPS: verify, decrypt, dedupe, hand to apps. */
   async #acceptPush(p: IncomingPush): Promise<{ id: string; duplicate: boolean }> {
     const vapid = await this.#verifier.verify(p.authorization, p.audiences);
-    const from: NodeId = nodeIdFromPublicKey(vapid.publicKey);
+    const keyText = vapid.publicKey.toString('latin1');
+    let from = this.#senderIds.get(keyText);
+    if (from === undefined) this.#senderIds.set(keyText, (from = nodeIdFromPublicKey(vapid.publicKey)));
     let plaintext: Buffer;
     try {
       plaintext = this.#decrypter.decrypt(p.body);

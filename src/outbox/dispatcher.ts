@@ -44,6 +44,7 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
   readonly #perDestInFlight = new Map<string, number>();
   readonly #abort = new AbortController();
   #timer: NodeJS.Timeout | null = null;
+  #immediate: NodeJS.Immediate | null = null;
   #timerAt = Infinity;
   #running = false;
   #stopped = false;
@@ -71,6 +72,16 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
   }
 
   #schedule(delayMs: number): void {
+    if (delayMs <= 0) {
+      // Now: on the next turn of the event loop (a 0 ms timer waits at least 1 ms).
+      if (this.#immediate) return;
+      this.#immediate = setImmediate(() => {
+        this.#immediate = null;
+        this.#pump();
+      });
+      this.#immediate.unref();
+      return;
+    }
     const at = this.#now() + delayMs;
     if (this.#timer && this.#timerAt <= at) return;
     if (this.#timer) clearTimeout(this.#timer);
@@ -83,9 +94,9 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
     this.#timer.unref();
   }
 
-  #busyDestinations(): string[] {
-    const busy: string[] = [];
-    for (const [dest, n] of this.#perDestInFlight) if (n >= this.#perDest) busy.push(dest);
+  #busyDestinations(): Set<string> {
+    const busy = new Set<string>();
+    for (const [dest, n] of this.#perDestInFlight) if (n >= this.#perDest) busy.add(dest);
     return busy;
   }
 
@@ -109,9 +120,9 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
         busy = this.#busyDestinations();
         if (started === 0) break;
       }
-      // Wake for the next due attempt of a destination with room, or the next expiry.
-      const wakes = [this.#store.nextAttemptAt(busy), this.#store.nextExpiryAt()].filter((t): t is number => t !== null);
-      if (wakes.length > 0 && this.#inFlight.size < this.#concurrency) this.#schedule(Math.max(Math.min(...wakes) - this.#now(), 0) + 1);
+      // Wake for the next retry or the next expiry. (Entries due now for busy destinations wait for a completion, which kicks.)
+      const wakes = [this.#store.nextAttemptAt(), this.#store.nextExpiryAt()].filter((t): t is number => t !== null);
+      if (wakes.length > 0 && this.#inFlight.size < this.#concurrency) this.#schedule(Math.max(Math.min(...wakes) - this.#now() + 1, 1));
     } catch (err) {
       this.#log.error({ err }, 'outbox pump failed');
       this.#schedule(1000);
@@ -153,7 +164,7 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
           break;
         case 'retry': {
           const delay = backoffDelay(entry.attempts, this.#backoff);
-          this.#store.scheduleRetry(entry.seq, this.#now() + delay);
+          this.#store.scheduleRetry(entry.seq, this.#now() + delay, this.#now());
           this.emit('retry', entry, result.reason, delay);
           break;
         }
@@ -168,6 +179,7 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
   async drain(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    if (this.#immediate) clearImmediate(this.#immediate);
     await Promise.allSettled([...this.#inFlight]);
   }
 
@@ -175,6 +187,7 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
   async close(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    if (this.#immediate) clearImmediate(this.#immediate);
     this.#abort.abort(new Error('outbox closed'));
     await Promise.allSettled([...this.#inFlight]);
   }

@@ -50,22 +50,46 @@ describe('OutboxStore (SQLite)', () => {
     store.claim(s1);
     assert.deepEqual(store.due(200, 10).map((e) => e.id), ['b1'], 'a claimed entry is not due');
     assert.deepEqual(store.due(200, 10, ['b']).map((e) => e.id), [], 'busy destinations are left out');
-    assert.equal(store.nextAttemptAt(['b']), null, 'in-flight entries do not wake the pump');
-    assert.equal(store.nextAttemptAt(), 100);
+    assert.equal(store.nextAttemptAt(), null, 'nothing waits for a retry');
     assert.deepEqual(store.takeExpired(600), [], 'an entry in flight is left to its attempt');
-    store.scheduleRetry(s1, 300);
+    store.scheduleRetry(s1, 300, 200);
+    assert.equal(store.nextAttemptAt(), 300);
     assert.equal(store.due(250, 10, ['b']).length, 0);
-    assert.equal(store.due(300, 10, ['b'])[0]!.attempts, 1);
-    assert.equal(store.nextExpiryAt(), 500);
+    const retried = store.due(300, 10, ['b']);
+    assert.equal(retried[0]!.id, 'a1');
+    assert.equal(retried[0]!.attempts, 1);
+    assert.deepEqual(retried[0]!.wire, Buffer.from('a1'));
+    assert.equal(store.nextExpiryAt(), 500, 'the failed attempt put it back under expiry');
     assert.deepEqual(store.takeExpired(600).map((e) => e.id), ['a1']);
     assert.equal(store.depth(), 1);
+    assert.equal(store.nextExpiryAt(), 1_000_000);
 
     const s2 = store.enqueue(entry('b2', 'b'), 700).seq;
-    store.scheduleRetry(s2, 5000);
+    store.claim(s2);
+    store.scheduleRetry(s2, 5000, 700);
     store.wake('b', 800);
     assert.deepEqual(store.due(800, 10).map((e) => e.id).sort(), ['b1', 'b2']);
     store.claim(s2);
+    store.wake('b', 850);
+    assert.deepEqual(store.due(850, 10).map((e) => e.id), ['b1'], 'wake(dest) leaves attempts in flight alone');
     store.wakeAll(900);
-    assert.deepEqual(store.due(900, 10).map((e) => e.id).sort(), ['b1', 'b2'], 'a restart wakes claimed entries too');
+    assert.deepEqual(store.due(900, 10).map((e) => e.id).sort(), ['b1', 'b2'], 'wakeAll (a restart) wakes claimed entries too');
+  });
+
+  it('a replaced entry in flight is not brought back; depth follows every change', async (t) => {
+    const db = openDatabase(await tempDir(t));
+    t.after(() => db.close());
+    const store = new OutboxStore(db, { maxEntries: 2 });
+    const old = store.enqueue(entry('old', 'a', { replace: 'k' }), 1).seq;
+    store.claim(old);
+    assert.equal(store.enqueue(entry('new', 'a', { replace: 'k' }), 2).replacedId, 'old');
+    store.scheduleRetry(old, 3, 2); // the old attempt ends after the replacement
+    assert.deepEqual(store.due(10, 10).map((e) => e.id), ['new']);
+    store.remove(old);
+    assert.equal(store.depth(), 1);
+    store.enqueue(entry('other', 'a'), 3);
+    assert.throws(() => store.enqueue(entry('x', 'a'), 4), pushmeshError('ERR_QUEUE_FULL'));
+    assert.equal(store.enqueue(entry('newer', 'a', { replace: 'k' }), 5).replacedId, 'new', 'a replacement fits in a full queue');
+    assert.deepEqual(Object.fromEntries(store.depthByDestination()), { a: 2 });
   });
 });

@@ -1,13 +1,14 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { NodeCore } from '../node/types.js';
-import { noRequestLogging } from '../util/request-logging.js';
-import { errorBody, toHttpError } from './http-errors.js';
+import { toHttpError } from './http-errors.js';
 import { registerInfoRoutes } from './routes/info.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerStreamRoutes } from './routes/stream.js';
 import { registerDashboard } from './routes/dashboard.js';
 import { attachAppWebSocket } from './app-websocket.js';
+import { errorBody } from './http-errors.js';
+import { noRequestLogging } from '../util/request-logging.js';
 
 export interface LocalApiOptions {
   core: NodeCore;

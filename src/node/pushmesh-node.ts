@@ -155,9 +155,7 @@ export class PushmeshNode implements NodeCore {
     }
     this.#addresses = { local, https };
     this.#state = 'running';
-    // A restart is a fresh start for every destination: try what is queued now, not after the old backoff.
-    this.#outbox.wakeAll(Date.now());
-    this.#dispatcher.kick();
+    this.#dispatcher.kick(); // the store made everything queued due: a restart ends every backoff
     this.#log.info(
       { id: this.identity.id, local: formatHostPort(local), https: https ? formatHostPort(https) : 'off', endpoint: this.card().endpoint, queued: this.#outbox.depth() },
       'pushmesh node running',
@@ -173,9 +171,12 @@ export class PushmeshNode implements NodeCore {
     return cardFor(this.identity, this.#advertise || 'https://127.0.0.1:15443');
   }
 
-  async peers(): Promise<PeerInfo[]> {
-    await this.#peers.refresh((id, err) => this.#log.warn({ peer: id, reason: err.message }, 'ignoring an invalid peer card'));
+  peers(): PeerInfo[] {
     return this.#peers.list(this.#outbox.depthByDestination());
+  }
+
+  async refreshPeers(): Promise<void> {
+    await this.#peers.refresh((id, err) => this.#log.warn({ peer: id, reason: err.message }, 'ignoring an invalid peer card'));
   }
 
   queueDepth(): number {

@@ -45,9 +45,10 @@ export interface NodeCore {
   readonly metrics: NodeMetrics;
   card(): Card;
   send(req: SendRequest): Promise<SendResult>;
-  /** Known peers (every stored card, and any node heard from), with counters. */
-  peers(): Promise<PeerInfo[]>;
+  peers(): PeerInfo[];
   queueDepth(): number;
   /** Liveness and readiness details for /healthz. */
   health(): { ok: boolean; [k: string]: unknown };
+  /** Reads the stored peer cards again (`pushmesh peer add/remove` while running), so peers() lists them all. */
+  refreshPeers(): Promise<void>;
 }

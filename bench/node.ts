@@ -173,7 +173,7 @@ export const nodeBench: BenchModule = {
         { name: 'raw crypto bound: encryptWebPush + decrypt (1 KiB)', fn: () => decrypter.decrypt(encryptWebPush(plaintext, recipient)) },
         { name: `raw Node HTTPS POST, keep-alive (${WINDOW} in flight)`, fn: () => raw.burst(WINDOW), async: true },
         { name: `node: local POST → A → HTTPS → B → SSE (${WINDOW} in flight)`, fn: () => fast.burst(WINDOW), async: true },
-        { name: `node, one delivery at a time per destination (before the fix)`, fn: () => slow.burst(WINDOW), async: true },
+        { name: `node, 1 attempt in flight per destination (old dispatcher window)`, fn: () => slow.burst(WINDOW), async: true },
       ];
       ctx.log('  crypto bound, raw HTTPS, node pipeline (window 8 and 1 per destination)');
       fast.record(true);

@@ -1,17 +1,17 @@
 /**
  * Node throughput (issue 3): local POST on node A → HTTPS Web Push → node
- * B → SSE, between two in-process nodes on 127.0.0.1, as ratios to two
- * baselines measured in the same run and the same process:
+ * B → SSE, as ratios to baselines measured in the same run:
  *
  * - the raw crypto bound: encrypt + decrypt of one message (RFC 8291),
  *   the crypto work a message needs end to end;
  * - a raw Node HTTPS POST of the same body size over keep-alive
  *   connections (the node-to-node hop without pushmesh).
  *
- * Everything runs on this process's one JS thread (both nodes, both
- * baselines and the client), so the ratios compare like with like.
+ * Two set-ups: both nodes in this process (one JS thread runs both nodes,
+ * the baselines and the load generator, so the ratios compare like with
+ * like), and two `pushmesh run` child processes (what users run).
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, createServer as createHttpsServer, request as httpsRequest } from 'node:https';
@@ -21,37 +21,60 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { formatHostPort, resolveConfig } from '../src/config/index.js';
 import { PeerStore } from '../src/identity/index.js';
-import { PushmeshNode, type NodeTuning } from '../src/node/pushmesh-node.js';
+import { PushmeshNode } from '../src/node/pushmesh-node.js';
+import { spawnNode, type NodeProcess } from '../test/helpers/node-process.js';
 import { encryptWebPush, WebPushDecrypter } from '../src/webpush/index.js';
-import { median, measureGroup, type BenchCase, type CaseResult } from './harness.js';
-import { compared, row, type BenchRow } from './ratio.js';
+import { measureGroup, type BenchCase, type CaseResult } from './harness.js';
+import { compared, row } from './ratio.js';
 import type { BenchContext, BenchModule, BenchSection } from './types.js';
 
 /** Messages in the system at once (posted, not yet seen on B's SSE stream). */
 const WINDOW = 32;
 const PAD = 'x'.repeat(900); // ≈ 1 KiB of plaintext per message, like the crypto bench
 
+/** Two nodes, A knowing B's card: the local API of A and of B, and how to stop them. */
 interface Pair {
-  a: PushmeshNode;
-  b: PushmeshNode;
   aLocal: string;
+  bLocal: string;
+  bId: string;
   close(): Promise<void>;
 }
 
-async function startPair(tuning: NodeTuning): Promise<Pair> {
+async function startPair(deliveryWindow: number): Promise<Pair & { b: PushmeshNode }> {
   const dir = await mkdtemp(join(tmpdir(), 'pushmesh-bench-'));
   const layer = { local: '127.0.0.1:0', https: '127.0.0.1:0', grpc: 'off', logLevel: 'silent' };
   const logger = pino({ level: 'silent' });
   const b = await PushmeshNode.start(resolveConfig(join(dir, 'b'), [layer]), logger);
   await new PeerStore(join(dir, 'a')).add(b.card());
-  const a = await PushmeshNode.start(resolveConfig(join(dir, 'a'), [{ ...layer, limits: { maxQueuedMessages: 100_000 } }]), logger, tuning);
+  const a = await PushmeshNode.start(resolveConfig(join(dir, 'a'), [{ ...layer, limits: { maxQueuedMessages: 100_000, deliveryWindow } }]), logger);
   return {
-    a,
     b,
     aLocal: formatHostPort(a.addresses.local),
+    bLocal: formatHostPort(b.addresses.local),
+    bId: b.identity.id,
     async close() {
       await Promise.all([a.close(), b.close()]);
       await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The same with two `pushmesh run` processes. */
+async function spawnPair(deliveryWindow: number): Promise<Pair> {
+  const cleanups: (() => unknown)[] = [];
+  const scope = { after: (fn: () => unknown) => cleanups.push(fn) };
+  const [a, b]: NodeProcess[] = await Promise.all([
+    spawnNode({ scope, configYaml: `logLevel: info\nlimits:\n  maxQueuedMessages: 100000\n  deliveryWindow: ${deliveryWindow}\n` }),
+    spawnNode({ scope }),
+  ]);
+  await new PeerStore(a.home).add(b.card);
+  return {
+    aLocal: a.local.replace('http://', ''),
+    bLocal: b.local.replace('http://', ''),
+    bId: b.id,
+    async close() {
+      await Promise.all([a.stop(), b.stop()]);
+      for (const fn of cleanups.reverse()) await fn();
     },
   };
 }
@@ -62,7 +85,7 @@ async function startPair(tuning: NodeTuning): Promise<Pair> {
  * them; every message's latency (POST sent → event read) is recorded.
  */
 async function pipeline(pair: Pair, topic: string) {
-  const bLocal = formatHostPort(pair.b.addresses.local);
+  const bLocal = pair.bLocal;
   const agent = new HttpAgent({ keepAlive: true, maxSockets: WINDOW });
   const started = new Map<number, number>();
   const waiting = new Map<number, () => void>();
@@ -94,7 +117,7 @@ async function pipeline(pair: Pair, topic: string) {
     }
   });
   const [host, port] = [pair.aLocal.split(':')[0]!, Number(pair.aLocal.split(':')[1])];
-  const path = `/msg/${topic}?to=${pair.b.identity.id}&ttl=60`;
+  const path = `/msg/${topic}?to=${pair.bId}&ttl=60`;
   const postOne = (n: number): Promise<void> =>
     new Promise((resolve, reject) => {
       const delivered = new Promise<void>((r) => waiting.set(n, r));
@@ -156,60 +179,115 @@ const pct = (values: number[], p: number): number => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 };
 
+const ms = (v: number): string => `${v.toFixed(2)} ms`;
+const latencyNote = (what: string, loaded: number[], single: number[]): string =>
+  `${what} — latency, POST sent → SSE event read: with ${WINDOW} in flight p50 ${ms(pct(loaded, 50))}, p99 ${ms(pct(loaded, 99))} (${loaded.length} messages); ` +
+  `one at a time p50 ${ms(pct(single, 50))}, p99 ${ms(pct(single, 99))} (${single.length} messages).`;
+
+type Pipeline = Awaited<ReturnType<typeof pipeline>>;
+
+/** Latencies of one message at a time, for `ms` milliseconds. */
+async function unloaded(p: Pipeline, durationMs: number): Promise<number[]> {
+  p.latencies.length = 0;
+  p.record(true);
+  const until = performance.now() + durationMs;
+  while (performance.now() < until) await p.burst(1);
+  p.record(false);
+  return [...p.latencies];
+}
+
+/** The crypto bound case: what one message costs in encryption and decryption, nothing else. */
+function cryptoBoundCase(): BenchCase {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = privateKey.export({ format: 'jwk' });
+  const publicKey = Buffer.concat([Buffer.of(4), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+  const auth = randomBytes(16);
+  const decrypter = new WebPushDecrypter({ privateScalar: Buffer.from(jwk.d!, 'base64url'), publicKey, auth });
+  const plaintext = Buffer.from(JSON.stringify({ id: 'AAECAwQFBgcICQoLDA0ODw', topic: 'bench', time: Date.now(), meta: {}, data: { n: 1, pad: PAD } }));
+  return { name: 'raw crypto bound: encryptWebPush + decrypt (1 KiB)', fn: () => decrypter.decrypt(encryptWebPush(plaintext, { p256dh: publicKey, auth })) };
+}
+
+async function inProcess(ctx: BenchContext): Promise<BenchSection> {
+  const windowed = await startPair(8);
+  const serial = await startPair(1);
+  const raw = await rawHttps(windowed.b.identity.certificatePem, windowed.b.identity.privateKeyPem);
+  const fast = await pipeline(windowed, 'bench');
+  const slow = await pipeline(serial, 'bench');
+  try {
+    ctx.log('  in-process: crypto bound, raw HTTPS, node pipeline (delivery window 8 and 1)');
+    fast.record(true);
+    const [crypto, https, node, nodeSerial] = await measureGroup(
+      [
+        cryptoBoundCase(),
+        { name: `raw Node HTTPS POST, keep-alive (${WINDOW} in flight)`, fn: () => raw.burst(WINDOW), async: true },
+        { name: `node: local POST → A → HTTPS → B → SSE (${WINDOW} in flight)`, fn: () => fast.burst(WINDOW), async: true },
+        { name: 'node, deliveryWindow 1', fn: () => slow.burst(WINDOW), async: true },
+      ],
+      { seconds: ctx.seconds * 2, sliceMs: 250, warmupMs: 500 },
+    );
+    fast.record(false);
+    const loaded = [...fast.latencies];
+    const single = await unloaded(fast, Math.max(500, ctx.seconds * 250));
+    const nodeMsgs = perMessage(node!, WINDOW);
+    const httpsMsgs = perMessage(https!, WINDOW);
+    const perMsgUs = (r: CaseResult): number => 1e6 / r.opsPerSec;
+    const combined = 1e6 / (perMsgUs(crypto!) + perMsgUs(httpsMsgs));
+    return {
+      title: 'Node: messages delivered end to end, both nodes in one process (1 KiB payload)',
+      rows: [row(crypto!), row(httpsMsgs), compared(nodeMsgs, crypto!), compared(nodeMsgs, httpsMsgs), compared(perMessage(nodeSerial!, WINDOW), nodeMsgs)],
+      notes: [
+        latencyNote('In-process', loaded, single),
+        `Crypto plus one raw HTTPS POST per message, done one after the other, would allow ${Math.round(combined).toLocaleString('en-US')} messages/s; the node reaches ${(nodeMsgs.opsPerSec / combined).toFixed(2)}× that.`,
+        'One JS thread runs node A (local API, seal, outbox, HTTPS client), node B (HTTPS server, VAPID, decrypt, SSE) and the load generator: CPU-bound, so the delivery window changes little here.',
+      ],
+    };
+  } finally {
+    fast.close();
+    slow.close();
+    raw.close();
+    await Promise.all([windowed.close(), serial.close()]);
+  }
+}
+
+async function childProcesses(ctx: BenchContext): Promise<BenchSection> {
+  ctx.log('  child processes: starting two pairs of `pushmesh run`');
+  const windowed = await spawnPair(8);
+  const serial = await spawnPair(1);
+  const fast = await pipeline(windowed, 'bench');
+  const slow = await pipeline(serial, 'bench');
+  try {
+    ctx.log('  child processes: crypto bound (this process), node pipeline (delivery window 8 and 1)');
+    fast.record(true);
+    const [crypto, node, nodeSerial] = await measureGroup(
+      [
+        cryptoBoundCase(),
+        { name: `node processes: local POST → A → HTTPS → B → SSE (${WINDOW} in flight)`, fn: () => fast.burst(WINDOW), async: true },
+        { name: 'node processes, deliveryWindow 1', fn: () => slow.burst(WINDOW), async: true },
+      ],
+      { seconds: ctx.seconds * 2, sliceMs: 250, warmupMs: 500 },
+    );
+    fast.record(false);
+    const loaded = [...fast.latencies];
+    const single = await unloaded(fast, Math.max(500, ctx.seconds * 250));
+    const nodeMsgs = perMessage(node!, WINDOW);
+    return {
+      title: 'Node: messages delivered end to end, two `pushmesh run` processes (1 KiB payload)',
+      rows: [row(crypto!), compared(nodeMsgs, crypto!), compared(perMessage(nodeSerial!, WINDOW), nodeMsgs)],
+      notes: [
+        latencyNote('Two processes', loaded, single),
+        'Three processes (A, B, this load generator) share the machine; a round trip between A and B now costs wall time that a window of attempts hides.',
+      ],
+    };
+  } finally {
+    fast.close();
+    slow.close();
+    await Promise.all([windowed.close(), serial.close()]);
+  }
+}
+
 export const nodeBench: BenchModule = {
   name: 'node',
   async run(ctx: BenchContext): Promise<BenchSection[]> {
-    const windowed = await startPair({});
-    const serial = await startPair({ perDestination: 1 });
-    const id = windowed.b.identity;
-    const decrypter = new WebPushDecrypter({ privateScalar: id.privateScalar, publicKey: id.publicKey, auth: id.auth });
-    const plaintext = Buffer.from(JSON.stringify({ id: 'AAECAwQFBgcICQoLDA0ODw', topic: 'bench', time: Date.now(), meta: {}, data: { n: 1, pad: PAD } }));
-    const recipient = { p256dh: id.publicKey, auth: id.auth };
-    const raw = await rawHttps(id.certificatePem, id.privateKeyPem);
-    const fast = await pipeline(windowed, 'bench');
-    const slow = await pipeline(serial, 'bench');
-    try {
-      const cases: BenchCase[] = [
-        { name: 'raw crypto bound: encryptWebPush + decrypt (1 KiB)', fn: () => decrypter.decrypt(encryptWebPush(plaintext, recipient)) },
-        { name: `raw Node HTTPS POST, keep-alive (${WINDOW} in flight)`, fn: () => raw.burst(WINDOW), async: true },
-        { name: `node: local POST → A → HTTPS → B → SSE (${WINDOW} in flight)`, fn: () => fast.burst(WINDOW), async: true },
-        { name: `node, 1 attempt in flight per destination (old dispatcher window)`, fn: () => slow.burst(WINDOW), async: true },
-      ];
-      ctx.log('  crypto bound, raw HTTPS, node pipeline (window 8 and 1 per destination)');
-      fast.record(true);
-      const [crypto, https, node, nodeSerial] = await measureGroup(cases, { seconds: ctx.seconds * 2, sliceMs: 250, warmupMs: 500 });
-      fast.record(false);
-      const loaded = [...fast.latencies];
-
-      // Unloaded latency: one message at a time.
-      fast.latencies.length = 0;
-      fast.record(true);
-      const until = performance.now() + Math.max(500, ctx.seconds * 250);
-      while (performance.now() < until) await fast.burst(1);
-      fast.record(false);
-      const single = [...fast.latencies];
-
-      const nodeMsgs = perMessage(node!, WINDOW);
-      const serialMsgs = perMessage(nodeSerial!, WINDOW);
-      const httpsMsgs = perMessage(https!, WINDOW);
-      const rows: BenchRow[] = [row(crypto!), row(httpsMsgs), compared(nodeMsgs, crypto!), compared(nodeMsgs, httpsMsgs), compared(serialMsgs, nodeMsgs)];
-      const ms = (v: number) => `${v.toFixed(2)} ms`;
-      return [
-        {
-          title: 'Node: messages delivered end to end (two in-process nodes, 1 KiB payload)',
-          rows,
-          notes: [
-            `Latency, POST sent → SSE event read: with ${WINDOW} in flight p50 ${ms(pct(loaded, 50))}, p99 ${ms(pct(loaded, 99))} (${loaded.length} messages); ` +
-              `one at a time p50 ${ms(pct(single, 50))}, p99 ${ms(pct(single, 99))} (${single.length} messages, median ${ms(median(single))}).`,
-            'All on one JS thread: node A (local API, seal, outbox, HTTPS client), node B (HTTPS server, VAPID, decrypt, SSE) and the load generator.',
-          ],
-        },
-      ];
-    } finally {
-      fast.close();
-      slow.close();
-      raw.close();
-      await Promise.all([windowed.close(), serial.close()]);
-    }
+    return [await inProcess(ctx), await childProcesses(ctx)];
   },
 };

@@ -26,12 +26,6 @@ import type { NodeCore, PeerInfo, SendRequest, SendResult } from './types.js';
 /** Topic given to messages from plain Web Push senders (their bodies carry no pushmesh JSON). */
 export const WEBPUSH_TOPIC = 'webpush';
 
-/** Internal knobs for benchmarks and tests; not configuration users need. */
-export interface NodeTuning {
-  /** Delivery attempts in flight per destination (default 8). */
-  perDestination?: number;
-}
-
 /** Addresses the node actually listens on (ports resolved when 0 was asked). */
 export interface NodeAddresses {
   local: HostPort;
@@ -69,7 +63,7 @@ export class PushmeshNode implements NodeCore {
   #state: 'new' | 'running' | 'draining' | 'closed' = 'new';
   #stopping: Promise<void> | null = null;
 
-  private constructor(config: NodeConfig, identity: Identity, logger: Logger, tuning: NodeTuning) {
+  private constructor(config: NodeConfig, identity: Identity, logger: Logger) {
     this.config = config;
     this.identity = identity;
     this.#log = logger;
@@ -81,12 +75,7 @@ export class PushmeshNode implements NodeCore {
     this.#peers = new PeerDirectory(new PeerStore(config.home));
     this.#signer = new VapidSigner({ privateKey: identity.privateKey, publicKey: identity.publicKey, subject: `https://pushmesh.invalid/node/${identity.id}` });
     this.#decrypter = new WebPushDecrypter({ privateScalar: identity.privateScalar, publicKey: identity.publicKey, auth: identity.auth });
-    this.#dispatcher = new OutboxDispatcher({
-      store: this.#outbox,
-      deliver: (e, s) => this.#deliver(e, s),
-      logger: logger.child({ component: 'outbox' }),
-      ...(tuning.perDestination !== undefined ? { perDestination: tuning.perDestination } : {}),
-    });
+    this.#dispatcher = new OutboxDispatcher({ store: this.#outbox, deliver: (e, s) => this.#deliver(e, s), logger: logger.child({ component: 'outbox' }), perDestination: config.limits.deliveryWindow });
     this.#dispatcher.on('delivered', (e) => {
       this.metrics.messagesOut.inc({ via: 'https' });
       this.#peers.countSent(e.dest);
@@ -116,10 +105,10 @@ export class PushmeshNode implements NodeCore {
   }
 
   /** Opens the identity (creating it on first start), the store and the listeners. */
-  static async start(config: NodeConfig, logger: Logger, tuning: NodeTuning = {}): Promise<PushmeshNode> {
+  static async start(config: NodeConfig, logger: Logger): Promise<PushmeshNode> {
     const { identity, created } = await openIdentity(config.home);
     if (created) logger.info({ id: identity.id, home: config.home }, 'created a new node identity');
-    const node = new PushmeshNode(config, identity, logger, tuning);
+    const node = new PushmeshNode(config, identity, logger);
     try {
       await node.#listen();
     } catch (err) {
@@ -328,6 +317,7 @@ export class PushmeshNode implements NodeCore {
   #finish(): void {
     if (this.#state === 'closed') return;
     this.#pushClient.close();
+    this.#outbox.flush();
     if (this.#db.open) this.#db.close();
     this.#state = 'closed';
     this.#log.info('pushmesh node stopped');

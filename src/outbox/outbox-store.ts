@@ -21,11 +21,15 @@ export interface EnqueueResult {
   replacedId: string | null;
 }
 
+/** Wire messages kept in memory as well (so an attempt needs no read), in bytes at most. */
+const WIRE_CACHE_BYTES = 16 * 1024 * 1024;
+
 /**
  * Durable, bounded queue of messages for other nodes. SQLite (table
  * `outbox`, one row per message, keyed by `seq`) is the durable copy:
  * one insert when a message is accepted, one delete when it is delivered,
- * expired or refused, an update per retry. Which entry is due, and when to
+ * expired or refused (deletes of one event-loop turn share a transaction),
+ * an update per retry. Which entry is due, and when to
  * wake, is decided in memory (`Schedule`), rebuilt from the table on
  * start, when every entry is due at once. Entries are attempted most
  * urgent first; a message with the same `replace` key for the same
@@ -39,13 +43,20 @@ export class OutboxStore {
   readonly #schedule = new Schedule();
   /** `dest NUL replace` → seq of the entry holding that RFC 8030 Topic. */
   readonly #byReplace = new Map<string, number>();
+  readonly #wires = new Map<number, Buffer>();
+  #wireBytes = 0;
+  /** Deleted in memory, to delete on disk at the end of this event-loop turn. */
+  #pendingDeletes: number[] = [];
+  #flushScheduled: NodeJS.Immediate | null = null;
+  /** Next seq: above every row on disk and every seq handed out by this process (never reused). */
+  #nextSeq = 1;
 
   constructor(db: Db, opts: { maxEntries: number; now?: number }) {
     this.#db = db;
     this.#max = opts.maxEntries;
     db.exec(`
       CREATE TABLE IF NOT EXISTS outbox (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq INTEGER PRIMARY KEY,
         id TEXT NOT NULL,
         dest TEXT NOT NULL,
         replace_key TEXT,
@@ -62,8 +73,9 @@ export class OutboxStore {
       DROP INDEX IF EXISTS outbox_order;
     `);
     this.#stmts = {
-      insert: db.prepare<[string, string, string | null, number, number, number, Buffer]>(
-        'INSERT INTO outbox (id, dest, replace_key, urgency, expires_at, next_attempt_at, wire) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      // seq given by us (not AUTOINCREMENT, which writes sqlite_sequence on every insert).
+      insert: db.prepare<[number, string, string, string | null, number, number, number, Buffer]>(
+        'INSERT INTO outbox (seq, id, dest, replace_key, urgency, expires_at, next_attempt_at, wire) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       remove: db.prepare<[number]>('DELETE FROM outbox WHERE seq = ?'),
       retry: db.prepare<[number, number]>('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE seq = ?'),
@@ -72,6 +84,7 @@ export class OutboxStore {
     };
     const now = opts.now ?? Date.now();
     for (const r of this.#stmts.all.all()) {
+      this.#nextSeq = Math.max(this.#nextSeq, r.seq + 1);
       // A restart is a fresh start for every destination: all due now.
       this.#schedule.add(
         { seq: r.seq, id: r.id, dest: r.dest, replace: r.replace_key, urgency: r.urgency, expiresAt: r.expires_at, attempts: r.attempts, nextAttemptAt: now },
@@ -90,11 +103,20 @@ export class OutboxStore {
       throw new PushmeshError('ERR_QUEUE_FULL', `outbox full (${this.#max} messages)`);
     }
     const urgency = URGENCIES.indexOf(entry.urgency);
-    const seq = this.#db.transaction((): number => {
-      if (replaced) this.#stmts.remove.run(replaced.seq);
-      return Number(this.#stmts.insert.run(entry.id, entry.dest, entry.replace, urgency, entry.expiresAt, now, entry.wire).lastInsertRowid);
-    })();
-    if (replaced) this.#schedule.remove(replaced.seq);
+    const seq = this.#nextSeq++;
+    const insert = (): unknown => this.#stmts.insert.run(seq, entry.id, entry.dest, entry.replace, urgency, entry.expiresAt, now, entry.wire);
+    if (replaced) {
+      this.#db.transaction(() => {
+        this.#stmts.remove.run(replaced.seq);
+        insert();
+      })();
+      this.#schedule.remove(replaced.seq);
+      this.#dropWire(replaced.seq);
+    } else insert();
+    if (this.#wireBytes + entry.wire.length <= WIRE_CACHE_BYTES) {
+      this.#wires.set(seq, entry.wire);
+      this.#wireBytes += entry.wire.length;
+    }
     this.#schedule.add({ seq, id: entry.id, dest: entry.dest, replace: entry.replace, urgency, expiresAt: entry.expiresAt, attempts: 0, nextAttemptAt: now }, now);
     if (key !== null) this.#byReplace.set(key, seq);
     return { seq, replacedId: replaced?.id ?? null };
@@ -107,7 +129,7 @@ export class OutboxStore {
   }
 
   #entry(s: Slot): OutboxEntry {
-    const wire = this.#stmts.wire.get(s.seq)?.wire ?? Buffer.alloc(0);
+    const wire = this.#wires.get(s.seq) ?? this.#stmts.wire.get(s.seq)?.wire ?? Buffer.alloc(0);
     return { seq: s.seq, id: s.id, dest: s.dest, replace: s.replace, urgency: URGENCIES[s.urgency] as Urgency, expiresAt: s.expiresAt, attempts: s.attempts, nextAttemptAt: s.nextAttemptAt, wire };
   }
 
@@ -136,12 +158,37 @@ export class OutboxStore {
     this.#schedule.wake(now, dest, false);
   }
 
+  /** Removes an entry (delivered or refused). On disk at the end of this event-loop turn, with the others of that turn. */
   remove(seq: number): void {
-    this.#stmts.remove.run(seq);
-    this.#forget(this.#schedule.remove(seq));
+    const s = this.#schedule.remove(seq);
+    if (!s) return;
+    this.#forget(s);
+    this.#pendingDeletes.push(seq);
+    this.#flushScheduled ??= setImmediate(() => this.flush());
+  }
+
+  /** Writes pending deletes now (the node calls it before closing the store). */
+  flush(): void {
+    if (this.#flushScheduled) clearImmediate(this.#flushScheduled);
+    this.#flushScheduled = null;
+    const seqs = this.#pendingDeletes;
+    if (seqs.length === 0 || !this.#db.open) return;
+    this.#pendingDeletes = [];
+    this.#db.transaction(() => {
+      for (const seq of seqs) this.#stmts.remove.run(seq);
+    })();
+  }
+
+  #dropWire(seq: number): void {
+    const w = this.#wires.get(seq);
+    if (w) {
+      this.#wires.delete(seq);
+      this.#wireBytes -= w.length;
+    }
   }
 
   #forget(s: Slot | undefined): void {
+    if (s) this.#dropWire(s.seq);
     if (s?.replace != null) {
       const key = replaceKey(s.dest, s.replace);
       if (this.#byReplace.get(key) === s.seq) this.#byReplace.delete(key);

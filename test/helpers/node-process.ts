@@ -26,6 +26,8 @@ export interface SpawnNodeOptions {
   configYaml?: string;
   /** More arguments after `run`. */
   args?: readonly string[];
+  /** Arguments for node itself, before the script (e.g. `--cpu-prof`). */
+  nodeArgs?: readonly string[];
   /** Extra environment (pushmesh's own variables from the outer environment are never inherited). */
   env?: Record<string, string | undefined>;
   /** Stops the node (SIGKILL if still running) after the test or suite. */
@@ -143,7 +145,7 @@ export async function spawnNode(opts: SpawnNodeOptions = {}): Promise<NodeProces
     args.push('--config', file);
   }
   args.push(...(opts.args ?? []));
-  const child = spawn(process.execPath, [CLI_PATH, ...args], { env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI_PATH, ...args], { env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<NodeExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const out = new ChildOutput(child);
   const stop = async (signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 30_000): Promise<NodeExit> => {

@@ -41,6 +41,27 @@ describe('OutboxStore (SQLite)', () => {
     db.close();
   });
 
+  it('deletes reach the disk at the end of the event-loop turn, or at flush(); seqs are never reused', async (t) => {
+    const home = await tempDir(t);
+    let db = openDatabase(home);
+    let store = new OutboxStore(db, { maxEntries: 10 });
+    const a = store.enqueue(entry('a', 'x'), 1).seq;
+    const b = store.enqueue(entry('b', 'x'), 1).seq;
+    store.remove(b);
+    assert.equal(store.depth(), 1);
+    await new Promise((r) => setImmediate(r));
+    store.remove(a);
+    store.flush();
+    const c = store.enqueue(entry('c', 'x'), 2).seq;
+    assert.ok(c > b, 'a removed seq is not handed out again');
+    db.close();
+    db = openDatabase(home);
+    store = new OutboxStore(db, { maxEntries: 10 });
+    assert.deepEqual(store.due(10, 10).map((e) => e.id), ['c']);
+    assert.ok(store.enqueue(entry('d', 'x'), 3).seq > c);
+    db.close();
+  });
+
   it('claims, retries, busy destinations, expiry and wake-ups', async (t) => {
     const db = openDatabase(await tempDir(t));
     t.after(() => db.close());

@@ -275,7 +275,7 @@ async function childProcesses(ctx: BenchContext): Promise<BenchSection> {
       rows: [row(crypto!), compared(nodeMsgs, crypto!), compared(perMessage(nodeSerial!, WINDOW), nodeMsgs)],
       notes: [
         latencyNote('Two processes', loaded, single),
-        'Three processes (A, B, this load generator) share the machine; a round trip between A and B now costs wall time that a window of attempts hides.',
+        'Three processes (A, B, this load generator) share two cores. On loopback they are CPU-bound, so the delivery window changes little; it matters when the round trip is long (a real network): with one attempt in flight a destination gets at most 1/RTT messages per second.',
       ],
     };
   } finally {

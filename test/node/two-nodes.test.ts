@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { writeFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { pushmeshOk, runPushmesh } from '../helpers/cli.js';
 import { eventually, getJson, metrics, metricValue, postMessage } from '../helpers/local-api.js';
@@ -76,6 +77,22 @@ describe('two nodes: local API → HTTPS Web Push → local API', { timeout: 90_
     assert.ok(peerB.sent >= 3, JSON.stringify(peerB));
     assert.ok(peerB.received >= 1, JSON.stringify(peerB));
     assert.equal(peerB.endpoint, b.card.endpoint);
+  });
+
+  it("a card whose endpoint is served by another node's certificate gets nothing delivered", async () => {
+    // C holds B's real keys but an endpoint that A serves: TLS shows A's key, not B's, so C must not send there.
+    const c = await spawnNode({ scope, args: ['--log-level', 'debug'] });
+    const forged = { ...b.card, endpoint: `${a.https!}/push/${b.id}` };
+    const file = `${c.home}.forged.json`;
+    await writeFile(file, JSON.stringify(forged));
+    await pushmeshOk(['peer', 'add', file, '--home', c.home]);
+    const sent = await postMessage(c.local, 'chat', { to: b.id, ttl: 60 }, { forged: true });
+    assert.equal(sent.status, 202);
+    const retry = await c.waitForLog((r) => r.msg === 'delivery failed; will retry' && r['msg_id'] === sent.json['id']);
+    assert.match(String(retry['reason']), new RegExp(`endpoint certificate is not node ${b.id.slice(0, 12)}`));
+    assert.equal(metricValue(await metrics(c.local), 'pushmesh_queue_depth'), 1, 'still queued, not refused by A nor delivered');
+    assert.equal(metricValue(await metrics(a.local), 'pushmesh_rejected_requests_total', { server: 'push', status: '404' }), 0, 'nothing reached A');
+    assert.deepEqual(await c.stop(), { code: 0, signal: null });
   });
 
   it('an unknown destination is 404 with a reason, and counted', async () => {

@@ -8,12 +8,13 @@
 import { availableParallelism, cpus } from 'node:os';
 import { cryptoBench } from './crypto.js';
 import { signedConfigBench } from './signed-config.js';
+import { nodeBench } from './node.js';
 import { targetsMet } from './ratio.js';
 import { markdownTable } from './table.js';
 import type { BenchContext, BenchModule } from './types.js';
 
 /** Add new areas (transports, routing, …) here. */
-const MODULES: BenchModule[] = [cryptoBench, signedConfigBench];
+const MODULES: BenchModule[] = [cryptoBench, nodeBench, signedConfigBench];
 
 async function main(): Promise<void> {
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 4);

@@ -26,7 +26,7 @@ export interface ConfigLayer {
 }
 
 const LAYER_KEYS = new Set(['local', 'https', 'grpc', 'advertise', 'peers', 'nats', 'pubsub', 'trust', 'service', 'logLevel', 'limits']);
-const LIMIT_KEYS = new Set<keyof NodeLimits>(['maxRequestBody', 'maxQueuedMessages', 'subscriberBuffer', 'maxTtl']);
+const LIMIT_KEYS = new Set<keyof NodeLimits>(['maxRequestBody', 'maxQueuedMessages', 'subscriberBuffer', 'maxTtl', 'deliveryWindow']);
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** Environment variables, named after the flags: PUSHMESH_LOCAL, PUSHMESH_PEERS (comma-separated), … */
@@ -64,7 +64,7 @@ export async function layerFromFile(path: string): Promise<ConfigLayer> {
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new PushmeshError('ERR_CONFIG', `config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+    throw new PushmeshError('ERR_CONFIG', `config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]!.replace(/:$/, '')}`, { cause: err });
   }
   if (doc === null || doc === undefined) return {};
   return validateLayer(doc, path);

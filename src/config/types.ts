@@ -14,6 +14,8 @@ export interface NodeLimits {
   subscriberBuffer: number;
   /** Largest TTL accepted from apps, seconds (RFC 8030 leaves it to the service). */
   maxTtl: number;
+  /** Delivery attempts in flight at once to one destination (1: strictly in order). */
+  deliveryWindow: number;
 }
 
 /** Everything `pushmesh run` needs, after merging flags > environment > file > defaults. */

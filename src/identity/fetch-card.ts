@@ -1,4 +1,5 @@
 import { PushmeshError } from '../errors/index.js';
+import { httpsGet } from './https-get.js';
 import { MAX_CARD_BYTES, parseCardText } from './parse-card.js';
 import type { Card } from './types.js';
 
@@ -8,7 +9,7 @@ export const FETCH_CARD_TIMEOUT_MS = 10_000;
 export interface FetchCardOptions {
   readonly timeoutMs?: number | undefined;
   readonly signal?: AbortSignal | undefined;
-  /** Injectable for tests; default the global fetch. */
+  /** Used for http: URLs; injectable for tests; default the global fetch. */
   readonly fetch?: typeof fetch | undefined;
 }
 
@@ -33,12 +34,19 @@ export function cardUrl(url: string): URL {
 /**
  * Fetch and strictly validate a running node's card (`GET /id`). Network
  * failures, timeouts and non-2xx answers are ERR_IO; a bad card ERR_BAD_CARD.
+ *
+ * Over https:, a certificate that a trusted CA signed for the host is
+ * accepted as usual; otherwise the certificate must hold the key of the
+ * card it served (a node's self-signed certificate): its node ID must be
+ * the card's `id`, which is itself checked against `keys.p256dh`. Nothing
+ * else about the certificate is pinned.
  */
 export async function fetchCard(url: string, options: FetchCardOptions = {}): Promise<Card> {
   const target = cardUrl(url);
   const timeoutMs = options.timeoutMs ?? FETCH_CARD_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
+  if (target.protocol === 'https:') return fetchCardOverTls(target, signal, timeout, timeoutMs);
   const doFetch = options.fetch ?? fetch;
   try {
     const response = await doFetch(target, { signal, headers: { accept: 'application/json' }, redirect: 'error' });
@@ -52,6 +60,26 @@ export async function fetchCard(url: string, options: FetchCardOptions = {}): Pr
     if (timeout.aborted) throw new PushmeshError('ERR_IO', `GET ${target.href} timed out after ${timeoutMs} ms`, { cause: err });
     throw new PushmeshError('ERR_IO', `GET ${target.href} failed (${describe(err)})`, { cause: err });
   }
+}
+
+async function fetchCardOverTls(target: URL, signal: AbortSignal, timeout: AbortSignal, timeoutMs: number): Promise<Card> {
+  let got;
+  try {
+    got = await httpsGet(target, { signal, maxBytes: MAX_CARD_BYTES, headers: { accept: 'application/json' } });
+  } catch (err) {
+    if (timeout.aborted) throw new PushmeshError('ERR_IO', `GET ${target.href} timed out after ${timeoutMs} ms`, { cause: err });
+    throw new PushmeshError('ERR_IO', `GET ${target.href} failed (${describe(err)})`, { cause: err });
+  }
+  if (got.status < 200 || got.status > 299) throw new PushmeshError('ERR_IO', `GET ${target.href} answered ${got.status} ${got.statusText}`.trim());
+  if (got.body === null) throw new PushmeshError('ERR_BAD_CARD', `bad card: ${target.href} sent more than ${MAX_CARD_BYTES} bytes`);
+  const card = parseCardText(got.body.toString('utf8'));
+  if (!got.authorized && got.peerId !== card.id) {
+    throw new PushmeshError(
+      'ERR_BAD_CARD',
+      `bad card: ${target.host} has neither a CA-signed certificate nor the key of the card it served (${card.id.slice(0, 12)}…)`,
+    );
+  }
+  return card;
 }
 
 async function readLimited(response: Response, max: number, href: string): Promise<string> {
@@ -74,6 +102,8 @@ async function readLimited(response: Response, max: number, href: string): Promi
 
 /** The most specific reason of a fetch failure: undici hides it in `cause`. */
 function describe(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code !== 'ABORT_ERR') return code;
   const cause = (err as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
   if (typeof cause?.code === 'string') return cause.code;
   if (typeof cause?.message === 'string') return cause.message;

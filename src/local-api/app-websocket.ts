@@ -13,6 +13,10 @@ import { parseSendParams, parseTopic } from './send-params.js';
 /** WebSocket close code for a consumer cut off because it fell too far behind (RFC 6455 §7.4.2 private range). */
 export const WS_CLOSE_SLOW_CONSUMER = 4008;
 const HIGH_WATER = 1 << 20;
+/** How long an app has to answer the close frame when the node shuts down. */
+const CLOSE_GRACE_MS = 2000;
+/** How long a consumer cut off as slow has to read up to the close frame before the socket is cut. */
+const SLOW_CLOSE_GRACE_MS = 5000;
 
 /**
  * `GET /ws` on the local API: the received-message stream plus sending,
@@ -40,9 +44,17 @@ export function attachAppWebSocket(app: FastifyInstance, core: NodeCore, opts: {
     }
     wss.handleUpgrade(req, socket, head, (ws) => serve(ws, core, topic, replay, opts));
   });
-  app.addHook('onClose', async () => {
+  // Before the HTTP server closes (it waits for every socket, upgraded ones included):
+  // a close frame to each app, and a hard cut for those that do not answer it soon.
+  app.addHook('preClose', async () => {
     for (const c of wss.clients) c.close(1001, 'node shutting down');
     wss.close();
+    if (wss.clients.size > 0) {
+      const cut = setTimeout(() => {
+        for (const c of wss.clients) c.terminate();
+      }, CLOSE_GRACE_MS);
+      cut.unref();
+    }
   });
 }
 
@@ -90,14 +102,20 @@ function serve(ws: WebSocket, core: NodeCore, topic: string | null, replay: { af
   void (async () => {
     for await (const ev of sub) {
       if (ws.readyState !== ws.OPEN) break;
-      ws.send(JSON.stringify({ type: 'message', ...toAppJson(ev) }));
-      if (ws.bufferedAmount > HIGH_WATER) {
-        await new Promise<void>((resolve) => ws.send('{"type":"ping"}', () => resolve()));
-      }
+      let written: Promise<unknown> | null = null;
+      if (ws.bufferedAmount > HIGH_WATER) written = new Promise((resolve) => ws.send(JSON.stringify({ type: 'message', ...toAppJson(ev) }), resolve));
+      else ws.send(JSON.stringify({ type: 'message', ...toAppJson(ev) }));
+      // Over the high-water mark: wait until this frame reaches the socket; meanwhile the
+      // subscription buffers (bounded) and ends a consumer that never catches up.
+      if (written) await Promise.race([written, sub.ended()]);
     }
     const why = await sub.ended();
-    if (why.reason === 'slow consumer' && ws.readyState === ws.OPEN) ws.close(WS_CLOSE_SLOW_CONSUMER, 'slow consumer');
-    else if (why.reason === 'node shutting down' && ws.readyState === ws.OPEN) ws.close(1001, 'node shutting down');
+    if (ws.readyState !== ws.OPEN) return;
+    if (why.reason === 'slow consumer') {
+      ws.close(WS_CLOSE_SLOW_CONSUMER, 'slow consumer');
+      // The close frame waits behind what the app has not read; do not wait for it for ever.
+      setTimeout(() => ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();
+    } else if (why.reason === 'node shutting down') ws.close(1001, 'node shutting down');
   })();
 }
 

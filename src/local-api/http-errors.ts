@@ -29,10 +29,11 @@ export function toHttpError(err: unknown): { status: number; body: ErrorBody } {
   if (isPushmeshError(err)) {
     return { status: STATUS[err.code] ?? 500, body: errorBody(err.code, err.message) };
   }
-  // Fastify's own errors (body too large, bad JSON, bad content type) carry statusCode and code.
+  // Fastify's own errors (body too large, malformed request) carry a statusCode; answer with our codes.
   const e = err as { statusCode?: number; code?: string; message?: string };
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return { status: e.statusCode, body: errorBody(e.code ?? 'ERR_BAD_REQUEST', e.message ?? 'bad request') };
+    const code = e.statusCode === 413 ? 'ERR_PAYLOAD_TOO_LARGE' : e.statusCode === 415 ? 'ERR_UNSUPPORTED' : 'ERR_BAD_ARGUMENT';
+    return { status: e.statusCode, body: errorBody(code, e.message ?? 'bad request') };
   }
   return { status: 500, body: errorBody('ERR_INTERNAL', 'internal error') };
 }

@@ -29,7 +29,7 @@ export function parseSendParams(topic: string, q: Record<string, unknown>, data:
   };
   const to = str('to') ?? '';
   if (to !== '' && !isNodeId(to)) throw bad(`"to" must be a full 52-character node ID`);
-  let ttl = DEFAULT_TTL;
+  let ttl = Math.min(DEFAULT_TTL, opts.maxTtl); // a node configured with a lower maxTtl lowers the default too
   const ttlText = str('ttl');
   if (ttlText !== undefined) {
     if (!/^\d{1,10}$/.test(ttlText)) throw bad('"ttl" must be a whole number of seconds');

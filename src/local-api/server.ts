@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { NodeCore } from '../node/types.js';
 import type { SignedConfigApi } from '../signed-config/types.js';
@@ -10,6 +10,8 @@ import { registerRequestRoutes } from './routes/req.js';
 import { registerDashboard } from './routes/dashboard.js';
 import { registerConfigRoutes } from './routes/config.js';
 import { attachAppWebSocket } from './app-websocket.js';
+import { errorBody } from './http-errors.js';
+import { noRequestLogging } from '../util/request-logging.js';
 
 export interface LocalApiOptions {
   core: NodeCore;
@@ -26,14 +28,22 @@ export interface LocalApiOptions {
  * The local API (default 127.0.0.1:15004): plain JSON for apps on this
  * machine. Built as a Fastify instance so tests can `inject()` requests
  * without a socket as well as use a real one.
+ *
+ * `close()` lets requests in flight finish (idle keep-alive connections
+ * are closed at once, streams are ended by the bus closing); call
+ * `server.closeAllConnections()` first to stop now.
  */
 export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger.child({ component: 'local-api' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: noRequestLogging(),
     bodyLimit: opts.maxRequestBody,
-    forceCloseConnections: true,
     return503OnClosing: true,
+    // Errors Fastify meets before routing (a URL that does not decode): the same JSON error shape.
+    frameworkErrors: (err, _req, reply) => {
+      opts.core.metrics.rejectedRequests.inc({ server: 'local', status: '400' });
+      void (reply as FastifyReply).status(400).send(errorBody('ERR_BAD_ARGUMENT', err.message));
+    },
   });
   // Bodies are taken raw and parsed by the route, so every content type gets the same clear errors.
   app.removeAllContentTypeParsers();

@@ -28,6 +28,7 @@ export class LocalBus extends EventEmitter<LocalBusEvents> {
   readonly #subs = new Set<Subscription>();
   readonly #held: LocalEvent[] = [];
   #seq: number;
+  #closed = false;
 
   constructor(opts: LocalBusOptions) {
     super();
@@ -66,6 +67,7 @@ export class LocalBus extends EventEmitter<LocalBusEvents> {
     void sub.ended().then((why) => this.emit('subscriberEnded', sub, why.reason));
     if (replay) for (const ev of this.held(topic, replay)) sub.push(ev);
     this.#subs.add(sub);
+    if (this.#closed) sub.end({ reason: 'node shutting down' }); // subscribed while the node was closing
     return sub;
   }
 
@@ -88,6 +90,7 @@ export class LocalBus extends EventEmitter<LocalBusEvents> {
 
   /** Ends every subscription (node shutdown). */
   close(): void {
+    this.#closed = true;
     for (const s of [...this.#subs]) s.end({ reason: 'node shutting down' });
   }
 }

@@ -14,6 +14,7 @@ export class NodeMetrics {
   readonly dropped: Counter<'reason'>;
   readonly cryptoErrors: Counter<'kind'>;
   readonly rejectedRequests: Counter<'server' | 'status'>;
+  readonly subscribersCut: Counter<'reason'>;
   readonly queueDepth: Gauge;
   readonly subscribers: Gauge;
   readonly deliveryLatency: Histogram;
@@ -25,6 +26,12 @@ export class NodeMetrics {
     this.dropped = new Counter({ name: 'pushmesh_messages_dropped_total', help: 'Messages dropped, by reason', labelNames: ['reason'], registers });
     this.cryptoErrors = new Counter({ name: 'pushmesh_crypto_errors_total', help: 'Decryption and VAPID failures', labelNames: ['kind'], registers });
     this.rejectedRequests = new Counter({ name: 'pushmesh_rejected_requests_total', help: 'Requests answered with a 4xx status', labelNames: ['server', 'status'], registers });
+    this.subscribersCut = new Counter({
+      name: 'pushmesh_local_subscribers_cut_total',
+      help: 'Local apps (SSE, WebSocket) disconnected by the node, by reason (slow_consumer: fell a whole buffer behind)',
+      labelNames: ['reason'],
+      registers,
+    });
     this.queueDepth = new Gauge({
       name: 'pushmesh_queue_depth',
       help: 'Messages waiting for delivery to other nodes',
@@ -52,7 +59,8 @@ export class NodeMetrics {
       this.messagesIn.inc({ via }, 0);
       this.messagesOut.inc({ via }, 0);
     }
-    for (const reason of ['expired', 'rejected', 'queue_full']) this.dropped.inc({ reason }, 0);
+    for (const reason of ['expired', 'rejected', 'queue_full', 'no_route']) this.dropped.inc({ reason }, 0);
+    this.subscribersCut.inc({ reason: 'slow_consumer' }, 0);
     for (const kind of ['decrypt', 'vapid']) this.cryptoErrors.inc({ kind }, 0);
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'pushmesh_process_' });
   }

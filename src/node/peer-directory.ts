@@ -8,30 +8,67 @@ interface Counters {
   lastSeen: number | null;
 }
 
+/** How long a card read from the home folder is used before it is read again. */
+const RECHECK_MS = 2000;
+
 /**
  * The cards this node can encrypt to, read through to the home folder's
- * peer store (so `pushmesh peer add` works while the node runs), plus
- * per-peer counters for `GET /peers`.
+ * peer store (so `pushmesh peer add` and `peer remove` take effect while
+ * the node runs, within RECHECK_MS), plus per-peer counters for `GET /peers`.
  */
 export class PeerDirectory {
   readonly #store: PeerStore;
   readonly #cards = new Map<NodeId, Card>();
+  readonly #checkedAt = new Map<NodeId, number>();
   readonly #counters = new Map<NodeId, Counters>();
+  readonly #now: () => number;
 
-  constructor(store: PeerStore) {
+  constructor(store: PeerStore, now: () => number = Date.now) {
     this.#store = store;
+    this.#now = now;
   }
 
   /** Reads every stored card; a card file that fails validation is reported and skipped. */
   async load(onInvalid: (id: NodeId, err: Error) => void): Promise<void> {
-    for (const c of await this.#store.list(onInvalid)) this.#cards.set(c.id, c);
+    const now = this.#now();
+    for (const c of await this.#store.list(onInvalid)) {
+      this.#cards.set(c.id, c);
+      this.#checkedAt.set(c.id, now);
+    }
   }
 
+  /** Reads the stored cards again: added ones appear, removed ones go (listing them all). */
+  async refresh(onInvalid: (id: NodeId, err: Error) => void): Promise<void> {
+    const stored = await this.#store.list(onInvalid);
+    const now = this.#now();
+    const ids = new Set(stored.map((c) => c.id));
+    for (const id of [...this.#cards.keys()]) {
+      if (!ids.has(id)) {
+        this.#cards.delete(id);
+        this.#checkedAt.delete(id);
+      }
+    }
+    for (const c of stored) {
+      this.#cards.set(c.id, c);
+      this.#checkedAt.set(c.id, now);
+    }
+  }
+
+  /** The card of `id`, if known (a stored card that no longer validates counts as unknown). */
   async card(id: NodeId): Promise<Card | undefined> {
-    const known = this.#cards.get(id);
-    if (known) return known;
-    const c = await this.#store.get(id);
+    const now = this.#now();
+    const checked = this.#checkedAt.get(id);
+    if (checked !== undefined && now - checked < RECHECK_MS) return this.#cards.get(id);
+    let c: Card | undefined;
+    try {
+      c = await this.#store.get(id);
+    } catch {
+      c = undefined;
+    }
+    this.#checkedAt.set(id, now);
+    if (this.#checkedAt.size > 10_000) this.#checkedAt.delete(this.#checkedAt.keys().next().value!);
     if (c) this.#cards.set(id, c);
+    else this.#cards.delete(id);
     return c;
   }
 

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { type NodeConfig, formatHostPort, type HostPort } from '../config/index.js';
 import { PushmeshError } from '../errors/index.js';
@@ -68,6 +69,8 @@ export class PushmeshNode implements NodeCore {
   readonly #verifier = new VapidVerifier();
   readonly #decrypter: WebPushDecrypter;
   readonly #dedupe = new DedupeCache();
+  /** Node IDs of recent VAPID keys (a SHA-256 and base32 saved per push). */
+  readonly #senderIds = new LRUCache<string, NodeId>({ max: 4096 });
   readonly #pushClient = new PushClient();
   readonly #acceptedAt = new Map<string, number>();
   readonly #startedAt = Date.now();
@@ -82,6 +85,7 @@ export class PushmeshNode implements NodeCore {
   #addresses: NodeAddresses | null = null;
   #advertise: string;
   #state: 'new' | 'running' | 'draining' | 'closed' = 'new';
+  #stopping: Promise<void> | null = null;
 
   private constructor(config: NodeConfig, identity: Identity, logger: Logger, trust: TrustPolicy, opts: NodeStartOptions) {
     this.config = config;
@@ -112,7 +116,7 @@ export class PushmeshNode implements NodeCore {
       mesh: configRelay,
       channels: opts.configChannels ?? [],
     });
-    this.#dispatcher = new OutboxDispatcher({ store: this.#outbox, deliver: (e, s) => this.#deliver(e, s), logger: logger.child({ component: 'outbox' }) });
+    this.#dispatcher = new OutboxDispatcher({ store: this.#outbox, deliver: (e, s) => this.#deliver(e, s), logger: logger.child({ component: 'outbox' }), perDestination: config.limits.deliveryWindow });
     this.#status = new StatusStore(this.#db);
     this.#receipts = new Receipts({ port: this, store: this.#status, logger: logger.child({ component: 'receipts' }) });
     this.#status.on('change', (st) => this.#announceStatus(st));
@@ -152,6 +156,12 @@ export class PushmeshNode implements NodeCore {
       if (!this.#rpcClient.onResponse(m)) this.#log.debug({ from: m.from, re: m.meta['re'] }, 'answer for no waiting request');
     });
     this.#dispatcher.on('retry', (e, reason, delay) => this.#log.debug({ msg_id: e.id, dest: e.dest, reason, delay }, 'delivery failed; will retry'));
+    this.bus.on('subscriberEnded', (_sub, reason) => {
+      if (reason === 'slow consumer') {
+        this.metrics.subscribersCut.inc({ reason: 'slow_consumer' });
+        this.#log.warn({ reason }, 'local subscriber cut off: it fell too far behind');
+      }
+    });
   }
 
   /** Opens the identity (creating it on first start), the store and the listeners. */
@@ -184,6 +194,7 @@ export class PushmeshNode implements NodeCore {
         accept: (p) => this.#acceptPush(p),
         advertisedOrigin: this.#advertise,
         maxTtl: cfg.limits.maxTtl,
+        card: () => this.card(),
       });
       https = await listenOn(this.#pushServer, cfg.https, 'HTTPS');
       if (!this.#advertise || cfg.https.port === 0) {
@@ -195,7 +206,7 @@ export class PushmeshNode implements NodeCore {
     this.#addresses = { local, https };
     this.#state = 'running';
     await this.signedConfig.start();
-    this.#dispatcher.kick();
+    this.#dispatcher.kick(); // the store made everything queued due: a restart ends every backoff
     this.#log.info(
       { id: this.identity.id, local: formatHostPort(local), https: https ? formatHostPort(https) : 'off', endpoint: this.card().endpoint, queued: this.#outbox.depth() },
       'pushmesh node running',
@@ -213,6 +224,10 @@ export class PushmeshNode implements NodeCore {
 
   peers(): PeerInfo[] {
     return this.#peers.list(this.#outbox.depthByDestination());
+  }
+
+  async refreshPeers(): Promise<void> {
+    await this.#peers.refresh((id, err) => this.#log.warn({ peer: id, reason: err.message }, 'ignoring an invalid peer card'));
   }
 
   queueDepth(): number {
@@ -319,7 +334,9 @@ export class PushmeshNode implements NodeCore {
   /** A push for this node arrived over HTTPS: verify, decrypt, dedupe, hand to apps. */
   async #acceptPush(p: IncomingPush): Promise<{ id: string; duplicate: boolean }> {
     const vapid = await this.#verifier.verify(p.authorization, p.audiences);
-    const from: NodeId = nodeIdFromPublicKey(vapid.publicKey);
+    const keyText = vapid.publicKey.toString('latin1');
+    let from = this.#senderIds.get(keyText);
+    if (from === undefined) this.#senderIds.set(keyText, (from = nodeIdFromPublicKey(vapid.publicKey)));
     let plaintext: Buffer;
     try {
       plaintext = this.#decrypter.decrypt(p.body);
@@ -351,32 +368,48 @@ export class PushmeshNode implements NodeCore {
     return { id: msg.id, duplicate: false };
   }
 
-  /** Stops taking new work, lets in-flight requests and deliveries finish, then closes. */
-  async drain(): Promise<void> {
-    if (this.#state === 'closed' || this.#state === 'draining') return;
+  /**
+   * Stops taking new work (new requests get 503), ends app streams, lets
+   * requests in flight and delivery attempts in flight finish, then closes.
+   * Queued messages stay on disk for the next start.
+   */
+  drain(): Promise<void> {
+    if (this.#stopping) return this.#stopping;
     this.#state = 'draining';
     this.bus.close();
-    await Promise.allSettled([this.#localApi?.close(), this.#pushServer?.close()]);
-    await this.signedConfig.drain();
-    await this.#dispatcher.drain();
-    this.#finish();
+    this.#stopping = (async () => {
+      await Promise.allSettled([this.#localApi?.close(), this.#pushServer?.close()]);
+      await this.signedConfig.drain();
+      await this.#dispatcher.drain();
+      this.#finish();
+    })();
+    return this.#stopping;
   }
 
-  /** Stops now: aborts deliveries in flight (they stay queued on disk). */
+  /** Stops now: cuts every connection, aborts deliveries in flight (they stay queued on disk). Also ends a drain that takes too long. */
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     this.#state = 'draining';
     this.bus.close();
     this.signedConfig.close();
+    for (const app of [this.#localApi, this.#pushServer]) app?.server.closeAllConnections();
     await this.#dispatcher.close();
-    await Promise.allSettled([this.#localApi?.close(), this.#pushServer?.close()]);
+    const stopping = this.#stopping ?? this.#finishAfter(Promise.allSettled([this.#localApi?.close(), this.#pushServer?.close()]));
+    this.#stopping = stopping;
+    await stopping;
+  }
+
+  async #finishAfter(p: Promise<unknown>): Promise<void> {
+    await p;
     this.#finish();
   }
 
   #finish(): void {
+    if (this.#state === 'closed') return;
     this.#rpcClient.close();
     this.#rpcServer.close();
     this.#pushClient.close();
+    this.#outbox.flush();
     if (this.#db.open) this.#db.close();
     this.#state = 'closed';
     this.#log.info('pushmesh node stopped');

@@ -55,4 +55,6 @@ export interface NodeCore {
   queueDepth(): number;
   /** Liveness and readiness details for /healthz. */
   health(): { ok: boolean; [k: string]: unknown };
+  /** Reads the stored peer cards again (`pushmesh peer add/remove` while running), so peers() lists them all. */
+  refreshPeers(): Promise<void>;
 }

@@ -10,8 +10,10 @@ export interface DispatcherOptions {
   store: OutboxStore;
   deliver: Deliver;
   logger: Logger;
-  /** Destinations attempted at once. */
+  /** Attempts in flight at once, all destinations. Default 64. */
   concurrency?: number;
+  /** Attempts in flight at once to one destination. Default 8. */
+  perDestination?: number;
   backoff?: { baseMs: number; capMs: number };
   now?: () => number;
 }
@@ -24,20 +26,25 @@ export interface DispatcherEvents {
 }
 
 /**
- * Drains the outbox: one attempt in flight per destination (so order
- * within a destination holds), a bounded number of destinations at once,
- * retries with backoff until the entry's TTL runs out.
+ * Drains the outbox: up to `perDestination` attempts in flight to each
+ * destination (a window, so one slow round trip does not serialise a
+ * destination's traffic), `concurrency` in all, retries with backoff until
+ * an entry's TTL runs out. With a window above 1, messages to one
+ * destination may arrive out of order.
  */
 export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
   readonly #store: OutboxStore;
   readonly #deliver: Deliver;
   readonly #log: Logger;
   readonly #concurrency: number;
+  readonly #perDest: number;
   readonly #backoff: { baseMs: number; capMs: number };
   readonly #now: () => number;
-  readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #perDestInFlight = new Map<string, number>();
   readonly #abort = new AbortController();
   #timer: NodeJS.Timeout | null = null;
+  #immediate: NodeJS.Immediate | null = null;
   #timerAt = Infinity;
   #running = false;
   #stopped = false;
@@ -47,9 +54,15 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
     this.#store = opts.store;
     this.#deliver = opts.deliver;
     this.#log = opts.logger;
-    this.#concurrency = opts.concurrency ?? 16;
+    this.#concurrency = opts.concurrency ?? 64;
+    this.#perDest = opts.perDestination ?? 8;
     this.#backoff = opts.backoff ?? { baseMs: 500, capMs: 60_000 };
     this.#now = opts.now ?? Date.now;
+  }
+
+  /** Attempts in flight now. */
+  get inFlight(): number {
+    return this.#inFlight.size;
   }
 
   /** Looks for due work now (call after enqueueing, or when a destination comes back). */
@@ -59,6 +72,16 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
   }
 
   #schedule(delayMs: number): void {
+    if (delayMs <= 0) {
+      // Now: on the next turn of the event loop (a 0 ms timer waits at least 1 ms).
+      if (this.#immediate) return;
+      this.#immediate = setImmediate(() => {
+        this.#immediate = null;
+        this.#pump();
+      });
+      this.#immediate.unref();
+      return;
+    }
     const at = this.#now() + delayMs;
     if (this.#timer && this.#timerAt <= at) return;
     if (this.#timer) clearTimeout(this.#timer);
@@ -71,32 +94,54 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
     this.#timer.unref();
   }
 
+  #busyDestinations(): Set<string> {
+    const busy = new Set<string>();
+    for (const [dest, n] of this.#perDestInFlight) if (n >= this.#perDest) busy.add(dest);
+    return busy;
+  }
+
   #pump(): void {
     if (this.#stopped || this.#running) return;
     this.#running = true;
     try {
       const now = this.#now();
       for (const e of this.#store.takeExpired(now)) this.emit('expired', e);
-      const free = this.#concurrency - this.#inFlight.size;
-      if (free > 0) {
-        for (const entry of this.#store.due(now, free + this.#inFlight.size)) {
+      let busy = this.#busyDestinations();
+      while (this.#inFlight.size < this.#concurrency) {
+        const batch = this.#store.due(now, this.#concurrency - this.#inFlight.size, busy);
+        if (batch.length === 0) break;
+        let started = 0;
+        for (const entry of batch) {
           if (this.#inFlight.size >= this.#concurrency) break;
-          if (this.#inFlight.has(entry.dest)) continue;
-          const p = this.#attempt(entry).finally(() => {
-            this.#inFlight.delete(entry.dest);
-            this.kick();
-          });
-          this.#inFlight.set(entry.dest, p);
+          if ((this.#perDestInFlight.get(entry.dest) ?? 0) >= this.#perDest) continue;
+          this.#start(entry);
+          started++;
         }
+        busy = this.#busyDestinations();
+        if (started === 0) break;
       }
-      const next = this.#store.nextAttemptAt();
-      if (next !== null) this.#schedule(Math.max(next - this.#now(), 0) + 1);
+      // Wake for the next retry or the next expiry. (Entries due now for busy destinations wait for a completion, which kicks.)
+      const wakes = [this.#store.nextAttemptAt(), this.#store.nextExpiryAt()].filter((t): t is number => t !== null);
+      if (wakes.length > 0 && this.#inFlight.size < this.#concurrency) this.#schedule(Math.max(Math.min(...wakes) - this.#now() + 1, 1));
     } catch (err) {
       this.#log.error({ err }, 'outbox pump failed');
       this.#schedule(1000);
     } finally {
       this.#running = false;
     }
+  }
+
+  #start(entry: OutboxEntry): void {
+    this.#store.claim(entry.seq);
+    this.#perDestInFlight.set(entry.dest, (this.#perDestInFlight.get(entry.dest) ?? 0) + 1);
+    const p: Promise<void> = this.#attempt(entry).finally(() => {
+      this.#inFlight.delete(p);
+      const n = (this.#perDestInFlight.get(entry.dest) ?? 1) - 1;
+      if (n <= 0) this.#perDestInFlight.delete(entry.dest);
+      else this.#perDestInFlight.set(entry.dest, n);
+      this.kick();
+    });
+    this.#inFlight.add(p);
   }
 
   async #attempt(entry: OutboxEntry): Promise<void> {
@@ -106,22 +151,27 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
     } catch (err) {
       result = { kind: 'retry', reason: (err as Error).message };
     }
-    if (this.#stopped && result.kind === 'retry') return; // stays queued for the next start
-    switch (result.kind) {
-      case 'delivered':
-        this.#store.remove(entry.seq);
-        this.emit('delivered', entry);
-        break;
-      case 'rejected':
-        this.#store.remove(entry.seq);
-        this.emit('rejected', entry, result.reason);
-        break;
-      case 'retry': {
-        const delay = backoffDelay(entry.attempts, this.#backoff);
-        this.#store.scheduleRetry(entry.seq, this.#now() + delay);
-        this.emit('retry', entry, result.reason, delay);
-        break;
+    try {
+      if (this.#stopped && result.kind === 'retry') return; // stays queued (claimed) for the next start, which wakes it
+      switch (result.kind) {
+        case 'delivered':
+          this.#store.remove(entry.seq);
+          this.emit('delivered', entry);
+          break;
+        case 'rejected':
+          this.#store.remove(entry.seq);
+          this.emit('rejected', entry, result.reason);
+          break;
+        case 'retry': {
+          const delay = backoffDelay(entry.attempts, this.#backoff);
+          this.#store.scheduleRetry(entry.seq, this.#now() + delay, this.#now());
+          this.emit('retry', entry, result.reason, delay);
+          break;
+        }
       }
+    } catch (err) {
+      // The store is closed (node stopped now) or failed: the entry stays on disk and is retried on the next start.
+      this.#log.error({ err, msg_id: entry.id }, 'could not record a delivery outcome');
     }
   }
 
@@ -129,14 +179,16 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
   async drain(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
-    await Promise.allSettled([...this.#inFlight.values()]);
+    if (this.#immediate) clearImmediate(this.#immediate);
+    await Promise.allSettled([...this.#inFlight]);
   }
 
   /** Stops now: aborts attempts in flight (they stay queued). */
   async close(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    if (this.#immediate) clearImmediate(this.#immediate);
     this.#abort.abort(new Error('outbox closed'));
-    await Promise.allSettled([...this.#inFlight.values()]);
+    await Promise.allSettled([...this.#inFlight]);
   }
 }

@@ -1,6 +1,7 @@
 import type { Db } from '../store/database.js';
 import { PushmeshError } from '../errors/index.js';
 import { URGENCIES, type Urgency } from '../message/types.js';
+import { Schedule, type Slot } from './schedule.js';
 import type { NewOutboxEntry, OutboxEntry } from './types.js';
 
 interface Row {
@@ -12,20 +13,7 @@ interface Row {
   expires_at: number;
   attempts: number;
   next_attempt_at: number;
-  wire: Buffer;
 }
-
-const toEntry = (r: Row): OutboxEntry => ({
-  seq: r.seq,
-  id: r.id,
-  dest: r.dest,
-  replace: r.replace_key,
-  urgency: URGENCIES[r.urgency] as Urgency,
-  expiresAt: r.expires_at,
-  attempts: r.attempts,
-  nextAttemptAt: r.next_attempt_at,
-  wire: r.wire,
-});
 
 /** Outcome of an enqueue: the entry's seq, and the id it replaced (RFC 8030 Topic), if any. */
 export interface EnqueueResult {
@@ -33,23 +21,42 @@ export interface EnqueueResult {
   replacedId: string | null;
 }
 
+/** Wire messages kept in memory as well (so an attempt needs no read), in bytes at most. */
+const WIRE_CACHE_BYTES = 16 * 1024 * 1024;
+
 /**
- * Durable, bounded queue of messages for other nodes (SQLite table
- * `outbox`). Order within a destination is `seq`; a message with the same
- * `replace` key for the same destination replaces the older one in place of
- * queueing behind it. The bound is on the number of entries.
+ * Durable, bounded queue of messages for other nodes. SQLite (table
+ * `outbox`, one row per message, keyed by `seq`) is the durable copy:
+ * one insert when a message is accepted, one delete when it is delivered,
+ * expired or refused (deletes of one event-loop turn share a transaction),
+ * an update per retry. Which entry is due, and when to
+ * wake, is decided in memory (`Schedule`), rebuilt from the table on
+ * start, when every entry is due at once. Entries are attempted most
+ * urgent first; a message with the same `replace` key for the same
+ * destination replaces the older one instead of queueing behind it. The
+ * bound is on the number of entries.
  */
 export class OutboxStore {
   readonly #db: Db;
   readonly #max: number;
   readonly #stmts;
+  readonly #schedule = new Schedule();
+  /** `dest NUL replace` → seq of the entry holding that RFC 8030 Topic. */
+  readonly #byReplace = new Map<string, number>();
+  readonly #wires = new Map<number, Buffer>();
+  #wireBytes = 0;
+  /** Deleted in memory, to delete on disk at the end of this event-loop turn. */
+  #pendingDeletes: number[] = [];
+  #flushScheduled: NodeJS.Immediate | null = null;
+  /** Next seq: above every row on disk and every seq handed out by this process (never reused). */
+  #nextSeq = 1;
 
-  constructor(db: Db, opts: { maxEntries: number }) {
+  constructor(db: Db, opts: { maxEntries: number; now?: number }) {
     this.#db = db;
     this.#max = opts.maxEntries;
     db.exec(`
       CREATE TABLE IF NOT EXISTS outbox (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq INTEGER PRIMARY KEY,
         id TEXT NOT NULL,
         dest TEXT NOT NULL,
         replace_key TEXT,
@@ -59,90 +66,166 @@ export class OutboxStore {
         next_attempt_at INTEGER NOT NULL,
         wire BLOB NOT NULL
       );
-      CREATE UNIQUE INDEX IF NOT EXISTS outbox_replace ON outbox(dest, replace_key) WHERE replace_key IS NOT NULL;
-      CREATE INDEX IF NOT EXISTS outbox_due ON outbox(next_attempt_at);
-      CREATE INDEX IF NOT EXISTS outbox_dest ON outbox(dest, seq);
+      -- Scheduling is in memory: on disk only the primary key, so each write touches one b-tree.
+      DROP INDEX IF EXISTS outbox_replace;
+      DROP INDEX IF EXISTS outbox_due;
+      DROP INDEX IF EXISTS outbox_dest;
+      DROP INDEX IF EXISTS outbox_order;
     `);
     this.#stmts = {
-      count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM outbox'),
-      findReplace: db.prepare<[string, string], { id: string }>('SELECT id FROM outbox WHERE dest = ? AND replace_key = ?'),
-      deleteReplace: db.prepare<[string, string]>('DELETE FROM outbox WHERE dest = ? AND replace_key = ?'),
-      insert: db.prepare<[string, string, string | null, number, number, number, Buffer]>(
-        'INSERT INTO outbox (id, dest, replace_key, urgency, expires_at, next_attempt_at, wire) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      // seq given by us (not AUTOINCREMENT, which writes sqlite_sequence on every insert).
+      insert: db.prepare<[number, string, string, string | null, number, number, number, Buffer]>(
+        'INSERT INTO outbox (seq, id, dest, replace_key, urgency, expires_at, next_attempt_at, wire) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      // One head per destination: the first entry in order, if it is due.
-      // Higher urgency first when a backlog drains (RFC 8030 §5.3), then age.
-      dueHeads: db.prepare<[number, number, number], Row>(`
-        SELECT o.* FROM outbox o
-        JOIN (SELECT dest, MIN(seq) AS seq FROM outbox WHERE expires_at > ? GROUP BY dest) h ON h.seq = o.seq
-        WHERE o.next_attempt_at <= ?
-        ORDER BY o.urgency DESC, o.seq ASC
-        LIMIT ?`),
-      nextWake: db.prepare<[], { t: number | null }>('SELECT MIN(next_attempt_at) AS t FROM outbox'),
       remove: db.prepare<[number]>('DELETE FROM outbox WHERE seq = ?'),
       retry: db.prepare<[number, number]>('UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE seq = ?'),
-      expired: db.prepare<[number], Row>('SELECT * FROM outbox WHERE expires_at <= ?'),
-      deleteExpired: db.prepare<[number]>('DELETE FROM outbox WHERE expires_at <= ?'),
-      byDest: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM outbox WHERE dest = ?'),
-      perDest: db.prepare<[], { dest: string; n: number }>('SELECT dest, COUNT(*) AS n FROM outbox GROUP BY dest'),
-      wakeDest: db.prepare<[number, string]>('UPDATE outbox SET next_attempt_at = ? WHERE dest = ?'),
+      wire: db.prepare<[number], { wire: Buffer }>('SELECT wire FROM outbox WHERE seq = ?'),
+      all: db.prepare<[], Row>('SELECT seq, id, dest, replace_key, urgency, expires_at, attempts, next_attempt_at FROM outbox ORDER BY seq'),
     };
+    const now = opts.now ?? Date.now();
+    for (const r of this.#stmts.all.all()) {
+      this.#nextSeq = Math.max(this.#nextSeq, r.seq + 1);
+      // A restart is a fresh start for every destination: all due now.
+      this.#schedule.add(
+        { seq: r.seq, id: r.id, dest: r.dest, replace: r.replace_key, urgency: r.urgency, expiresAt: r.expires_at, attempts: r.attempts, nextAttemptAt: now },
+        now,
+      );
+      if (r.replace_key !== null) this.#byReplace.set(replaceKey(r.dest, r.replace_key), r.seq);
+    }
   }
 
   /** Adds an entry; throws `ERR_QUEUE_FULL` when the bound is reached (after a Topic replacement, which frees a slot). */
   enqueue(entry: NewOutboxEntry, now: number): EnqueueResult {
-    const s = this.#stmts;
-    return this.#db.transaction((): EnqueueResult => {
-      let replacedId: string | null = null;
-      if (entry.replace !== null) {
-        replacedId = s.findReplace.get(entry.dest, entry.replace)?.id ?? null;
-        if (replacedId !== null) s.deleteReplace.run(entry.dest, entry.replace);
-      }
-      if (s.count.get()!.n >= this.#max) {
-        throw new PushmeshError('ERR_QUEUE_FULL', `outbox full (${this.#max} messages)`);
-      }
-      const info = s.insert.run(entry.id, entry.dest, entry.replace, URGENCIES.indexOf(entry.urgency), entry.expiresAt, now, entry.wire);
-      return { seq: Number(info.lastInsertRowid), replacedId };
-    })();
+    const key = entry.replace === null ? null : replaceKey(entry.dest, entry.replace);
+    const replacedSeq = key === null ? undefined : this.#byReplace.get(key);
+    const replaced = replacedSeq === undefined ? undefined : this.#schedule.get(replacedSeq);
+    if (this.#schedule.size - (replaced ? 1 : 0) >= this.#max) {
+      throw new PushmeshError('ERR_QUEUE_FULL', `outbox full (${this.#max} messages)`);
+    }
+    const urgency = URGENCIES.indexOf(entry.urgency);
+    const seq = this.#nextSeq++;
+    const insert = (): unknown => this.#stmts.insert.run(seq, entry.id, entry.dest, entry.replace, urgency, entry.expiresAt, now, entry.wire);
+    if (replaced) {
+      this.#db.transaction(() => {
+        this.#stmts.remove.run(replaced.seq);
+        insert();
+      })();
+      this.#schedule.remove(replaced.seq);
+      this.#dropWire(replaced.seq);
+    } else insert();
+    if (this.#wireBytes + entry.wire.length <= WIRE_CACHE_BYTES) {
+      this.#wires.set(seq, entry.wire);
+      this.#wireBytes += entry.wire.length;
+    }
+    this.#schedule.add({ seq, id: entry.id, dest: entry.dest, replace: entry.replace, urgency, expiresAt: entry.expiresAt, attempts: 0, nextAttemptAt: now }, now);
+    if (key !== null) this.#byReplace.set(key, seq);
+    return { seq, replacedId: replaced?.id ?? null };
   }
 
-  /** Heads of destination queues that are due now, most urgent first. */
-  due(now: number, limit: number): OutboxEntry[] {
-    return this.#stmts.dueHeads.all(now, now, limit).map(toEntry);
+  /** Entries due now, most urgent first, leaving out destinations in `busy`; each with its wire message. */
+  due(now: number, limit: number, busy: ReadonlySet<string> | readonly string[] = []): OutboxEntry[] {
+    const set = busy instanceof Set ? busy : new Set(busy as readonly string[]);
+    return this.#schedule.due(now, limit, set).map((s) => this.#entry(s));
   }
 
-  /** Earliest time any entry wants an attempt, or null if empty. */
+  #entry(s: Slot): OutboxEntry {
+    const wire = this.#wires.get(s.seq) ?? this.#stmts.wire.get(s.seq)?.wire ?? Buffer.alloc(0);
+    return { seq: s.seq, id: s.id, dest: s.dest, replace: s.replace, urgency: URGENCIES[s.urgency] as Urgency, expiresAt: s.expiresAt, attempts: s.attempts, nextAttemptAt: s.nextAttemptAt, wire };
+  }
+
+  /** Marks an entry as being attempted: it is not due again until the attempt ends (retry, removal) or the node restarts. */
+  claim(seq: number): void {
+    this.#schedule.claim(seq);
+  }
+
+  /** Earliest time an entry waiting for a retry wants one, or null. (Entries due now are what `due` returns.) */
   nextAttemptAt(): number | null {
-    return this.#stmts.nextWake.get()?.t ?? null;
+    return this.#schedule.nextRetryAt();
   }
 
-  remove(seq: number): void {
-    this.#stmts.remove.run(seq);
+  /** Earliest expiry of an entry not in flight, or null. */
+  nextExpiryAt(): number | null {
+    return this.#schedule.nextExpiryAt();
   }
 
-  scheduleRetry(seq: number, at: number): void {
-    this.#stmts.retry.run(at, seq);
+  /** Makes every entry due now, in-flight marks included. */
+  wakeAll(now: number): void {
+    this.#schedule.wake(now, null, true);
   }
 
-  /** Makes every entry for `dest` due now (e.g. when a link to it comes up). */
+  /** Makes every waiting entry for `dest` due now (e.g. when a link to it comes up). */
   wake(dest: string, now: number): void {
-    this.#stmts.wakeDest.run(now, dest);
+    this.#schedule.wake(now, dest, false);
   }
 
-  /** Removes and returns expired entries. */
-  takeExpired(now: number): OutboxEntry[] {
-    return this.#db.transaction(() => {
-      const rows = this.#stmts.expired.all(now).map(toEntry);
-      if (rows.length) this.#stmts.deleteExpired.run(now);
-      return rows;
+  /** Removes an entry (delivered or refused). On disk at the end of this event-loop turn, with the others of that turn. */
+  remove(seq: number): void {
+    const s = this.#schedule.remove(seq);
+    if (!s) return;
+    this.#forget(s);
+    this.#pendingDeletes.push(seq);
+    this.#flushScheduled ??= setImmediate(() => this.flush());
+  }
+
+  /** Writes pending deletes now (the node calls it before closing the store). */
+  flush(): void {
+    if (this.#flushScheduled) clearImmediate(this.#flushScheduled);
+    this.#flushScheduled = null;
+    const seqs = this.#pendingDeletes;
+    if (seqs.length === 0 || !this.#db.open) return;
+    this.#pendingDeletes = [];
+    this.#db.transaction(() => {
+      for (const seq of seqs) this.#stmts.remove.run(seq);
     })();
+  }
+
+  #dropWire(seq: number): void {
+    const w = this.#wires.get(seq);
+    if (w) {
+      this.#wires.delete(seq);
+      this.#wireBytes -= w.length;
+    }
+  }
+
+  #forget(s: Slot | undefined): void {
+    if (s) this.#dropWire(s.seq);
+    if (s?.replace != null) {
+      const key = replaceKey(s.dest, s.replace);
+      if (this.#byReplace.get(key) === s.seq) this.#byReplace.delete(key);
+    }
+  }
+
+  scheduleRetry(seq: number, at: number, now: number = Date.now()): void {
+    this.#stmts.retry.run(at, seq);
+    this.#schedule.retry(seq, at, now);
+  }
+
+  /** Removes and returns expired entries (those in flight expire when their attempt fails). */
+  takeExpired(now: number): OutboxEntry[] {
+    const gone = this.#schedule.takeExpired(now);
+    if (gone.length === 0) return [];
+    const entries = gone.map((s) => this.#entry(s));
+    this.#db.transaction(() => {
+      for (const s of gone) this.#stmts.remove.run(s.seq);
+    })();
+    for (const s of gone) this.#forget(s);
+    return entries;
   }
 
   depth(dest?: string): number {
-    return dest === undefined ? this.#stmts.count.get()!.n : this.#stmts.byDest.get(dest)!.n;
+    if (dest === undefined) return this.#schedule.size;
+    let n = 0;
+    for (const s of this.#schedule.slots()) if (s.dest === dest) n++;
+    return n;
   }
 
   depthByDestination(): Map<string, number> {
-    return new Map(this.#stmts.perDest.all().map((r) => [r.dest, r.n]));
+    const out = new Map<string, number>();
+    for (const s of this.#schedule.slots()) out.set(s.dest, (out.get(s.dest) ?? 0) + 1);
+    return out;
   }
+}
+
+function replaceKey(dest: string, replace: string): string {
+  return `${dest}\u0000${replace}`;
 }

@@ -34,7 +34,7 @@ export class PushClient {
   #agent(nodeId: string): Agent {
     let a = this.#agents.get(nodeId);
     if (!a) {
-      a = new Agent({ keepAlive: true, maxSockets: 4, rejectUnauthorized: false });
+      a = new Agent({ keepAlive: true, maxSockets: 8, rejectUnauthorized: false });
       this.#agents.set(nodeId, a);
     }
     return a;

@@ -1,9 +1,11 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { SecureContextOptions } from 'node:tls';
 import { isPushmeshError } from '../errors/index.js';
 import { isNodeId } from '../identity/node-id.js';
+import type { Card } from '../identity/types.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
+import { noRequestLogging } from '../util/request-logging.js';
 import { MAX_WEBPUSH_BODY } from '../webpush/index.js';
 import { parsePushHeaders } from './push-headers.js';
 import type { AcceptPush } from './types.js';
@@ -18,6 +20,8 @@ export interface PushServerOptions {
   /** The card's endpoint origin (advertised), accepted as VAPID `aud` besides https://Host. */
   advertisedOrigin: string;
   maxTtl: number;
+  /** This node's card, served on `GET /id` (so `pushmesh peer add https://…` works). */
+  card: () => Card;
 }
 
 /**
@@ -25,16 +29,23 @@ export interface PushServerOptions {
  * endpoint `POST /push/<node-id>`, answering like a push service does:
  * 201 + Location on acceptance; 400 bad TTL/Urgency/Topic or a body that
  * does not decrypt; 401 no VAPID; 403 bad VAPID; 404 unknown node; 413
- * over 4096 bytes; 415 a content coding other than aes128gcm.
+ * over 4096 bytes; 415 a content coding other than aes128gcm. Also
+ * `GET /id`: the node's card, as on the local API.
+ *
+ * `close()` lets requests in flight finish (idle keep-alive connections
+ * are closed at once); call `server.closeAllConnections()` first to stop now.
  */
 export function buildPushServer(opts: PushServerOptions): FastifyInstance {
   const app = Fastify({
     https: { ...opts.tls, allowHTTP1: true } as never,
     loggerInstance: opts.logger.child({ component: 'push' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: noRequestLogging(),
     bodyLimit: MAX_WEBPUSH_BODY,
-    forceCloseConnections: true,
     return503OnClosing: true,
+    frameworkErrors: (err, _req, reply) => {
+      opts.metrics.rejectedRequests.inc({ server: 'push', status: '400' });
+      void (reply as FastifyReply).status(400).send({ error: { code: 'ERR_BAD_ARGUMENT', message: err.message } });
+    },
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -57,6 +68,13 @@ export function buildPushServer(opts: PushServerOptions): FastifyInstance {
     req.log.error({ err }, 'push endpoint error');
     return reply.status(500).send({ error: { code: 'ERR_INTERNAL', message: 'internal error' } });
   });
+
+  app.setNotFoundHandler((req, reply) => {
+    const r = reject(404, 'ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
+    void reply.status(r.status).send(r.body);
+  });
+
+  app.get('/id', async () => opts.card());
 
   app.post<{ Params: { id: string }; Body: Buffer | undefined }>('/push/:id', async (req, reply) => {
     const to = req.params.id;

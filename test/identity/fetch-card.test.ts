@@ -1,6 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { cardUrl, fetchCard } from '../../src/identity/index.js';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { cardFor, cardUrl, createIdentity, fetchCard, type Identity } from '../../src/identity/index.js';
+import { tempHome } from '../helpers/temp-dir.js';
 import { makeCard } from '../helpers/cards.js';
 import { pushmeshError } from '../helpers/errors.js';
 import { startCardServer, startHttpServer } from '../helpers/http-server.js';
@@ -29,6 +32,23 @@ describe('fetchCard', () => {
 
     const silent = await startHttpServer(() => undefined, t); // never answers
     await assert.rejects(fetchCard(silent.url, { timeoutMs: 200 }), pushmeshError('ERR_IO', /timed out after 200 ms/));
+  });
+
+  it('over https: a self-signed certificate is accepted exactly when its key is the served card\'s', async (t) => {
+    const one = await createIdentity(await tempHome(t));
+    const two = await createIdentity(await tempHome(t));
+    // A server with identity `tls`'s certificate that serves identity `served`'s card.
+    const serve = async (tls: Identity, served: Identity): Promise<string> => {
+      const server = createServer({ key: tls.privateKeyPem, cert: tls.certificatePem }, (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(cardFor(served, 'https://127.0.0.1:1')));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      t.after(() => new Promise((resolve) => server.close(resolve)));
+      return `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    };
+    assert.equal((await fetchCard(await serve(one, one))).id, one.id);
+    assert.equal((await fetchCard(`${await serve(two, two)}/id`)).id, two.id);
+    await assert.rejects(fetchCard(await serve(one, two)), pushmeshError('ERR_BAD_CARD', /neither a CA-signed certificate nor the key of the card/));
   });
 
   it('cardUrl appends id to paths ending in / and refuses non-http URLs', () => {

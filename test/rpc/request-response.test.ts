@@ -96,8 +96,9 @@ describe('request/response over the mesh (POST /req/<id>/<path>)', { timeout: 60
   });
 
   it('answers 404 from a node that exposes no service', async () => {
-    await introduce(c, a);
-    const res = await fetch(`${localUrl(c)}/req/${a.identity.id}/echo`, { headers: { 'x-pushmesh-timeout': '3000' } });
+    const d = await startInProcessNode(scope);
+    await introduce(a, d);
+    const res = await fetch(`${localUrl(a)}/req/${d.identity.id}/echo`, { headers: { 'x-pushmesh-timeout': '3000' } });
     assert.equal(res.status, 404);
     assert.match(res.headers.get('x-pushmesh-error') ?? '', /exposes no service/);
   });

@@ -22,6 +22,9 @@ interface RunOptions {
   logLevel?: string;
 }
 
+/** Longest a drain on SIGTERM/SIGINT may take before the node stops at once. */
+const DRAIN_LIMIT_MS = 20_000;
+
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 /** `pushmesh run`: run the node until SIGTERM/SIGINT, then drain and exit 0. */
@@ -55,12 +58,22 @@ export function registerRun(program: Command, ctx: CliContext): void {
         if (given) throw new PushmeshError('ERR_UNSUPPORTED', `${what} are not available in this version of pushmesh yet`);
       }
       const logger = pino({ name: 'pushmesh', level: config.logLevel });
+      logger.debug({ config }, 'configuration'); // addresses, limits, trust: nothing secret
       const node = await PushmeshNode.start(config, logger);
       await untilSignal(async (signal, count) => {
         if (count === 1) {
           logger.info({ signal }, 'draining: finishing in-flight work (signal again to stop now)');
-          await node.drain();
+          let timer: NodeJS.Timeout | undefined;
+          const tooLong = new Promise<void>((resolve) => {
+            timer = setTimeout(() => {
+              logger.warn({ afterMs: DRAIN_LIMIT_MS }, 'drain is taking too long; stopping now');
+              resolve(node.close());
+            }, DRAIN_LIMIT_MS);
+          });
+          await Promise.race([node.drain(), tooLong]);
+          clearTimeout(timer);
         } else {
+          logger.info({ signal }, 'stopping now');
           await node.close();
         }
       });

@@ -3,7 +3,10 @@ import type { NodeCore } from '../../node/types.js';
 
 export function registerInfoRoutes(app: FastifyInstance, core: NodeCore): void {
   app.get('/id', async () => core.card());
-  app.get('/peers', async () => ({ peers: core.peers() }));
+  app.get('/peers', async () => {
+    await core.refreshPeers();
+    return { peers: core.peers() };
+  });
   app.get('/healthz', async (_req, reply) => {
     const h = core.health();
     return reply.status(h.ok ? 200 : 503).send(h);

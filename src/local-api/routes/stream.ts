@@ -5,6 +5,9 @@ import { toAppJson } from '../app-json.js';
 import { parseReplay } from '../replay-params.js';
 import { parseTopic } from '../send-params.js';
 
+/** How long an ended stream may take to flush its last events before its socket is cut. */
+const END_GRACE_MS = 5000;
+
 type StreamRequest = FastifyRequest<{ Params: { topic?: string }; Querystring: { since?: string } }>;
 
 /**
@@ -38,6 +41,7 @@ export function registerStreamRoutes(app: FastifyInstance, core: NodeCore, opts:
     heartbeat.unref();
     const onClose = (): void => sub.end();
     res.on('close', onClose);
+    let cutOff = false;
     try {
       for await (const ev of sub) {
         if (!res.write(`id: ${ev.seq}\ndata: ${JSON.stringify(toAppJson(ev))}\n\n`)) {
@@ -48,11 +52,24 @@ export function registerStreamRoutes(app: FastifyInstance, core: NodeCore, opts:
       const why = await sub.ended();
       if (why.reason !== 'closed' && !res.destroyed) {
         res.write(`event: end\ndata: ${JSON.stringify({ reason: why.reason })}\n\n`);
+        cutOff = why.reason === 'slow consumer';
       }
     } finally {
       clearInterval(heartbeat);
       res.off('close', onClose);
       if (!res.writableEnded) res.end();
+      // A consumer cut off loses its connection too, once it has read why (no keep-alive reuse).
+      if (cutOff) {
+        const socket = res.socket; // detached from `res` when it finishes
+        if (res.writableFinished) socket?.end();
+        else res.once('finish', () => socket?.end());
+      }
+      // A consumer that does not read never lets the end flush: cut it after a grace period.
+      if (!res.writableFinished && !res.destroyed) {
+        const cut = setTimeout(() => res.destroy(), END_GRACE_MS);
+        cut.unref();
+        res.once('finish', () => clearTimeout(cut));
+      }
     }
     return undefined;
   };

@@ -1,0 +1,180 @@
+import { MinHeap } from './min-heap.js';
+
+/** What the schedule knows of an outbox entry (the message itself stays on disk). */
+export interface Slot {
+  seq: number;
+  id: string;
+  dest: string;
+  replace: string | null;
+  /** Index in URGENCIES (0 very-low … 3 high). */
+  urgency: number;
+  expiresAt: number;
+  attempts: number;
+  nextAttemptAt: number;
+  state: 'ready' | 'delayed' | 'in-flight' | 'gone';
+  /** Bumped on every state change: queue and heap items with an older token are stale. */
+  token: number;
+  /** Expired while an attempt was in flight: expires as soon as the attempt ends without delivery. */
+  expiredInFlight: boolean;
+}
+
+interface Ref {
+  slot: Slot;
+  token: number;
+}
+
+const URGENCY_LEVELS = 4;
+
+/**
+ * The in-memory schedule of the outbox: which entries are due, in what
+ * order, and when to wake up, so that picking work costs no disk I/O.
+ * Ready entries wait in one FIFO per urgency (most urgent first); entries
+ * waiting for a retry in a min-heap by time; every entry in a min-heap by
+ * expiry. Stale queue and heap items are skipped lazily (tokens).
+ */
+export class Schedule {
+  readonly #slots = new Map<number, Slot>();
+  readonly #ready: Ref[][] = Array.from({ length: URGENCY_LEVELS }, () => []);
+  readonly #readyHead: number[] = new Array<number>(URGENCY_LEVELS).fill(0);
+  readonly #delayed = new MinHeap<Ref>((r) => r.slot.nextAttemptAt);
+  readonly #expiry = new MinHeap<Slot>((s) => s.expiresAt);
+
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  get(seq: number): Slot | undefined {
+    return this.#slots.get(seq);
+  }
+
+  slots(): IterableIterator<Slot> {
+    return this.#slots.values();
+  }
+
+  /** Adds an entry, due at `slot.nextAttemptAt`. */
+  add(slot: Omit<Slot, 'state' | 'token' | 'expiredInFlight'>, now: number): Slot {
+    const s: Slot = { ...slot, state: 'delayed', token: 0, expiredInFlight: false };
+    this.#slots.set(s.seq, s);
+    this.#expiry.push(s);
+    this.#place(s, now);
+    return s;
+  }
+
+  #place(s: Slot, now: number): void {
+    s.token++;
+    if (s.nextAttemptAt <= now) {
+      s.state = 'ready';
+      this.#ready[s.urgency]!.push({ slot: s, token: s.token });
+    } else {
+      s.state = 'delayed';
+      this.#delayed.push({ slot: s, token: s.token });
+    }
+  }
+
+  remove(seq: number): Slot | undefined {
+    const s = this.#slots.get(seq);
+    if (!s) return undefined;
+    this.#slots.delete(seq);
+    s.state = 'gone';
+    s.token++;
+    return s;
+  }
+
+  /** Marks an entry as being attempted: not due again until retry() or wakeAll(). */
+  claim(seq: number): void {
+    const s = this.#slots.get(seq);
+    if (!s || s.state === 'gone') return;
+    s.state = 'in-flight';
+    s.token++;
+  }
+
+  retry(seq: number, at: number, now: number): void {
+    const s = this.#slots.get(seq);
+    if (!s) return;
+    s.attempts++;
+    s.nextAttemptAt = at;
+    this.#place(s, now);
+    if (s.expiredInFlight) {
+      s.expiredInFlight = false;
+      this.#expiry.push(s);
+    }
+  }
+
+  /** Makes entries due now: all of them, or those of `dest`; in-flight ones only when `inFlightToo` (a restart). */
+  wake(now: number, dest: string | null, inFlightToo: boolean): void {
+    for (const s of this.#slots.values()) {
+      if (dest !== null && s.dest !== dest) continue;
+      if (s.state === 'ready' || (s.state === 'in-flight' && !inFlightToo)) continue;
+      s.nextAttemptAt = now;
+      this.#place(s, now);
+    }
+  }
+
+  /** Moves entries whose retry time has come to the ready queues. */
+  #promote(now: number): void {
+    for (let top = this.#delayed.peek(); top && top.slot.nextAttemptAt <= now; top = this.#delayed.peek()) {
+      this.#delayed.pop();
+      if (top.token === top.slot.token && top.slot.state === 'delayed') this.#place(top.slot, now);
+    }
+  }
+
+  /** Due entries, most urgent first then in the order they became due, skipping destinations in `busy`. */
+  due(now: number, limit: number, busy: ReadonlySet<string>): Slot[] {
+    this.#promote(now);
+    const out: Slot[] = [];
+    for (let u = URGENCY_LEVELS - 1; u >= 0 && out.length < limit; u--) {
+      const queue = this.#ready[u]!;
+      let head = this.#readyHead[u]!;
+      // Drop stale items at the head.
+      while (head < queue.length && !live(queue[head]!)) head++;
+      for (let i = head; i < queue.length && out.length < limit; i++) {
+        const ref = queue[i]!;
+        if (live(ref) && !busy.has(ref.slot.dest)) out.push(ref.slot);
+      }
+      if (head > 1024 && head * 2 > queue.length) {
+        queue.splice(0, head);
+        head = 0;
+      }
+      this.#readyHead[u] = head;
+    }
+    return out;
+  }
+
+  /** Earliest retry time of an entry waiting for one, or null. */
+  nextRetryAt(): number | null {
+    for (let top = this.#delayed.peek(); top; top = this.#delayed.peek()) {
+      if (top.token === top.slot.token && top.slot.state === 'delayed') return top.slot.nextAttemptAt;
+      this.#delayed.pop();
+    }
+    return null;
+  }
+
+  /** Earliest expiry of an entry not in flight, or null. */
+  nextExpiryAt(): number | null {
+    for (let top = this.#expiry.peek(); top; top = this.#expiry.peek()) {
+      if (top.state !== 'gone' && !top.expiredInFlight) return top.expiresAt;
+      this.#expiry.pop();
+    }
+    return null;
+  }
+
+  /** Removes and returns expired entries; one in flight is left to its attempt (it expires if that fails). */
+  takeExpired(now: number): Slot[] {
+    const out: Slot[] = [];
+    for (let top = this.#expiry.peek(); top && top.expiresAt <= now; top = this.#expiry.peek()) {
+      this.#expiry.pop();
+      if (top.state === 'gone') continue;
+      if (top.state === 'in-flight') {
+        top.expiredInFlight = true;
+        continue;
+      }
+      this.remove(top.seq);
+      out.push(top);
+    }
+    return out;
+  }
+}
+
+function live(ref: Ref): boolean {
+  return ref.token === ref.slot.token && ref.slot.state === 'ready';
+}

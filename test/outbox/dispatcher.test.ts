@@ -1,0 +1,125 @@
+import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
+import { describe, it } from 'node:test';
+import { pino } from 'pino';
+import { OutboxDispatcher } from '../../src/outbox/dispatcher.js';
+import { OutboxStore } from '../../src/outbox/outbox-store.js';
+import type { DeliveryResult, OutboxEntry } from '../../src/outbox/types.js';
+import { openDatabase } from '../../src/store/database.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const silent = pino({ level: 'silent' });
+
+async function setup(t: { after(fn: () => unknown): void }) {
+  // The dispatcher's timers are unref'd (a node's servers keep it alive); the test keeps the loop alive instead.
+  const keepAlive = setInterval(() => undefined, 1000);
+  t.after(() => clearInterval(keepAlive));
+  const db = openDatabase(await tempDir(t));
+  t.after(() => db.close());
+  const store = new OutboxStore(db, { maxEntries: 1000 });
+  const add = (id: string, dest: string, expiresAt = Date.now() + 60_000) =>
+    store.enqueue({ id, dest, replace: null, urgency: 'normal', expiresAt, wire: Buffer.from(id) }, Date.now());
+  return { store, add };
+}
+
+/** A delivery function whose attempts stay open until the test settles them. */
+function gate() {
+  const open: { entry: OutboxEntry; settle: (r: DeliveryResult) => void }[] = [];
+  const waiters: (() => void)[] = [];
+  const deliver = (entry: OutboxEntry) =>
+    new Promise<DeliveryResult>((settle) => {
+      open.push({ entry, settle });
+      for (const w of waiters.splice(0)) w();
+    });
+  const until = async (n: number) => {
+    while (open.length < n) await new Promise<void>((r) => waiters.push(r));
+  };
+  return { open, deliver, until };
+}
+
+describe('OutboxDispatcher', () => {
+  it('keeps a window of attempts per destination and a total bound', async (t) => {
+    const { store, add } = await setup(t);
+    for (let i = 0; i < 10; i++) add(`a${i}`, 'a');
+    for (let i = 0; i < 10; i++) add(`b${i}`, 'b');
+    const g = gate();
+    const d = new OutboxDispatcher({ store, deliver: g.deliver, logger: silent, concurrency: 5, perDestination: 3 });
+    t.after(() => d.close());
+    d.kick();
+    await g.until(5);
+    await new Promise((r) => setTimeout(r, 50)); // room for a (wrong) sixth attempt to start
+    assert.equal(g.open.length, 5);
+    const perDest = (dest: string) => g.open.filter((o) => o.entry.dest === dest).length;
+    assert.ok(perDest('a') <= 3 && perDest('b') <= 3, `a=${perDest('a')} b=${perDest('b')}`);
+    // Settle everything as it comes: all 20 are delivered, each once.
+    const delivered: string[] = [];
+    d.on('delivered', (e) => delivered.push(e.id));
+    while (delivered.length < 20) {
+      const next = g.open.shift();
+      if (next) next.settle({ kind: 'delivered' });
+      else await Promise.race([g.until(1), once(d, 'delivered')]);
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(new Set(delivered).size, 20);
+    assert.equal(store.depth(), 0);
+  });
+
+  it('retries with backoff, drops permanent refusals and expired entries, does not spin while attempts are in flight', async (t) => {
+    const { store, add } = await setup(t);
+    add('retry-me', 'a');
+    add('refuse-me', 'b');
+    add('expire-me', 'c', Date.now() + 150);
+    let dueCalls = 0;
+    const due = store.due.bind(store);
+    store.due = (...args) => {
+      dueCalls++;
+      return due(...args);
+    };
+    let tries = 0;
+    const d = new OutboxDispatcher({
+      store,
+      logger: silent,
+      backoff: { baseMs: 20, capMs: 40 },
+      deliver: async (e) => {
+        if (e.id === 'retry-me') return ++tries < 3 ? { kind: 'retry', reason: 'down' } : { kind: 'delivered' };
+        if (e.id === 'refuse-me') return { kind: 'rejected', reason: 'HTTP 400' };
+        await new Promise((r) => setTimeout(r, 300)); // c: slow, then down; expires meanwhile
+        return { kind: 'retry', reason: 'timeout' };
+      },
+    });
+    t.after(() => d.close());
+    const events: string[] = [];
+    d.on('delivered', (e) => events.push(`delivered ${e.id}`));
+    d.on('rejected', (e, why) => events.push(`rejected ${e.id} ${why}`));
+    d.on('expired', (e) => events.push(`expired ${e.id}`));
+    d.kick();
+    const done = new Promise<void>((resolve) => {
+      const check = () => events.length === 3 && resolve();
+      for (const ev of ['delivered', 'rejected', 'expired'] as const) d.on(ev, check);
+    });
+    await done;
+    assert.deepEqual(events.sort(), ['delivered retry-me', 'expired expire-me', 'rejected refuse-me HTTP 400']);
+    assert.equal(tries, 3);
+    assert.equal(store.depth(), 0);
+    // ~0.35 s of work: a pump per event and per retry timer, not one per millisecond.
+    assert.ok(dueCalls < 40, `due() called ${dueCalls} times`);
+  });
+
+  it('drain() waits for attempts in flight; what is left stays queued', async (t) => {
+    const { store, add } = await setup(t);
+    add('x', 'a');
+    add('y', 'b');
+    const g = gate();
+    const d = new OutboxDispatcher({ store, deliver: g.deliver, logger: silent });
+    d.kick();
+    await g.until(2);
+    let drained = false;
+    const draining = d.drain().then(() => (drained = true));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(drained, false, 'drain waits for the attempts in flight');
+    g.open[0]!.settle({ kind: 'delivered' });
+    g.open[1]!.settle({ kind: 'retry', reason: 'down' });
+    await draining;
+    assert.equal(store.depth(), 1, 'the failed one stays for the next start');
+  });
+});

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'ERR_BAD_ARGUMENT'
   | 'ERR_CONFIG'
   | 'ERR_NOT_FOUND'
+  | 'ERR_FORBIDDEN'
   | 'ERR_UNSUPPORTED'
   | 'ERR_QUEUE_FULL'
   | 'ERR_UNAVAILABLE'

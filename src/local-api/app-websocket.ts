@@ -6,6 +6,7 @@ import { PushmeshError } from '../errors/index.js';
 import type { Payload } from '../message/types.js';
 import type { NodeCore } from '../node/types.js';
 import { toAppJson } from './app-json.js';
+import { checkBrowserRequest } from './browser-guard.js';
 import { toHttpError } from './http-errors.js';
 import { parseReplay } from './replay-params.js';
 import { parseSendParams, parseTopic } from './send-params.js';
@@ -31,6 +32,12 @@ export function attachAppWebSocket(app: FastifyInstance, core: NodeCore, opts: {
     }
     let topic: string | null;
     let replay;
+    try {
+      checkBrowserRequest(req, { upgrade: true });
+    } catch (err) {
+      socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${(err as Error).message}`);
+      return;
+    }
     try {
       topic = url.searchParams.has('topic') ? parseTopic(url.searchParams.get('topic')!) : null;
       replay = parseReplay(req.headers['last-event-id'], url.searchParams.get('since') ?? undefined);

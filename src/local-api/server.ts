@@ -7,6 +7,7 @@ import { registerMessageRoutes } from './routes/messages.js';
 import { registerStreamRoutes } from './routes/stream.js';
 import { registerDashboard } from './routes/dashboard.js';
 import { attachAppWebSocket } from './app-websocket.js';
+import { checkBrowserRequest } from './browser-guard.js';
 
 export interface LocalApiOptions {
   core: NodeCore;
@@ -40,6 +41,8 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
     else opts.core.metrics.rejectedRequests.inc({ server: 'local', status: String(status) });
     void reply.status(status).send(body);
   });
+  // Before routing and body parsing: other sites' pages get nothing done through the user's browser.
+  app.addHook('onRequest', async (req) => checkBrowserRequest(req.raw));
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ error: { code: 'ERR_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
   });

@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { PushmeshError } from '../errors/index.js';
 import type { Payload } from '../message/types.js';
 import type { NodeCore } from '../node/types.js';
-import { toAppJson } from './app-json.js';
+import { appJsonText } from './app-json.js';
 import { checkBrowserRequest } from './browser-guard.js';
 import { toHttpError } from './http-errors.js';
 import { parseReplay } from './replay-params.js';
@@ -97,7 +97,7 @@ function serve(ws: WebSocket, core: NodeCore, topic: string | null, replay: { af
   void (async () => {
     for await (const ev of sub) {
       if (ws.readyState !== ws.OPEN) break;
-      ws.send(JSON.stringify({ type: 'message', ...toAppJson(ev) }));
+      ws.send(appJsonText(ev, { type: 'message' }));
       if (ws.bufferedAmount > HIGH_WATER) {
         await new Promise<void>((resolve) => ws.send('{"type":"ping"}', () => resolve()));
       }

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { NodeCore } from '../node/types.js';
 import { toHttpError } from './http-errors.js';
@@ -8,6 +8,7 @@ import { registerStreamRoutes } from './routes/stream.js';
 import { registerDashboard } from './routes/dashboard.js';
 import { attachAppWebSocket } from './app-websocket.js';
 import { checkBrowserRequest } from './browser-guard.js';
+import { answerClientError } from '../util/http-client-error.js';
 
 export interface LocalApiOptions {
   core: NodeCore;
@@ -30,6 +31,13 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
     bodyLimit: opts.maxRequestBody,
     forceCloseConnections: true,
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
+    // Errors Fastify meets before routing (a URL that does not decode) get the same JSON shape as every other error.
+    frameworkErrors: (err, _req, reply) => {
+      const { status, body } = toHttpError(err);
+      opts.core.metrics.rejectedRequests.inc({ server: 'local', status: String(status) });
+      void (reply as unknown as FastifyReply).status(status).send(body);
+    },
   });
   // Bodies are taken raw and parsed by the route, so every content type gets the same clear errors.
   app.removeAllContentTypeParsers();

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { SecureContextOptions } from 'node:tls';
 import { isPushmeshError } from '../errors/index.js';
@@ -7,6 +7,7 @@ import type { NodeMetrics } from '../metrics/node-metrics.js';
 import { MAX_WEBPUSH_BODY } from '../webpush/index.js';
 import { parsePushHeaders } from './push-headers.js';
 import type { AcceptPush } from './types.js';
+import { answerClientError } from '../util/http-client-error.js';
 
 export interface PushServerOptions {
   logger: Logger;
@@ -28,6 +29,10 @@ export interface PushServerOptions {
  * over 4096 bytes; 415 a content coding other than aes128gcm.
  */
 export function buildPushServer(opts: PushServerOptions): FastifyInstance {
+  const reject = (status: number, code: string, message: string) => {
+    opts.metrics.rejectedRequests.inc({ server: 'push', status: String(status) });
+    return { status, body: { error: { code, message } } };
+  };
   const app = Fastify({
     https: { ...opts.tls, allowHTTP1: true } as never,
     loggerInstance: opts.logger.child({ component: 'push' }) as FastifyBaseLogger,
@@ -35,14 +40,20 @@ export function buildPushServer(opts: PushServerOptions): FastifyInstance {
     bodyLimit: MAX_WEBPUSH_BODY,
     forceCloseConnections: true,
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
+    // Errors Fastify meets before routing (a URL that does not decode) get the same JSON shape as every other error.
+    frameworkErrors: (err, _req, reply) => {
+      const r = reject(400, (err as { code?: string }).code ?? 'ERR_BAD_REQUEST', err.message);
+      void (reply as unknown as FastifyReply).status(r.status).send(r.body);
+    },
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-
-  const reject = (status: number, code: string, message: string) => {
-    opts.metrics.rejectedRequests.inc({ server: 'push', status: String(status) });
-    return { status, body: { error: { code, message } } };
-  };
+  // RFC 8030/8291: a push body is identified by Content-Encoding; Content-Type is optional and
+  // senders vary (none, empty, anything), so it is ignored rather than refused as a bad media type.
+  app.addHook('onRequest', async (req) => {
+    req.raw.headers['content-type'] = 'application/octet-stream';
+  });
 
   app.setErrorHandler((err, req, reply) => {
     const e = err as { statusCode?: number; code?: string; message: string };

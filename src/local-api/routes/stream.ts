@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { once } from 'node:events';
 import type { NodeCore } from '../../node/types.js';
-import { toAppJson } from '../app-json.js';
+import { appJsonText } from '../app-json.js';
 import { parseReplay } from '../replay-params.js';
 import { parseTopic } from '../send-params.js';
 
@@ -19,7 +19,8 @@ export function registerStreamRoutes(app: FastifyInstance, core: NodeCore, opts:
     const replay = parseReplay(req.headers['last-event-id'], req.query.since);
     const wantsSse = (req.headers.accept ?? '').includes('text/event-stream');
     if (!wantsSse) {
-      return reply.send({ messages: core.bus.held(topic, replay ?? { after: 0 }).map(toAppJson) });
+      const held = core.bus.held(topic, replay ?? { after: 0 }).map((ev) => appJsonText(ev));
+      return reply.type('application/json; charset=utf-8').send(`{"messages":[${held.join(',')}]}`);
     }
     const sub = core.bus.subscribe(topic, replay);
     reply.hijack();
@@ -38,7 +39,7 @@ export function registerStreamRoutes(app: FastifyInstance, core: NodeCore, opts:
     res.on('close', onClose);
     try {
       for await (const ev of sub) {
-        if (!res.write(`id: ${ev.seq}\ndata: ${JSON.stringify(toAppJson(ev))}\n\n`)) {
+        if (!res.write(`id: ${ev.seq}\ndata: ${appJsonText(ev)}\n\n`)) {
           // Let the socket drain; meanwhile the subscription buffers (bounded) and cuts off a consumer that never catches up.
           await Promise.race([once(res, 'drain'), sub.ended()]);
         }

@@ -60,14 +60,19 @@ export async function layerFromFile(path: string): Promise<ConfigLayer> {
   } catch (err) {
     throw new PushmeshError('ERR_CONFIG', `cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { cause: err });
   }
+  return layerFromText(text, path);
+}
+
+/** Parses config file text (YAML or JSON); `where` names it in errors. Only ever throws ERR_CONFIG. */
+export function layerFromText(text: string, where: string): ConfigLayer {
   let doc: unknown;
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new PushmeshError('ERR_CONFIG', `config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]!.replace(/:$/, '')}`, { cause: err });
+    throw new PushmeshError('ERR_CONFIG', `config file ${where} is not valid YAML: ${(err as Error).message.split('\n')[0]!.replace(/:$/, '')}`, { cause: err });
   }
   if (doc === null || doc === undefined) return {};
-  return validateLayer(doc, path);
+  return validateLayer(doc, where);
 }
 
 function validateLayer(doc: unknown, where: string): ConfigLayer {

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'ERR_BAD_ARGUMENT'
   | 'ERR_CONFIG'
   | 'ERR_NOT_FOUND'
+  | 'ERR_FORBIDDEN'
   | 'ERR_UNSUPPORTED'
   | 'ERR_QUEUE_FULL'
   | 'ERR_UNAVAILABLE'
@@ -25,7 +26,6 @@ export type ErrorCode =
   | 'ERR_IO'
   | 'ERR_TIMEOUT'
   | 'ERR_ABORTED'
-  | 'ERR_FORBIDDEN'
   | 'ERR_BAD_SIGNATURE'
   /** A signed configuration was refused; `ConfigRefusedError.reason` says why. */
   | 'ERR_CONFIG_REFUSED';

@@ -49,3 +49,20 @@ export function payloadJson(p: Payload): { data: unknown; encoding?: 'base64' } 
       return { data: Buffer.from(p.value).toString('base64'), encoding: 'base64' };
   }
 }
+
+/**
+ * `toAppJson` as JSON text, for SSE `data:` lines and WebSocket frames,
+ * with `extra` fields first. Never throws: a message whose data cannot be
+ * serialized (it cannot arrive through pushmesh's own parsers, which bound
+ * JSON depth) goes out with `"data":null` and an `error`, instead of
+ * breaking the stream of every app that subscribed.
+ */
+export function appJsonText(ev: LocalEvent, extra: Record<string, unknown> = {}): string {
+  const json = toAppJson(ev);
+  try {
+    return JSON.stringify({ ...extra, ...json });
+  } catch {
+    const { encoding: _encoding, ...rest } = json;
+    return JSON.stringify({ ...extra, ...rest, data: null, error: { code: 'ERR_BAD_MESSAGE', message: 'payload could not be serialized as JSON' } });
+  }
+}

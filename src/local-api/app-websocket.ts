@@ -5,7 +5,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { PushmeshError } from '../errors/index.js';
 import type { Payload } from '../message/types.js';
 import type { NodeCore } from '../node/types.js';
-import { toAppJson } from './app-json.js';
+import { appJsonText } from './app-json.js';
+import { checkBrowserRequest } from './browser-guard.js';
 import { toHttpError } from './http-errors.js';
 import { parseReplay } from './replay-params.js';
 import { parseSendParams, parseTopic } from './send-params.js';
@@ -35,6 +36,12 @@ export function attachAppWebSocket(app: FastifyInstance, core: NodeCore, opts: {
     }
     let topic: string | null;
     let replay;
+    try {
+      checkBrowserRequest(req, { upgrade: true });
+    } catch (err) {
+      socket.end(`HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${(err as Error).message}`);
+      return;
+    }
     try {
       topic = url.searchParams.has('topic') ? parseTopic(url.searchParams.get('topic')!, { reading: true }) : null;
       replay = parseReplay(req.headers['last-event-id'], url.searchParams.get('since') ?? undefined);
@@ -103,8 +110,8 @@ function serve(ws: WebSocket, core: NodeCore, topic: string | null, replay: { af
     for await (const ev of sub) {
       if (ws.readyState !== ws.OPEN) break;
       let written: Promise<unknown> | null = null;
-      if (ws.bufferedAmount > HIGH_WATER) written = new Promise((resolve) => ws.send(JSON.stringify({ type: 'message', ...toAppJson(ev) }), resolve));
-      else ws.send(JSON.stringify({ type: 'message', ...toAppJson(ev) }));
+      if (ws.bufferedAmount > HIGH_WATER) written = new Promise((resolve) => ws.send(appJsonText(ev, { type: 'message' }), resolve));
+      else ws.send(appJsonText(ev, { type: 'message' }));
       // Over the high-water mark: wait until this frame reaches the socket; meanwhile the
       // subscription buffers (bounded) and ends a consumer that never catches up.
       if (written) await Promise.race([written, sub.ended()]);

@@ -1,6 +1,7 @@
 import { PushmeshError } from '../errors/index.js';
 import { isNodeId } from '../identity/node-id.js';
 import { isSystemTopic } from '../message/system-topic.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../message/json-depth.js';
 import { URGENCIES, type Payload, type Urgency } from '../message/types.js';
 import type { SendRequest } from '../node/types.js';
 
@@ -44,6 +45,7 @@ export function parseSendParams(topic: string, q: Record<string, unknown>, data:
   const via = viaText ? viaText.split(',') : undefined;
   if (via && !via.every(isNodeId)) throw bad('"via" must be comma-separated full node IDs');
   const receipt = str('receipt');
+  if (data.kind === 'json' && jsonDepthExceeds(data.value)) throw bad(`JSON data nests deeper than ${MAX_JSON_DEPTH} levels`);
   const req: SendRequest = { topic: parseTopic(topic), to, data, ttl, urgency };
   if (replace !== undefined) req.replace = replace;
   if (via) req.via = via;

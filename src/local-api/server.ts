@@ -10,8 +10,9 @@ import { registerRequestRoutes } from './routes/req.js';
 import { registerDashboard } from './routes/dashboard.js';
 import { registerConfigRoutes } from './routes/config.js';
 import { attachAppWebSocket } from './app-websocket.js';
-import { errorBody } from './http-errors.js';
 import { noRequestLogging } from '../util/request-logging.js';
+import { checkBrowserRequest } from './browser-guard.js';
+import { answerClientError } from '../util/http-client-error.js';
 
 export interface LocalApiOptions {
   core: NodeCore;
@@ -39,10 +40,12 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
     logController: noRequestLogging(),
     bodyLimit: opts.maxRequestBody,
     return503OnClosing: true,
-    // Errors Fastify meets before routing (a URL that does not decode): the same JSON error shape.
+    clientErrorHandler: answerClientError,
+    // Errors Fastify meets before routing (a URL that does not decode) get the same JSON shape as every other error.
     frameworkErrors: (err, _req, reply) => {
-      opts.core.metrics.rejectedRequests.inc({ server: 'local', status: '400' });
-      void (reply as FastifyReply).status(400).send(errorBody('ERR_BAD_ARGUMENT', err.message));
+      const { status, body } = toHttpError(err);
+      opts.core.metrics.rejectedRequests.inc({ server: 'local', status: String(status) });
+      void (reply as unknown as FastifyReply).status(status).send(body);
     },
   });
   // Bodies are taken raw and parsed by the route, so every content type gets the same clear errors.
@@ -55,6 +58,8 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
     else opts.core.metrics.rejectedRequests.inc({ server: 'local', status: String(status) });
     void reply.status(status).send(body);
   });
+  // Before routing and body parsing: other sites' pages get nothing done through the user's browser.
+  app.addHook('onRequest', async (req) => checkBrowserRequest(req.raw));
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ error: { code: 'ERR_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
   });

@@ -13,6 +13,7 @@ export {
   isUnixMillis,
 } from './limits.js';
 export { validateMessage, validateWebpushMessage } from './validate.js';
+export { MAX_JSON_DEPTH, jsonDepthExceeds } from './json-depth.js';
 export { newMessageId } from './message-id.js';
 export { linkAudience } from './link-audience.js';
 export {

@@ -1,4 +1,5 @@
 import { badMessage } from './bad-message.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import { isMessageId, isUnixMillis } from './limits.js';
 import type { Payload } from './types.js';
 
@@ -43,6 +44,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** Serializes the plaintext to UTF-8 JSON; throws ERR_BAD_MESSAGE for a JSON payload that has no JSON form. */
 export function encodePlaintext(content: PlaintextContent): Buffer {
   const { id, topic, time, meta, data } = content;
+  if (data.kind === 'json' && jsonDepthExceeds(data.value)) throw badMessage(`JSON payload nests deeper than ${MAX_JSON_DEPTH} levels`);
   const extra = content.receipt ? { receipt: true } : {};
   let text: string | undefined;
   try {
@@ -85,7 +87,9 @@ export function decodePlaintext(bytes: Uint8Array, fallback: PlaintextFallback):
     return { ...fallback, meta: {}, data: { kind: 'text', value: text }, foreign: true };
   }
   const ours = readOurShape(value);
-  if (ours) return { ...ours, foreign: false };
+  if (ours && !(ours.data.kind === 'json' && jsonDepthExceeds(ours.data.value))) return { ...ours, foreign: false };
+  // JSON nested deeper than apps can be given (MAX_JSON_DEPTH) is kept as the text it is.
+  if (jsonDepthExceeds(value)) return { ...fallback, meta: {}, data: { kind: 'text', value: text }, foreign: true };
   return { ...fallback, meta: {}, data: { kind: 'json', value }, foreign: true };
 }
 

@@ -72,7 +72,15 @@ export class PushClient {
         const tls = s as TLSSocket;
         if (verified.has(tls)) return; // a kept-alive socket of this destination's agent, checked when it connected
         tls.once('secureConnect', () => {
-          if (tls.authorized || peerNodeId(tls) === p.card.id) verified.add(tls);
+          let peer: string | null = null;
+          try {
+            peer = tls.authorized ? null : peerNodeId(tls);
+          } catch (err) {
+            // A certificate we cannot read is not the destination's; never let it throw out of an event handler.
+            req.destroy(new Error(`endpoint certificate unreadable: ${(err as Error).message}`));
+            return;
+          }
+          if (tls.authorized || peer === p.card.id) verified.add(tls);
           else req.destroy(new Error(`endpoint certificate is not node ${p.card.id.slice(0, 12)}… (${tls.authorizationError ?? 'untrusted'})`));
         });
       });

@@ -9,6 +9,7 @@ import { noRequestLogging } from '../util/request-logging.js';
 import { MAX_WEBPUSH_BODY } from '../webpush/index.js';
 import { parsePushHeaders } from './push-headers.js';
 import type { AcceptPush } from './types.js';
+import { answerClientError } from '../util/http-client-error.js';
 
 export interface PushServerOptions {
   logger: Logger;
@@ -36,24 +37,31 @@ export interface PushServerOptions {
  * are closed at once); call `server.closeAllConnections()` first to stop now.
  */
 export function buildPushServer(opts: PushServerOptions): FastifyInstance {
+  const reject = (status: number, code: string, message: string) => {
+    opts.metrics.rejectedRequests.inc({ server: 'push', status: String(status) });
+    return { status, body: { error: { code, message } } };
+  };
   const app = Fastify({
     https: { ...opts.tls, allowHTTP1: true } as never,
     loggerInstance: opts.logger.child({ component: 'push' }) as FastifyBaseLogger,
     logController: noRequestLogging(),
     bodyLimit: MAX_WEBPUSH_BODY,
     return503OnClosing: true,
+    clientErrorHandler: answerClientError,
+    // Errors Fastify meets before routing (a URL that does not decode) get the same JSON shape as every other error.
     frameworkErrors: (err, _req, reply) => {
       opts.metrics.rejectedRequests.inc({ server: 'push', status: '400' });
-      void (reply as FastifyReply).status(400).send({ error: { code: 'ERR_BAD_ARGUMENT', message: err.message } });
+      const r = reject(400, (err as { code?: string }).code ?? 'ERR_BAD_REQUEST', err.message);
+      void (reply as unknown as FastifyReply).status(r.status).send(r.body);
     },
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-
-  const reject = (status: number, code: string, message: string) => {
-    opts.metrics.rejectedRequests.inc({ server: 'push', status: String(status) });
-    return { status, body: { error: { code, message } } };
-  };
+  // RFC 8030/8291: a push body is identified by Content-Encoding; Content-Type is optional and
+  // senders vary (none, empty, anything), so it is ignored rather than refused as a bad media type.
+  app.addHook('onRequest', async (req) => {
+    req.raw.headers['content-type'] = 'application/octet-stream';
+  });
 
   app.setErrorHandler((err, req, reply) => {
     const e = err as { statusCode?: number; code?: string; message: string };

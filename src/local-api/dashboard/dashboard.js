@@ -1,87 +1,274 @@
-// pushmesh dashboard: plain ES module, uses only the public local API.
-const $ = (id) => document.getElementById(id);
-const short = (id) => (id ? `${id.slice(0, 12)}…` : '(local)');
-const MAX_SHOWN = 200;
+// pushmesh dashboard: a plain ES module, served as is (no build step), that
+// uses only the public local API (GET /id, /peers, /healthz, GET /msg as
+// Server-Sent Events, POST /msg/<topic>). Everything that comes from the node
+// or from other nodes is put on the page with textContent or as attribute
+// values, never parsed as HTML; the page's CSP also enforces Trusted Types,
+// so an HTML sink given a string would throw instead of rendering it.
 
-async function getJson(path) {
-  const res = await fetch(path, { headers: { accept: 'application/json' } });
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
-  return res.json();
+const $ = (id) => document.getElementById(id);
+const MAX_SHOWN = 200;
+const REFRESH_MS = 2000;
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 15000;
+
+const short = (id) => (typeof id === 'string' && id.length > 12 ? `${id.slice(0, 12)}…` : String(id ?? ''));
+
+/** A local API answer that is not 2xx (status 0: the node could not be reached). */
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+
+  describe() {
+    return this.status === 0 ? this.message : `HTTP ${this.status} ${this.code}: ${this.message}`;
+  }
 }
 
+/** fetch + JSON, turning every failure into an ApiError with the node's own `{"error":{code,message}}` when it sent one. */
+async function api(path, init = {}) {
+  let res;
+  try {
+    res = await fetch(path, { ...init, headers: { accept: 'application/json', ...init.headers }, cache: 'no-store' });
+  } catch (err) {
+    throw new ApiError(0, 'ERR_NETWORK', `node unreachable (${err.message})`);
+  }
+  const text = await res.text();
+  let body;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (!res.ok) {
+    const e = body && typeof body === 'object' ? body.error : undefined;
+    const code = typeof e?.code === 'string' ? e.code : `HTTP_${res.status}`;
+    const message = typeof e?.message === 'string' ? e.message : text.slice(0, 200) || res.statusText || 'request failed';
+    throw new ApiError(res.status, code, message);
+  }
+  return body;
+}
+
+// ---- problems banner: one line per failing part, cleared when it recovers ----
+
+const problems = new Map();
+
+function showProblem(key, text) {
+  problems.set(key, text);
+  renderProblems();
+}
+
+function clearProblem(key) {
+  if (problems.delete(key)) renderProblems();
+}
+
+function renderProblems() {
+  const el = $('problem');
+  el.textContent = [...problems.values()].join(' · ');
+  el.hidden = problems.size === 0;
+}
+
+function setPill(id, text, state) {
+  const el = $(id);
+  el.textContent = text;
+  el.className = `pill${state ? ` ${state}` : ''}`;
+  el.dataset.state = state || '';
+}
+
+// ---- this node: ID and card ----
+
+let card = null;
+
 async function loadCard() {
-  const card = await getJson('/id');
+  try {
+    card = await api('/id');
+  } catch (err) {
+    showProblem('card', `cannot read this node's card: ${err.describe()}`);
+    return;
+  }
+  clearProblem('card');
   $('node-id').textContent = card.id;
   $('node-endpoint').textContent = card.endpoint;
   $('card-json').textContent = JSON.stringify(card, null, 2);
-  $('copy-card').onclick = async () => {
-    const text = JSON.stringify(card);
-    try {
-      await navigator.clipboard.writeText(text);
-      $('copy-status').textContent = 'copied';
-    } catch {
-      // Clipboard API needs a secure context or permission: fall back to selecting the text.
-      const range = document.createRange();
-      range.selectNodeContents($('card-json'));
-      getSelection().removeAllRanges();
-      getSelection().addRange(range);
-      $('card-json').parentElement.open = true;
-      $('copy-status').textContent = 'selected: press Ctrl+C';
-    }
-  };
+  $('copy-card').disabled = false;
+}
+
+$('copy-card').addEventListener('click', async () => {
+  if (!card) return;
+  const status = $('copy-status');
+  const text = JSON.stringify(card, null, 2);
+  try {
+    await navigator.clipboard.writeText(text);
+    status.textContent = 'copied';
+    status.dataset.state = 'copied';
+  } catch {
+    // No clipboard permission (or not a secure context): select the card so the user can copy it.
+    const range = document.createRange();
+    range.selectNodeContents($('card-json'));
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+    status.textContent = 'selected: press Ctrl+C to copy';
+    status.dataset.state = 'selected';
+  }
+});
+
+// ---- health, queue and peers, polled ----
+
+function peerRow(p) {
+  const tr = document.createElement('tr');
+  tr.dataset.id = String(p.id);
+  tr.title = String(p.id);
+  for (const v of [short(p.id), p.transport, p.connected ? 'yes' : 'no', p.queued, p.sent, p.received]) {
+    const td = document.createElement('td');
+    td.textContent = String(v ?? '');
+    tr.append(td);
+  }
+  return tr;
+}
+
+function emptyRow(text, columns) {
+  const tr = document.createElement('tr');
+  const td = document.createElement('td');
+  td.colSpan = columns;
+  td.textContent = text;
+  tr.append(td);
+  return tr;
 }
 
 async function refresh() {
   try {
-    const [health, peers] = await Promise.all([getJson('/healthz'), getJson('/peers')]);
-    $('health').textContent = health.ok ? 'healthy' : 'unhealthy';
-    $('health').className = `pill ${health.ok ? 'ok' : 'bad'}`;
+    const [health, peers] = await Promise.all([api('/healthz').catch((err) => (err.status === 503 ? { ok: false, state: 'unavailable' } : Promise.reject(err))), api('/peers')]);
+    setPill('health', health.ok ? 'healthy' : `unhealthy (${health.state ?? '?'})`, health.ok ? 'ok' : 'bad');
     $('queue-depth').textContent = String(health.queueDepth ?? 0);
-    const rows = peers.peers.map((p) => {
-      const tr = document.createElement('tr');
-      for (const v of [short(p.id), p.transport, p.connected ? 'yes' : 'no', p.queued, p.sent, p.received]) {
-        const td = document.createElement('td');
-        td.textContent = String(v);
-        tr.append(td);
-      }
-      tr.title = p.id;
-      return tr;
-    });
-    if (rows.length) $('peers').replaceChildren(...rows);
+    const list = Array.isArray(peers?.peers) ? peers.peers : [];
+    $('peers').replaceChildren(...(list.length ? list.map(peerRow) : [emptyRow('none yet', 6)]));
+    clearProblem('node');
+    if (!card) await loadCard();
   } catch (err) {
-    $('health').textContent = 'unreachable';
-    $('health').className = 'pill bad';
+    setPill('health', 'unreachable', 'bad');
+    showProblem('node', err instanceof ApiError ? err.describe() : String(err));
   }
 }
 
+async function refreshLoop() {
+  await refresh();
+  setTimeout(refreshLoop, REFRESH_MS);
+}
+
+// ---- received messages: Server-Sent Events, reconnected with backoff ----
+
+let lastSeq = 0;
+let shownCount = 0;
+let stream = null;
+let retryMs = RETRY_MIN_MS;
+let retryTimer = null;
+
+function text(cls, value, title) {
+  const td = document.createElement('td');
+  td.className = cls;
+  td.textContent = value;
+  if (title) td.title = title;
+  return td;
+}
+
+function dataText(m) {
+  if (m.encoding === 'base64') return `(bytes, base64) ${m.data}`;
+  if (typeof m.data === 'string') return m.data;
+  return JSON.stringify(m.data);
+}
+
 function renderMessage(m) {
-  const li = document.createElement('li');
-  li.dataset.id = m.id;
-  const meta = document.createElement('div');
-  meta.className = 'meta';
-  meta.textContent = `${new Date(m.time).toLocaleTimeString()} · ${m.topic} · from ${short(m.from)}`;
-  meta.title = `from ${m.from}`;
-  const body = document.createElement('pre');
-  body.className = 'data';
-  body.textContent = typeof m.data === 'string' ? m.data : JSON.stringify(m.data);
-  li.append(meta, body);
+  if (!m || typeof m !== 'object') return;
+  // After a reconnect the node replays what it holds: skip what is already shown.
+  if (typeof m.seq === 'number') {
+    if (m.seq <= lastSeq) return;
+    lastSeq = m.seq;
+  }
+  const tr = document.createElement('tr');
+  tr.dataset.id = String(m.id);
+  const time = new Date(Number(m.time));
+  const valid = !Number.isNaN(time.getTime());
+  const data = document.createElement('td');
+  data.className = 'data';
+  const pre = document.createElement('pre');
+  pre.textContent = dataText(m);
+  data.append(pre);
+  const meta = m.meta && typeof m.meta === 'object' ? Object.entries(m.meta) : [];
+  if (meta.length) {
+    const small = document.createElement('div');
+    small.className = 'meta';
+    small.textContent = `meta: ${JSON.stringify(Object.fromEntries(meta))}`;
+    data.append(small);
+  }
+  tr.append(
+    text('time', valid ? time.toLocaleTimeString() : '?', valid ? time.toISOString() : ''),
+    text('topic', String(m.topic ?? '')),
+    text('from', m.from ? String(m.from) : '(this node)', m.from ? String(m.from) : ''),
+    data,
+  );
   const list = $('messages');
-  list.prepend(li);
+  list.prepend(tr);
   while (list.children.length > MAX_SHOWN) list.lastElementChild.remove();
+  $('msg-count').textContent = String(++shownCount);
 }
 
 function connectStream() {
-  // Replay what the node holds, then follow live.
+  retryTimer = null;
+  setPill('stream-state', 'connecting', '');
+  // since=0: first the messages the node still holds, then live ones.
   const es = new EventSource('/msg?since=0');
+  stream = es;
   es.onopen = () => {
-    $('stream-state').textContent = 'live';
-    $('stream-state').className = 'pill ok';
+    retryMs = RETRY_MIN_MS;
+    setPill('stream-state', 'live', 'ok');
+    clearProblem('stream');
   };
-  es.onmessage = (ev) => renderMessage(JSON.parse(ev.data));
+  es.onmessage = (ev) => {
+    try {
+      renderMessage(JSON.parse(ev.data));
+    } catch (err) {
+      showProblem('stream', `could not show a message: ${err.message}`);
+    }
+  };
+  es.addEventListener('end', (ev) => {
+    let reason = 'ended';
+    try {
+      reason = JSON.parse(ev.data).reason;
+    } catch {
+      /* keep the default */
+    }
+    reconnectLater(`the node ended the stream (${reason})`);
+  });
   es.onerror = () => {
-    $('stream-state').textContent = 'reconnecting';
-    $('stream-state').className = 'pill bad';
+    if (stream !== es) return;
+    if (es.readyState === EventSource.CLOSED) {
+      reconnectLater('the node refused the stream');
+    } else {
+      // The browser reconnects by itself (sending Last-Event-ID).
+      setPill('stream-state', 'reconnecting', 'bad');
+      showProblem('stream', 'message stream interrupted; reconnecting');
+    }
   };
+}
+
+function reconnectLater(why) {
+  stream?.close();
+  stream = null;
+  if (retryTimer !== null) return;
+  setPill('stream-state', 'reconnecting', 'bad');
+  showProblem('stream', `${why}; reconnecting in ${Math.round(retryMs / 1000)} s`);
+  retryTimer = setTimeout(connectStream, retryMs);
+  retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
+}
+
+// ---- sending ----
+
+function showResult(state, message) {
+  const out = $('send-result');
+  out.textContent = message;
+  out.className = state;
+  out.dataset.state = state;
 }
 
 $('send-form').addEventListener('submit', async (ev) => {
@@ -89,27 +276,39 @@ $('send-form').addEventListener('submit', async (ev) => {
   const to = $('send-to').value.trim();
   const topic = $('send-topic').value.trim();
   const raw = $('send-data').value;
-  let body = raw;
-  let type = 'text/plain';
+  const ttl = $('send-ttl').value.trim();
+  const urgency = $('send-urgency').value;
+  if (topic === '') return showResult('bad', 'a topic is required');
   try {
     JSON.parse(raw);
-    type = 'application/json';
-  } catch {
-    /* not JSON: send as text */
-  }
-  const qs = to ? `?to=${encodeURIComponent(to)}` : '';
-  const out = $('send-result');
-  try {
-    const res = await fetch(`/msg/${encodeURIComponent(topic)}${qs}`, { method: 'POST', headers: { 'content-type': type }, body });
-    const json = await res.json();
-    out.textContent = res.ok ? `sent ${json.id} (${json.status})` : `refused: ${json.error.message}`;
-    out.className = res.ok ? 'ok' : 'bad';
   } catch (err) {
-    out.textContent = `failed: ${err.message}`;
+    return showResult('bad', `data is not valid JSON: ${err.message}`);
   }
+  const query = new URLSearchParams();
+  if (to) query.set('to', to);
+  if (ttl) query.set('ttl', ttl);
+  if (urgency) query.set('urgency', urgency);
+  const qs = query.toString();
+  const button = $('send-button');
+  button.disabled = true;
+  showResult('pending', 'sending…');
+  try {
+    const r = await api(`/msg/${encodeURIComponent(topic)}${qs ? `?${qs}` : ''}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: raw,
+    });
+    $('send-result').dataset.id = String(r.id);
+    showResult('ok', r.status === 'local' ? `sent ${r.id}: delivered to this node's apps` : `sent ${r.id}: queued for ${short(to)}`);
+  } catch (err) {
+    delete $('send-result').dataset.id;
+    showResult('bad', `not sent: ${err instanceof ApiError ? err.describe() : err.message}`);
+  } finally {
+    button.disabled = false;
+  }
+  return refresh();
 });
 
-loadCard().catch((err) => ($('node-id').textContent = err.message));
-refresh();
-setInterval(refresh, 2000);
+await loadCard();
 connectStream();
+void refreshLoop();

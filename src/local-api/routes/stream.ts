@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { once } from 'node:events';
 import type { NodeCore } from '../../node/types.js';
-import { toAppJson } from '../app-json.js';
+import { appJsonText } from '../app-json.js';
 import { parseReplay } from '../replay-params.js';
 import { parseTopic } from '../send-params.js';
 
@@ -24,7 +24,8 @@ export function registerStreamRoutes(app: FastifyInstance, core: NodeCore, opts:
     if (!wantsSse) {
       const events = core.bus.held(topic, replay ?? { after: 0 });
       core.bus.markConsumed(events);
-      return reply.send({ messages: events.map(toAppJson) });
+      const held = events.map((ev) => appJsonText(ev));
+      return reply.type('application/json; charset=utf-8').send(`{"messages":[${held.join(',')}]}`);
     }
     const sub = core.bus.subscribe(topic, replay);
     reply.hijack();
@@ -44,7 +45,7 @@ export function registerStreamRoutes(app: FastifyInstance, core: NodeCore, opts:
     let cutOff = false;
     try {
       for await (const ev of sub) {
-        if (!res.write(`id: ${ev.seq}\ndata: ${JSON.stringify(toAppJson(ev))}\n\n`)) {
+        if (!res.write(`id: ${ev.seq}\ndata: ${appJsonText(ev)}\n\n`)) {
           // Let the socket drain; meanwhile the subscription buffers (bounded) and cuts off a consumer that never catches up.
           await Promise.race([once(res, 'drain'), sub.ended()]);
         }

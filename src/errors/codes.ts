@@ -22,4 +22,6 @@ export type ErrorCode =
   | 'ERR_QUEUE_FULL'
   | 'ERR_UNAVAILABLE'
   | 'ERR_LISTEN'
-  | 'ERR_IO';
+  | 'ERR_IO'
+  | 'ERR_BAD_EVENT'
+  | 'ERR_BACKEND';

@@ -6,6 +6,7 @@ import { registerInfoRoutes } from './routes/info.js';
 import { registerMessageRoutes } from './routes/messages.js';
 import { registerStreamRoutes } from './routes/stream.js';
 import { registerDashboard } from './routes/dashboard.js';
+import { registerCloudEventRoutes } from './routes/cloudevents.js';
 import { attachAppWebSocket } from './app-websocket.js';
 
 export interface LocalApiOptions {
@@ -47,6 +48,7 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
   registerInfoRoutes(app, opts.core);
   registerMessageRoutes(app, opts.core, { maxTtl: opts.maxTtl });
   registerStreamRoutes(app, opts.core, { heartbeatMs: opts.heartbeatMs ?? 15_000 });
+  registerCloudEventRoutes(app, opts.core, { logger: opts.logger, maxRequestBody: opts.maxRequestBody, maxTtl: opts.maxTtl });
   registerDashboard(app);
   attachAppWebSocket(app, opts.core, { maxTtl: opts.maxTtl, maxPayload: opts.maxRequestBody });
   return app;

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import {
+  binaryAttributes,
   inboundFromEvent,
   parseBinaryEvent,
   parseStructuredEvent,
@@ -76,7 +77,10 @@ export class CloudEventIngress {
     let ev: ParsedEvent;
     try {
       const limits = { maxBytes: this.#opts.maxEventBytes };
-      ev = raw.content === 'structured' ? parseStructuredEvent(raw.body, limits) : parseBinaryEvent(raw.attributes, raw.data, limits);
+      ev =
+        raw.content === 'structured'
+          ? parseStructuredEvent(raw.body, limits)
+          : parseBinaryEvent(binaryAttributes(raw.headers, { percentEncoded: raw.percentEncoded }), raw.data, limits);
     } catch (err) {
       return this.#result(backend, refusal(err));
     }

@@ -1,5 +1,6 @@
 import type { CloudEventV1 } from 'cloudevents';
 import type { Logger } from 'pino';
+import type { BridgeMode } from '../config/backends.js';
 import type { NodeId } from '../identity/types.js';
 import type { ConfigChannel } from '../signed-config/channel.js';
 
@@ -47,10 +48,14 @@ export interface OutboundEvent {
   destination?: string;
 }
 
-/** An event as it arrived from a backend, before any parsing. */
+/**
+ * An event as it arrived from a backend, before any parsing: a JSON
+ * event format body (structured mode), or headers / message attributes
+ * and data (binary mode; `ce-` values percent-encoded on HTTP and NATS).
+ */
 export type RawInboundEvent =
   | { content: 'structured'; body: Uint8Array }
-  | { content: 'binary'; attributes: Record<string, string>; data: Uint8Array };
+  | { content: 'binary'; headers: Iterable<readonly [string, string | readonly string[] | undefined]>; percentEncoded: boolean; data: Uint8Array };
 
 /**
  * What became of one inbound event. Adapters acknowledge (NATS ack,
@@ -73,7 +78,7 @@ export interface AdapterContext {
 }
 
 /** `encrypted` unless a rule says `plaintext` explicitly. */
-export type BridgeMode = 'plaintext' | 'encrypted';
+export type { BridgeMode } from '../config/backends.js';
 
 /** How events are handed to one adapter. */
 export interface DeliveryPolicy {

@@ -1,3 +1,4 @@
+import { defaultBackends } from './backends.js';
 import type { NodeConfig } from './types.js';
 
 export const DEFAULT_LOCAL_PORT = 15004;
@@ -22,5 +23,6 @@ export function defaultConfig(home: string): NodeConfig {
       subscriberBuffer: 1_000,
       maxTtl: 28 * 24 * 3600,
     },
+    backends: defaultBackends(),
   };
 }

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { PushmeshError } from '../errors/index.js';
+import { backendsFromFile, parseBridgeSpec, validateBridge, type BridgeRuleConfig } from './backends.js';
 import { defaultConfig } from './defaults.js';
 import { parseHostPort } from './host-port.js';
 import type { NodeConfig, NodeLimits } from './types.js';
@@ -21,9 +22,13 @@ export interface ConfigLayer {
   trust?: string[];
   logLevel?: string;
   limits?: Partial<NodeLimits>;
+  /** Bridge rules, already checked (docs/backends.md). */
+  bridges?: BridgeRuleConfig[];
+  /** The file's `backends:` section, as written (checked when resolved). */
+  backends?: unknown;
 }
 
-const LAYER_KEYS = new Set(['local', 'https', 'grpc', 'advertise', 'peers', 'nats', 'pubsub', 'trust', 'logLevel', 'limits']);
+const LAYER_KEYS = new Set(['local', 'https', 'grpc', 'advertise', 'peers', 'nats', 'pubsub', 'trust', 'logLevel', 'limits', 'bridges', 'backends']);
 const LIMIT_KEYS = new Set<keyof NodeLimits>(['maxRequestBody', 'maxQueuedMessages', 'subscriberBuffer', 'maxTtl']);
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -44,6 +49,9 @@ export function layerFromEnv(env: NodeJS.ProcessEnv): ConfigLayer {
   set('pubsub', env['PUSHMESH_PUBSUB']);
   set('trust', list(env['PUSHMESH_TRUST']));
   set('logLevel', env['PUSHMESH_LOG_LEVEL']);
+  // Rules hold commas themselves, so PUSHMESH_BRIDGES separates them with ";".
+  const bridges = env['PUSHMESH_BRIDGES']?.split(';').map((s) => s.trim()).filter(Boolean);
+  set('bridges', bridges?.map(parseBridgeSpec));
   return layer;
 }
 
@@ -113,6 +121,14 @@ function validateLayer(doc: unknown, where: string): ConfigLayer {
     }
     layer.limits = limits;
   }
+  if (o['bridges'] !== undefined) {
+    if (!Array.isArray(o['bridges'])) throw new PushmeshError('ERR_CONFIG', `${where}: "bridges" must be a list`);
+    layer.bridges = o['bridges'].map((b, i) => validateBridge(b, `${where}: bridges[${i}]`));
+  }
+  if (o['backends'] !== undefined) {
+    backendsFromFile(o['backends'], where);
+    layer.backends = o['backends'];
+  }
   return layer;
 }
 
@@ -147,6 +163,8 @@ export function resolveConfig(home: string, layers: ConfigLayer[]): NodeConfig {
     if (!LOG_LEVELS.has(level)) throw new PushmeshError('ERR_CONFIG', `log level "${level}" is not one of ${[...LOG_LEVELS].join(', ')}`);
     cfg.logLevel = level as NodeConfig['logLevel'];
   }
+  for (const l of [...layers].reverse()) if (l.backends !== undefined) cfg.backends = backendsFromFile(l.backends, 'config file', cfg.backends);
+  cfg.backends.bridges = pick('bridges') ?? [];
   // Limits merge per key, lowest layer first so higher layers win.
   for (const l of [...layers].reverse()) Object.assign(cfg.limits, l.limits ?? {});
   return cfg;

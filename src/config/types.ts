@@ -1,3 +1,5 @@
+import type { BackendsConfig } from './backends.js';
+
 /** A listen address; `null` in NodeConfig means the listener is switched off. */
 export interface HostPort {
   host: string;
@@ -31,4 +33,6 @@ export interface NodeConfig {
   trust: Record<string, string[]>;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   limits: NodeLimits;
+  /** Bridge rules and backend settings (docs/backends.md). */
+  backends: BackendsConfig;
 }

@@ -125,6 +125,7 @@ export class NatsAdapter implements BackendAdapter {
 
   async #readJetStream(messages: ConsumerMessages, ctx: AdapterContext): Promise<void> {
     for await (const m of messages) {
+      this.#log.debug({ stream_seq: m.info.streamSequence, consumer_seq: m.seq, redelivered: m.redelivered }, 'JetStream message');
       const result = await this.#ingest(ctx, () => decodeNatsEvent(m));
       if (result.kind === 'retry') m.nak(1000);
       else if (result.kind === 'refused') m.term();

@@ -45,7 +45,7 @@ export class BackendBridge {
   readonly #egress: Egress;
   readonly #metrics: BackendMetrics;
   readonly #onPublished = (ev: LocalEvent): void => this.#export(ev.message);
-  #state: 'new' | 'running' | 'closed' = 'new';
+  #state: 'new' | 'starting' | 'running' | 'closed' = 'new';
 
   constructor(opts: BridgeOptions) {
     this.#core = opts.core;
@@ -75,6 +75,8 @@ export class BackendBridge {
       logger: this.#log,
       ingest: (raw, backend) => this.#ingest(raw, backend),
     };
+    // Inbound events may arrive while other adapters are still starting: take them.
+    this.#state = 'starting';
     const started = await Promise.allSettled(this.adapters.map((a) => a.start(ctx)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
@@ -93,7 +95,7 @@ export class BackendBridge {
   }
 
   async #ingest(raw: RawInboundEvent, backend: string): Promise<IngestResult> {
-    if (this.#state !== 'running') return { kind: 'retry', reason: 'node is shutting down' };
+    if (this.#state !== 'running' && this.#state !== 'starting') return { kind: 'retry', reason: 'node is shutting down' };
     return this.#ingress.ingest(raw, backend);
   }
 

@@ -12,8 +12,13 @@ export const SEALED_TYPE = 'pushmesh.sealed';
 /** `datacontenttype` of a sealed event: the data is a `pushmesh.v1.WebpushMessage`. */
 export const PROTOBUF_CONTENT_TYPE = 'application/protobuf';
 
-/** `dataschema` of a sealed event. */
-export const SEALED_DATASCHEMA = WEBPUSH_MESSAGE_TYPE_URL;
+/**
+ * `dataschema` of a sealed event: the protobuf type URL of
+ * WebpushMessage with its scheme written out (`dataschema` must be an
+ * absolute URI; a type URL without a scheme means https, as
+ * google.protobuf.Any documents).
+ */
+export const SEALED_DATASCHEMA = `https://${WEBPUSH_MESSAGE_TYPE_URL}`;
 
 export const JSON_CONTENT_TYPE = 'application/json';
 export const TEXT_CONTENT_TYPE = 'text/plain; charset=utf-8';

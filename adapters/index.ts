@@ -67,8 +67,8 @@ export async function resolveRules(config: NodeConfig, core: NodeCore, adapters:
  */
 export async function startBackends(core: NodeCore, config: NodeConfig, logger: Logger): Promise<BackendBridge | null> {
   const adapters = createAdapters(config, logger);
-  if (adapters.length === 0) return null;
   const rules = await resolveRules(config, core, adapters);
+  if (adapters.length === 0) return null;
   const bridge = new BackendBridge({ core, adapters, rules, logger, maxEventBytes: config.limits.maxRequestBody, maxTtl: config.limits.maxTtl });
   await bridge.start();
   return bridge;

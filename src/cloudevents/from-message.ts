@@ -69,6 +69,7 @@ export function messageToCloudEvent(msg: Message): CloudEvent<unknown> {
   if (msg.urgency !== 'normal') attrs[EXT_URGENCY] = msg.urgency;
   if (msg.replace) attrs[EXT_REPLACE] = msg.replace;
   for (const [key, value] of Object.entries(meta)) {
+    if (key === '') throw new PushmeshError('ERR_BAD_EVENT', 'an empty meta key cannot be a CloudEvents attribute name');
     const name = extensionNameOf(key);
     if (name.length > MAX_EXTENSION_NAME) throw new PushmeshError('ERR_BAD_EVENT', `meta key "${key.slice(0, 40)}…" is too long to be a CloudEvents attribute name`);
     attrs[name] = value;

@@ -53,7 +53,9 @@ export function parseStructuredEvent(body: Uint8Array, limits: ParseLimits): Par
  */
 export function parseBinaryEvent(attributes: Record<string, string>, data: Uint8Array, limits: ParseLimits): ParsedEvent {
   if (data.length > limits.maxBytes) throw bad(`event data is ${data.length} bytes, over the limit of ${limits.maxBytes}`);
-  return { attributes: validateAttributes({ ...attributes }), data: data.length === 0 ? { form: 'none' } : { form: 'bytes', bytes: data } };
+  // An empty body is "no data" unless a datacontenttype says what it is (empty text, say).
+  const none = data.length === 0 && attributes['datacontenttype'] === undefined;
+  return { attributes: validateAttributes({ ...attributes }), data: none ? { form: 'none' } : { form: 'bytes', bytes: data } };
 }
 
 export interface HeaderReading {

@@ -17,9 +17,22 @@ export interface BinaryOptions {
   ceContentType: boolean;
 }
 
-/** The event in the JSON event format (structured content mode), UTF-8; binary data goes to `data_base64`. */
+/**
+ * The event in the JSON event format (structured content mode), UTF-8:
+ * every attribute, then `data` (a JSON value or string) or, for bytes,
+ * `data_base64` (empty bytes included, which the SDK's toJSON would write
+ * as `"data": {}`).
+ */
 export function toStructured(event: CloudEventV1<unknown>): Buffer {
-  return Buffer.from(JSON.stringify(event), 'utf8');
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(event)) {
+    if (v === undefined || k === 'data' || k === 'data_base64') continue;
+    out[k] = v instanceof Date ? v.toISOString() : v;
+  }
+  const data = event.data;
+  if (data instanceof Uint8Array) out['data_base64'] = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
+  else if (data !== undefined) out['data'] = data;
+  return Buffer.from(JSON.stringify(out), 'utf8');
 }
 
 /** The data of an event as the bytes of a binary-mode message. */

@@ -145,6 +145,7 @@ function payloadOf(data: EventData, contentType: string | undefined): { payload:
     }
     case 'bytes': {
       if (media !== undefined && isJsonMedia(media)) {
+        if (data.bytes.length === 0) return { payload: { kind: 'json', value: null }, canonicalType: JSON_CONTENT_TYPE };
         try {
           return json(JSON.parse(utf8.decode(data.bytes)));
         } catch (err) {

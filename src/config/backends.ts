@@ -128,6 +128,7 @@ export function validateBridge(raw: unknown, where: string): BridgeRuleConfig {
   const mode = (str('mode', false) ?? 'encrypted') as BridgeMode;
   if (mode !== 'plaintext' && mode !== 'encrypted') throw err(`${where}: mode must be plaintext or encrypted`);
   if (/^https?:/i.test(to)) checkUrl(to, where);
+  else if (!/^[A-Za-z0-9_-]{1,64}$/.test(to)) throw err(`${where}: "to" must be nats, pubsub, a webhook's name or an http(s):// URL`);
   const rule: BridgeRuleConfig = { topics, to, mode };
   const recipient = str('recipient', false);
   if (recipient !== undefined) {
@@ -182,6 +183,7 @@ function webhookFrom(raw: unknown, where: string): WebhookSettings {
   const w: WebhookSettings = { name: o['url'], url: o['url'], ...WEBHOOK_DEFAULTS, headers: {} };
   assign(w, o, where);
   if (['nats', 'pubsub'].includes(w.name)) throw err(`${where}: a webhook cannot be named "${w.name}"`);
+  if (w.name !== w.url && !/^[A-Za-z0-9_-]{1,64}$/.test(w.name)) throw err(`${where}: a webhook name is 1-64 letters, digits, _ or -`);
   for (const [k, v] of Object.entries(w.headers)) if (typeof v !== 'string') throw err(`${where}: header "${k}" must be a string`);
   if (w.maxAttempts < 1 || w.concurrency < 1 || w.timeoutMs < 1) throw err(`${where}: maxAttempts, concurrency and timeoutMs must be at least 1`);
   return w;

@@ -6,13 +6,14 @@
  * BENCH_ONLY (comma-separated module names, e.g. "crypto").
  */
 import { availableParallelism, cpus } from 'node:os';
+import { backendsBench } from './backends.js';
 import { cryptoBench } from './crypto.js';
 import { targetsMet } from './ratio.js';
 import { markdownTable } from './table.js';
 import type { BenchContext, BenchModule } from './types.js';
 
 /** Add new areas (transports, routing, …) here. */
-const MODULES: BenchModule[] = [cryptoBench];
+const MODULES: BenchModule[] = [cryptoBench, backendsBench];
 
 async function main(): Promise<void> {
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 4);

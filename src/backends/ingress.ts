@@ -43,7 +43,7 @@ export class CloudEventIngress {
   readonly #core: NodeCore;
   readonly #log: Logger;
   readonly #opts: Required<Omit<IngressOptions, 'core' | 'logger'>>;
-  readonly #seen = new LRUCache<string, true>({ max: 100_000, ttl: 24 * 3600 * 1000 });
+  readonly #seen = new LRUCache<string, true>({ max: 100_000 });
   readonly #metrics: BackendMetrics;
   readonly #decrypter: WebPushDecrypter;
   readonly #verifier: VapidVerifier;

@@ -1,6 +1,8 @@
 import { PushmeshError } from '../errors/index.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** Printable ASCII except space, double quote and percent: left as is. */
+const NOTHING_TO_ENCODE = /^[\x21\x23\x24\x26-\x7e]*$/;
 
 /**
  * Percent-encodes an attribute value for an HTTP or NATS header, as the
@@ -9,6 +11,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * their UTF-8 bytes; everything else stays.
  */
 export function encodeHeaderValue(value: string): string {
+  if (NOTHING_TO_ENCODE.test(value)) return value;
   let out = '';
   for (const ch of value) {
     const c = ch.codePointAt(0)!;

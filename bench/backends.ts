@@ -158,7 +158,7 @@ async function natsJetStream(ctx: BenchContext, server: NatsServer): Promise<Ben
       raw.arrived();
     }
   })();
-  const rawCase = raw.case('raw JetStream: publish (PubAck) → durable consumer (ack), 1 KiB', 200, 800, (n) =>
+  const rawCase = raw.case('raw JetStream: publish (PubAck) → durable consumer (ack), 1 KiB', 500, 2000, (n) =>
     Promise.all(Array.from({ length: n }, () => js.publish('rawbench.js.x', RAW_PAYLOAD))),
   );
   const pair = await meshPair((c, role) => {
@@ -169,8 +169,8 @@ async function natsJetStream(ctx: BenchContext, server: NatsServer): Promise<Ben
     }
   });
   try {
-    return await measurePair(ctx, 'Backends: mesh → NATS JetStream → mesh', [meshCase('mesh → JetStream → mesh (PubAck, durable consumer, ack)', pair, 200, 800)], rawCase, [
-      'Raw: nats.js `js.publish` awaited per message (up to 800 in flight), a durable pull consumer on another connection acks each message.',
+    return await measurePair(ctx, 'Backends: mesh → NATS JetStream → mesh', [meshCase('mesh → JetStream → mesh (PubAck, durable consumer, ack)', pair, 500, 2000)], rawCase, [
+      'Raw: nats.js `js.publish` awaited per message (up to 2000 in flight end to end), a durable pull consumer on another connection acks each message.',
       'Mesh: the same path as above through JetStream: the adapter publishes with msgID and waits for the PubAck; node B reads its durable consumer and acks after delivery.',
     ]);
   } finally {
@@ -193,7 +193,7 @@ async function pubsub(ctx: BenchContext, emulator: PubSubEmulator): Promise<Benc
     m.ack();
     raw.arrived();
   });
-  const rawCase = raw.case('raw Pub/Sub emulator: publish → subscription (ack), 1 KiB', 100, 400, (n) =>
+  const rawCase = raw.case('raw Pub/Sub emulator: publish → subscription (ack), 1 KiB', 250, 1000, (n) =>
     Promise.all(Array.from({ length: n }, () => topic.publishMessage({ data: RAW_PAYLOAD }))),
   );
   const pair = await meshPair((c, role) => {
@@ -204,7 +204,7 @@ async function pubsub(ctx: BenchContext, emulator: PubSubEmulator): Promise<Benc
     }
   });
   try {
-    return await measurePair(ctx, 'Backends: mesh → Pub/Sub emulator → mesh', [meshCase('mesh → Pub/Sub → mesh (binary ce- attributes, ack after delivery)', pair, 100, 400)], rawCase, [
+    return await measurePair(ctx, 'Backends: mesh → Pub/Sub emulator → mesh', [meshCase('mesh → Pub/Sub → mesh (binary ce- attributes, ack after delivery)', pair, 250, 1000)], rawCase, [
       'Raw: @google-cloud/pubsub publishes 1 KiB messages (batched) to a topic; a streaming-pull subscription in the same process acks them.',
       'Mesh: node A exports to topic pushmesh-events; node B reads its subscription and acks after delivery.',
     ]);

@@ -38,18 +38,19 @@ export function inboundFromEvent(ev: ParsedEvent): InboundEvent {
   if (mediaType(contentType) === PROTOBUF_CONTENT_TYPE && a['dataschema'] === SEALED_DATASCHEMA) return sealed(ev);
   if (a.type.length > MAX_TYPE_LENGTH) throw bad(`type is longer than ${MAX_TYPE_LENGTH} characters`);
 
-  const meta: Record<string, string> = {};
+  // Entries first, object last: Object.fromEntries makes every key an own property, `__proto__` included.
+  const meta: Array<[string, string]> = [];
   const id = isMessageId(a.id) ? a.id : derivedId(a.source, a.id);
-  if (id !== a.id) meta[`${META_CE_PREFIX}id`] = a.id;
-  meta[`${META_CE_PREFIX}source`] = a.source;
+  if (id !== a.id) meta.push([`${META_CE_PREFIX}id`, a.id]);
+  meta.push([`${META_CE_PREFIX}source`, a.source]);
   const subject = optionalString(a, 'subject');
   let to = '';
   if (subject !== undefined) {
     if (isNodeId(subject)) to = subject;
-    else meta[`${META_CE_PREFIX}subject`] = subject;
+    else meta.push([`${META_CE_PREFIX}subject`, subject]);
   }
   const dataschema = optionalString(a, 'dataschema');
-  if (dataschema !== undefined) meta[`${META_CE_PREFIX}dataschema`] = dataschema;
+  if (dataschema !== undefined) meta.push([`${META_CE_PREFIX}dataschema`, dataschema]);
 
   let time: number | null = null;
   const timeText = optionalString(a, 'time');
@@ -59,7 +60,7 @@ export function inboundFromEvent(ev: ParsedEvent): InboundEvent {
   }
 
   const { payload, canonicalType } = payloadOf(ev.data, contentType);
-  if (contentType !== undefined && contentType !== canonicalType) meta[`${META_CE_PREFIX}datacontenttype`] = contentType;
+  if (contentType !== undefined && contentType !== canonicalType) meta.push([`${META_CE_PREFIX}datacontenttype`, contentType]);
 
   let ttl: number | null = null;
   let urgency: Urgency = 'normal';
@@ -77,10 +78,10 @@ export function inboundFromEvent(ev: ParsedEvent): InboundEvent {
       if (!isReplaceKey(text)) throw bad(`${EXT_REPLACE} must be 1-32 characters of A-Z a-z 0-9 - _ (RFC 8030 Topic)`);
       replace = text;
     } else {
-      meta[metaKeyOfExtension(name)] = text;
+      meta.push([metaKeyOfExtension(name), text]);
     }
   }
-  const out: InboundEvent = { kind: 'plain', id, topic: a.type, to, time, ttl, urgency, meta, data: payload };
+  const out: InboundEvent = { kind: 'plain', id, topic: a.type, to, time, ttl, urgency, meta: Object.fromEntries(meta), data: payload };
   if (replace !== undefined) out.replace = replace;
   return out;
 }

@@ -203,7 +203,7 @@ function mapping(raw: unknown, where: string): Record<string, unknown> {
 function assign<T extends object>(target: T, from: Record<string, unknown>, where: string, nullable: string[] = []): void {
   const t = target as Record<string, unknown>;
   for (const [k, v] of Object.entries(from)) {
-    if (!(k in t)) throw err(`${where}: unknown setting "${k}"`);
+    if (!Object.hasOwn(t, k)) throw err(`${where}: unknown setting "${k}"`);
     const def = t[k];
     if (v === null && nullable.includes(k)) t[k] = null;
     else if (k === 'contentMode') {

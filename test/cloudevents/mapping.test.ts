@@ -74,6 +74,12 @@ describe('CloudEvents mapping', () => {
       assert.equal(metaKeyOfExtension(name), key);
     }
     assert.equal(metaKeyOfExtension('pmxzz'), 'pmxzz', 'not a canonical escape: kept as the key');
+    // Keys that are also Object.prototype names come back as plain own properties.
+    const meta = JSON.parse('{"__proto__":"p","constructor":"c"}') as Record<string, string>;
+    const back = inboundFromEvent(parseStructuredEvent(toStructured(messageToCloudEvent(message({ meta }))), LIMITS));
+    assert.equal(back.kind, 'plain');
+    assert.deepEqual(back.kind === 'plain' && Object.entries(back.meta).sort(), [['__proto__', 'p'], ['ce-source', `pushmesh://${FROM}`], ['constructor', 'c']]);
+    assert.equal(Object.getPrototypeOf(back.kind === 'plain' && back.meta), Object.prototype);
     assert.throws(() => messageToCloudEvent(message({ meta: { '': 'x' } })), /empty meta key/);
   });
 

@@ -138,7 +138,11 @@ describe('CloudEvents parsing of outside input (properties)', () => {
       ttl: fc.integer({ min: 0, max: 2_419_200 }),
       urgency: fc.constantFrom(...URGENCIES),
       replace: fc.option(fc.stringMatching(/^[A-Za-z0-9_-]{1,32}$/), { nil: undefined }),
-      meta: fc.dictionary(fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }).filter((k) => !k.startsWith('ce-')), fc.string({ unit: 'binary', maxLength: 20 }), { maxKeys: 5 }),
+      meta: fc.dictionary(
+        fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }).filter((k) => !k.startsWith('ce-')), fc.constantFrom('__proto__', 'constructor', 'toString', 'type', 'pushmeshttl', 'pmx')),
+        fc.string({ unit: 'binary', maxLength: 20 }),
+        { maxKeys: 5 },
+      ),
       data: payload,
     });
     fc.assert(

@@ -124,12 +124,15 @@ export class NatsAdapter implements BackendAdapter {
   }
 
   async #readJetStream(messages: ConsumerMessages, ctx: AdapterContext): Promise<void> {
-    for await (const m of messages) {
-      this.#log.debug({ stream_seq: m.info.streamSequence, consumer_seq: m.seq, redelivered: m.redelivered }, 'JetStream message');
-      const result = await this.#ingest(ctx, () => decodeNatsEvent(m));
-      if (result.kind === 'retry') m.nak(1000);
-      else if (result.kind === 'refused') m.term();
-      else m.ack();
+    try {
+      for await (const m of messages) {
+        const result = await this.#ingest(ctx, () => decodeNatsEvent(m));
+        if (result.kind === 'retry') m.nak(1000);
+        else if (result.kind === 'refused') m.term();
+        else m.ack();
+      }
+    } catch (err) {
+      this.#log.error({ reason: (err as Error).message }, 'reading from JetStream stopped');
     }
   }
 
@@ -142,7 +145,11 @@ export class NatsAdapter implements BackendAdapter {
   }
 
   async #readCore(sub: Subscription, ctx: AdapterContext): Promise<void> {
-    for await (const m of sub) await this.#ingest(ctx, () => decodeNatsEvent(m as Msg));
+    try {
+      for await (const m of sub) await this.#ingest(ctx, () => decodeNatsEvent(m as Msg));
+    } catch (err) {
+      this.#log.error({ reason: (err as Error).message }, 'reading from NATS stopped');
+    }
   }
 
   async #ingest(ctx: AdapterContext, raw: () => RawInboundEvent): Promise<IngestResult> {

@@ -79,6 +79,9 @@ describe('pushmesh run with backends (real processes)', { timeout: 90_000 }, () 
       [['--bridge', `x=nats,encrypted,recipient=${'b'.repeat(52)}`, '--nats', server.url], /no card for recipient b{52}/],
       [['--nats', `nats://127.0.0.1:${closed}`], /cannot connect to NATS at nats:\/\/127\.0\.0\.1:\d+/],
     ];
+    const plain = await startNatsServer({ jetstream: false });
+    t.after(() => plain.stop());
+    cases.push([['--nats', plain.url], /JetStream is not available on the NATS server .*: start nats-server with -js, or set backends\.nats\.jetstream: false/]);
     for (const [args, message] of cases) {
       const r = await runPushmesh([...base, ...args], { timeoutMs: 30_000 });
       assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);

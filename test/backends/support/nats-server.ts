@@ -13,12 +13,13 @@ export interface NatsServer {
 }
 
 /**
- * Debian's nats-server with JetStream (store in a fresh temp folder) on a
- * port it picks itself on 127.0.0.1; ready once it logs that it listens.
+ * Debian's nats-server with JetStream (store in a fresh temp folder; off
+ * when `jetstream: false`) on a port it picks itself on 127.0.0.1; ready
+ * once it logs that it listens.
  */
-export async function startNatsServer(): Promise<NatsServer> {
+export async function startNatsServer(opts: { jetstream?: boolean } = {}): Promise<NatsServer> {
   const store = await mkdtemp(join(tmpdir(), 'pushmesh-nats-'));
-  const proc = startProcess(NATS_SERVER, ['-a', '127.0.0.1', '-p', '-1', '-js', '-sd', store]);
+  const proc = startProcess(NATS_SERVER, ['-a', '127.0.0.1', '-p', '-1', ...(opts.jetstream === false ? [] : ['-js', '-sd', store])]);
   try {
     const m = await proc.waitFor(/Listening for client connections on 127\.0\.0\.1:(\d+)/, 20_000);
     await proc.waitFor(/Server is ready/, 20_000);

@@ -17,7 +17,7 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PubSub, type Message as PubSubMessage } from '@google-cloud/pubsub';
-import { AckPolicy, connect, DeliverPolicy, type NatsConnection } from 'nats';
+import { AckPolicy, connect, DeliverPolicy } from 'nats';
 import { pino } from 'pino';
 import { startBackends } from '../adapters/index.js';
 import type { BackendBridge } from '../src/backends/bridge.js';
@@ -254,4 +254,3 @@ export const backendsBench: BenchModule = {
   },
 };
 
-export type { NatsConnection };

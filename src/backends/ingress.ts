@@ -33,10 +33,10 @@ export interface IngressOptions {
 }
 
 /**
- * Events from outside (NATS, Pub/Sub, POST /ce) into the mesh. Plaintext
- * events become messages from this node on topic = type, for local apps
- * or, when the subject names another node, sent on to it. Sealed events
- * for this node are verified and opened like any message between nodes.
+ * Events from outside (NATS, Pub/Sub, POST /ce) into the node. Plaintext
+ * events become messages from this node on topic = type, for its local
+ * apps (and, through the bridge, for matching rules). Sealed events for
+ * this node are verified and opened like any message between nodes.
  * Duplicates (by message ID) are dropped.
  */
 export class CloudEventIngress {
@@ -119,27 +119,11 @@ export class CloudEventIngress {
       return { kind: 'ignored', reason: 'expired' };
     }
     const ttl = Math.min(ev.ttl ?? DEFAULT_TTL_SECONDS, this.#opts.maxTtl);
-    const self = this.#core.identity.id;
-    if (ev.to !== '' && ev.to !== self) return this.#forward(ev, ttl);
-    const msg: Message = { id: ev.id, from: self, to: ev.to, topic: ev.topic, time: ev.time ?? now, ttl, urgency: ev.urgency, meta: ev.meta, data: ev.data };
+    const msg: Message = { id: ev.id, from: this.#core.identity.id, to: '', topic: ev.topic, time: ev.time ?? now, ttl, urgency: ev.urgency, meta: ev.meta, data: ev.data };
     if (ev.replace !== undefined) msg.replace = ev.replace;
     validateMessage(msg);
     this.#deliverLocally(msg, backend);
     return { kind: 'accepted', id: msg.id };
-  }
-
-  /** A plaintext event whose subject names another node: sent on, sealed to that node's card. */
-  async #forward(ev: InboundPlain, ttl: number): Promise<IngestResult> {
-    try {
-      const req = { topic: ev.topic, to: ev.to, data: ev.data, ttl, urgency: ev.urgency, meta: ev.meta, ...(ev.replace ? { replace: ev.replace } : {}) };
-      const sent = await this.#core.send(req);
-      this.#seen.set(ev.id, true);
-      this.#core.metrics.messagesIn.inc({ via: 'backend' });
-      return { kind: 'accepted', id: sent.id };
-    } catch (err) {
-      if (err instanceof PushmeshError && (err.code === 'ERR_QUEUE_FULL' || err.code === 'ERR_UNAVAILABLE')) return { kind: 'retry', reason: err.message };
-      return refusal(err);
-    }
   }
 
   async #sealed(wire: WebpushMessage, backend: string): Promise<IngestResult> {

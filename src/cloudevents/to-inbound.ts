@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { PushmeshError } from '../errors/index.js';
-import { isNodeId } from '../identity/node-id.js';
 import { MAX_TTL_SECONDS, URGENCIES, isMessageId, isReplaceKey, type Payload, type Urgency } from '../message/index.js';
 import { decodeWebpushMessage } from '../proto/index.js';
 import {
@@ -43,12 +42,10 @@ export function inboundFromEvent(ev: ParsedEvent): InboundEvent {
   const id = isMessageId(a.id) ? a.id : derivedId(a.source, a.id);
   if (id !== a.id) meta.push([`${META_CE_PREFIX}id`, a.id]);
   meta.push([`${META_CE_PREFIX}source`, a.source]);
+  // The subject is kept, never followed: an event names no destination in the mesh
+  // (a copy of a delivered message carries its old `to` there, and following it would loop).
   const subject = optionalString(a, 'subject');
-  let to = '';
-  if (subject !== undefined) {
-    if (isNodeId(subject)) to = subject;
-    else meta.push([`${META_CE_PREFIX}subject`, subject]);
-  }
+  if (subject !== undefined) meta.push([`${META_CE_PREFIX}subject`, subject]);
   const dataschema = optionalString(a, 'dataschema');
   if (dataschema !== undefined) meta.push([`${META_CE_PREFIX}dataschema`, dataschema]);
 
@@ -81,7 +78,7 @@ export function inboundFromEvent(ev: ParsedEvent): InboundEvent {
       meta.push([metaKeyOfExtension(name), text]);
     }
   }
-  const out: InboundEvent = { kind: 'plain', id, topic: a.type, to, time, ttl, urgency, meta: Object.fromEntries(meta), data: payload };
+  const out: InboundEvent = { kind: 'plain', id, topic: a.type, time, ttl, urgency, meta: Object.fromEntries(meta), data: payload };
   if (replace !== undefined) out.replace = replace;
   return out;
 }

@@ -1,4 +1,3 @@
-import type { NodeId } from '../identity/types.js';
 import type { Payload, Urgency, WebpushMessage } from '../message/types.js';
 
 /**
@@ -21,14 +20,12 @@ export interface ParsedEvent {
 /** What an outside event means for the mesh (see docs/backends.md, "Inbound"). */
 export type InboundEvent = InboundPlain | InboundSealed;
 
-/** A plaintext event: becomes a message on `topic` (= the event's type). */
+/** A plaintext event: becomes a message on `topic` (= the event's type) for this node's apps. */
 export interface InboundPlain {
   kind: 'plain';
   /** The message ID: the event's id when it is a valid message ID, else one derived from source and id. */
   id: string;
   topic: string;
-  /** Destination node: the event's subject when it is a node ID, else '' (this node's apps). */
-  to: NodeId | '';
   /** The event's time (Unix ms), or null when it had none. */
   time: number | null;
   /** `pushmeshttl`, or null when absent. */

@@ -165,15 +165,19 @@ describe('HTTP CloudEvents: POST /ce in, webhook sinks out', { timeout: 60_000 }
     assert.equal(ok.status, 202);
   });
 
-  it('an event whose subject is a node without a card is refused with 404', async (t) => {
+  it('a subject that is a node ID is kept in meta, never followed (no routing loops through a backend)', async (t) => {
     const n = await start(t);
+    const app = await sse(`${n.api}/msg/t`);
+    const other = 'a'.repeat(52);
     const res = await fetch(`${n.api}/ce`, {
       method: 'POST',
-      headers: { 'ce-specversion': '1.0', 'ce-id': 'x1', 'ce-source': '/x', 'ce-type': 't', 'ce-subject': 'a'.repeat(52), 'content-type': 'application/json' },
+      headers: { 'ce-specversion': '1.0', 'ce-id': 'x1', 'ce-source': '/x', 'ce-type': 't', 'ce-subject': other, 'content-type': 'application/json' },
       body: '1',
     });
-    assert.equal(res.status, 404);
-    assert.match(((await res.json()) as { error: { message: string } }).error.message, /no card for node/);
+    assert.equal(res.status, 202);
+    const [m] = await app.waitForMessages<AppMessage>(1, 10_000);
+    assert.equal(m!.to, '');
+    assert.equal(m!.meta['ce-subject'], other);
   });
 
   it('webhook sink: gets binary-mode events; on 503 it retries with growing backoff, then succeeds', async (t) => {

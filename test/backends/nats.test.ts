@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { connect, headers as natsHeaders, type JsMsg, type Msg, type NatsConnection } from 'nats';
+import { connect, headers as natsHeaders, type Msg, type NatsConnection } from 'nats';
 import { NatsAdapter } from '../../adapters/index.js';
 import { PeerStore } from '../../src/identity/index.js';
 import { decodeWebpushMessage, WEBPUSH_MESSAGE_TYPE_URL } from '../../src/proto/index.js';
@@ -114,7 +114,8 @@ describe('NATS adapter against a real nats-server (JetStream)', { timeout: 120_0
     // Only the bridged topic reached NATS (the chat message was sent first).
     const jsm = await outside.jetstreamManager();
     const info = await jsm.streams.info('PUSHMESH_EVENTS', { subjects_filter: '>' });
-    assert.deepEqual(Object.keys(info.state.subjects ?? {}).filter((s) => s.includes('.ce.') && s !== 'pushmesh.ce.orders.created' && !s.startsWith('pushmesh.ce.sensors')), []);
+    assert.equal(info.state.subjects?.['pushmesh.ce.chat'], undefined);
+    assert.equal(info.state.subjects?.['pushmesh.ce.orders.created'], 1);
   });
 
   it('delivers a plain NATS publisher\'s binary and structured CloudEvents to a local app over SSE', async (t) => {
@@ -263,4 +264,3 @@ describe('NATS adapter against a real nats-server (JetStream)', { timeout: 120_0
   });
 });
 
-export type { JsMsg };

@@ -35,7 +35,7 @@ function outcome(fn: () => InboundEvent): InboundEvent | 'refused' {
 /** What an accepted plaintext event must satisfy to become a message. */
 function checkPlain(ev: InboundEvent): void {
   if (ev.kind !== 'plain') return;
-  const msg: Message = { id: ev.id, from: FROM, to: ev.to, topic: ev.topic, time: ev.time ?? 0, ttl: ev.ttl ?? 60, urgency: ev.urgency, meta: ev.meta, data: ev.data };
+  const msg: Message = { id: ev.id, from: FROM, to: '', topic: ev.topic, time: ev.time ?? 0, ttl: ev.ttl ?? 60, urgency: ev.urgency, meta: ev.meta, data: ev.data };
   if (ev.replace !== undefined) msg.replace = ev.replace;
   validateMessage(msg);
 }

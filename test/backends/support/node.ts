@@ -3,7 +3,6 @@ import { startBackends } from '../../../adapters/index.js';
 import type { BackendBridge } from '../../../src/backends/bridge.js';
 import { defaultConfig, type NodeConfig } from '../../../src/config/index.js';
 import { PushmeshNode } from '../../../src/node/pushmesh-node.js';
-import type { SendRequest } from '../../../src/node/types.js';
 
 /** Test logs: silent unless PUSHMESH_TEST_LOG names a level. */
 export function testLogger(): Logger {
@@ -67,4 +66,3 @@ export async function startTestNode(home: string, configure: (c: NodeConfig) => 
   };
 }
 
-export type { SendRequest };

@@ -1,7 +1,9 @@
 /**
- * The backend adapters (NATS, Google Pub/Sub, HTTP webhooks), each a
- * plug-in behind the contract in src/backends/types.ts, and the wiring
- * that builds them from a node's configuration.
+ * The wiring that builds a node's backends from its configuration. The
+ * adapters themselves (NATS, Google Pub/Sub, HTTP webhooks), each a
+ * plug-in behind the contract in src/backends/types.ts, are in
+ * nats/nats-adapter.ts, pubsub/pubsub-adapter.ts and
+ * http/webhook-adapter.ts.
  */
 import type { Logger } from 'pino';
 import { BackendBridge } from '../src/backends/bridge.js';
@@ -12,27 +14,31 @@ import { webhookForUrl, type NodeConfig, type WebhookSettings } from '../src/con
 import { PushmeshError } from '../src/errors/index.js';
 import { PeerStore } from '../src/identity/index.js';
 import type { NodeCore } from '../src/node/types.js';
-import { WebhookAdapter } from './http/webhook-adapter.js';
-import { NatsAdapter } from './nats/nats-adapter.js';
-import { PubSubAdapter } from './pubsub/pubsub-adapter.js';
-
-export { NatsAdapter, type NatsAdapterOptions } from './nats/nats-adapter.js';
-export { NatsConfigChannel } from './nats/nats-config-channel.js';
-export { PubSubAdapter, type PubSubAdapterOptions } from './pubsub/pubsub-adapter.js';
-export { PubSubConfigChannel } from './pubsub/pubsub-config-channel.js';
-export { WebhookAdapter, type WebhookAdapterOptions } from './http/webhook-adapter.js';
-
-/** The adapters a configuration asks for: NATS (`--nats`), Pub/Sub (`--pubsub`), one per webhook sink. */
-export function createAdapters(config: NodeConfig, logger: Logger): BackendAdapter[] {
+/**
+ * The adapters a configuration asks for: NATS (`--nats`), Pub/Sub
+ * (`--pubsub`), one per webhook sink. Each adapter's module (and its
+ * client library: the Pub/Sub one alone takes ~0.3 s to load) is loaded
+ * only when it is used, so the other commands stay quick.
+ */
+export async function createAdapters(config: NodeConfig, logger: Logger): Promise<BackendAdapter[]> {
   const b = config.backends;
   const adapters: BackendAdapter[] = [];
-  if (config.nats.length > 0) adapters.push(new NatsAdapter({ servers: config.nats, settings: b.nats, logger }));
-  if (config.pubsub) adapters.push(new PubSubAdapter({ projectId: config.pubsub, settings: b.pubsub, logger }));
+  if (config.nats.length > 0) {
+    const { NatsAdapter } = await import('./nats/nats-adapter.js');
+    adapters.push(new NatsAdapter({ servers: config.nats, settings: b.nats, logger }));
+  }
+  if (config.pubsub) {
+    const { PubSubAdapter } = await import('./pubsub/pubsub-adapter.js');
+    adapters.push(new PubSubAdapter({ projectId: config.pubsub, settings: b.pubsub, logger }));
+  }
   const sinks = new Map<string, WebhookSettings>(b.webhooks.map((w) => [w.name, w]));
   for (const rule of b.bridges) {
     if (/^https?:/i.test(rule.to) && !sinks.has(rule.to)) sinks.set(rule.to, webhookForUrl(rule.to));
   }
-  for (const w of sinks.values()) adapters.push(new WebhookAdapter({ settings: w, logger }));
+  if (sinks.size > 0) {
+    const { WebhookAdapter } = await import('./http/webhook-adapter.js');
+    for (const w of sinks.values()) adapters.push(new WebhookAdapter({ settings: w, logger }));
+  }
   return adapters;
 }
 
@@ -66,7 +72,7 @@ export async function resolveRules(config: NodeConfig, core: NodeCore, adapters:
  * none is configured. Closing it (drain/close) is the caller's job.
  */
 export async function startBackends(core: NodeCore, config: NodeConfig, logger: Logger): Promise<BackendBridge | null> {
-  const adapters = createAdapters(config, logger);
+  const adapters = await createAdapters(config, logger);
   const rules = await resolveRules(config, core, adapters);
   if (adapters.length === 0) return null;
   const bridge = new BackendBridge({ core, adapters, rules, logger, maxEventBytes: config.limits.maxRequestBody, maxTtl: config.limits.maxTtl });

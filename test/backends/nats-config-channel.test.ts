@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { connect, type NatsConnection } from 'nats';
-import { NatsAdapter } from '../../adapters/index.js';
+import { NatsAdapter } from '../../adapters/nats/nats-adapter.js';
 import { defaultBackends } from '../../src/config/index.js';
 import type { ConfigChannel } from '../../src/signed-config/channel.js';
 import { Collector, fakeSignedConfig, versionOf } from './support/fake-jws.js';

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { connect, headers as natsHeaders, type Msg, type NatsConnection } from 'nats';
-import { NatsAdapter } from '../../adapters/index.js';
+import { NatsAdapter } from '../../adapters/nats/nats-adapter.js';
 import { PeerStore } from '../../src/identity/index.js';
 import { decodeWebpushMessage, WEBPUSH_MESSAGE_TYPE_URL } from '../../src/proto/index.js';
 

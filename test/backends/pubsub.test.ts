@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { PubSub, type Message } from '@google-cloud/pubsub';
-import { PubSubAdapter } from '../../adapters/index.js';
+import { PubSubAdapter } from '../../adapters/pubsub/pubsub-adapter.js';
 import { defaultBackends } from '../../src/config/index.js';
 import { tempHome } from '../helpers/temp-dir.js';
 import { Collector, fakeSignedConfig, versionOf } from './support/fake-jws.js';

@@ -6,6 +6,7 @@
  * BENCH_ONLY (comma-separated module names, e.g. "crypto").
  */
 import { availableParallelism, cpus } from 'node:os';
+import { backendsBench } from './backends.js';
 import { cryptoBench } from './crypto.js';
 import { signedConfigBench } from './signed-config.js';
 import { nodeBench } from './node.js';
@@ -14,7 +15,7 @@ import { markdownTable } from './table.js';
 import type { BenchContext, BenchModule } from './types.js';
 
 /** Add new areas (transports, routing, …) here. */
-const MODULES: BenchModule[] = [cryptoBench, nodeBench, signedConfigBench];
+const MODULES: BenchModule[] = [cryptoBench, nodeBench, signedConfigBench, backendsBench];
 
 async function main(): Promise<void> {
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 4);

@@ -1,3 +1,4 @@
+import { defaultBackends } from './backends.js';
 import type { NodeConfig } from './types.js';
 
 export const DEFAULT_LOCAL_PORT = 15004;
@@ -25,5 +26,6 @@ export function defaultConfig(home: string): NodeConfig {
       maxTtl: 28 * 24 * 3600,
       deliveryWindow: 8,
     },
+    backends: defaultBackends(),
   };
 }

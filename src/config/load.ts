@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { PushmeshError } from '../errors/index.js';
 import { isNodeId } from '../identity/node-id.js';
+import { backendsFromFile, parseBridgeSpec, validateBridge, type BridgeRuleConfig } from './backends.js';
 import { DEFAULT_SERVICE_TIMEOUT_MS, defaultConfig } from './defaults.js';
 import { parseHostPort } from './host-port.js';
 import type { NodeConfig, NodeLimits, ServiceConfig } from './types.js';
@@ -23,9 +24,13 @@ export interface ConfigLayer {
   service?: { target?: string; allow?: string[]; timeoutMs?: number };
   logLevel?: string;
   limits?: Partial<NodeLimits>;
+  /** Bridge rules, already checked (docs/backends.md). */
+  bridges?: BridgeRuleConfig[];
+  /** The file's `backends:` section, as written (checked when resolved). */
+  backends?: unknown;
 }
 
-const LAYER_KEYS = new Set(['local', 'https', 'grpc', 'advertise', 'peers', 'nats', 'pubsub', 'trust', 'service', 'logLevel', 'limits']);
+const LAYER_KEYS = new Set(['local', 'https', 'grpc', 'advertise', 'peers', 'nats', 'pubsub', 'trust', 'service', 'logLevel', 'limits', 'bridges', 'backends']);
 const LIMIT_KEYS = new Set<keyof NodeLimits>(['maxRequestBody', 'maxQueuedMessages', 'subscriberBuffer', 'maxTtl', 'deliveryWindow']);
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -49,6 +54,9 @@ export function layerFromEnv(env: NodeJS.ProcessEnv): ConfigLayer {
   const target = env['PUSHMESH_SERVICE'];
   const allow = list(env['PUSHMESH_SERVICE_ALLOW']);
   if (target !== undefined || allow !== undefined) layer.service = { ...(target !== undefined ? { target } : {}), ...(allow ? { allow } : {}) };
+  // Rules hold commas themselves, so PUSHMESH_BRIDGES separates them with ";".
+  const bridges = env['PUSHMESH_BRIDGES']?.split(';').map((s) => s.trim()).filter(Boolean);
+  set('bridges', bridges?.map(parseBridgeSpec));
   return layer;
 }
 
@@ -124,6 +132,14 @@ function validateLayer(doc: unknown, where: string): ConfigLayer {
     }
     layer.limits = limits;
   }
+  if (o['bridges'] !== undefined) {
+    if (!Array.isArray(o['bridges'])) throw new PushmeshError('ERR_CONFIG', `${where}: "bridges" must be a list`);
+    layer.bridges = o['bridges'].map((b, i) => validateBridge(b, `${where}: bridges[${i}]`));
+  }
+  if (o['backends'] !== undefined) {
+    backendsFromFile(o['backends'], where);
+    layer.backends = o['backends'];
+  }
   return layer;
 }
 
@@ -171,6 +187,8 @@ export function resolveConfig(home: string, layers: ConfigLayer[]): NodeConfig {
     if (!LOG_LEVELS.has(level)) throw new PushmeshError('ERR_CONFIG', `log level "${level}" is not one of ${[...LOG_LEVELS].join(', ')}`);
     cfg.logLevel = level as NodeConfig['logLevel'];
   }
+  for (const l of [...layers].reverse()) if (l.backends !== undefined) cfg.backends = backendsFromFile(l.backends, 'config file', cfg.backends);
+  cfg.backends.bridges = pick('bridges') ?? [];
   // Limits merge per key, lowest layer first so higher layers win.
   for (const l of [...layers].reverse()) Object.assign(cfg.limits, l.limits ?? {});
   return cfg;

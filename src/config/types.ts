@@ -1,3 +1,5 @@
+import type { BackendsConfig } from './backends.js';
+
 /** A listen address; `null` in NodeConfig means the listener is switched off. */
 export interface HostPort {
   host: string;
@@ -35,6 +37,8 @@ export interface NodeConfig {
   service: ServiceConfig | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   limits: NodeLimits;
+  /** Bridge rules and backend settings (docs/backends.md). */
+  backends: BackendsConfig;
 }
 
 /** A local HTTP service exposed to allow-listed nodes over the mesh (docs/request-response.md). */

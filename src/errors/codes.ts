@@ -28,4 +28,6 @@ export type ErrorCode =
   | 'ERR_ABORTED'
   | 'ERR_BAD_SIGNATURE'
   /** A signed configuration was refused; `ConfigRefusedError.reason` says why. */
-  | 'ERR_CONFIG_REFUSED';
+  | 'ERR_CONFIG_REFUSED'
+  | 'ERR_BAD_EVENT'
+  | 'ERR_BACKEND';

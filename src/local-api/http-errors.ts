@@ -5,6 +5,7 @@ import { isPushmeshError } from '../errors/index.js';
 const STATUS: Partial<Record<ErrorCode, number>> = {
   ERR_BAD_ARGUMENT: 400,
   ERR_BAD_MESSAGE: 400,
+  ERR_BAD_EVENT: 400,
   ERR_BAD_CARD: 400,
   ERR_FORBIDDEN: 403,
   ERR_NOT_FOUND: 404,

@@ -9,6 +9,7 @@ import { registerStreamRoutes } from './routes/stream.js';
 import { registerRequestRoutes } from './routes/req.js';
 import { registerDashboard } from './routes/dashboard.js';
 import { registerConfigRoutes } from './routes/config.js';
+import { registerCloudEventRoutes } from './routes/cloudevents.js';
 import { attachAppWebSocket } from './app-websocket.js';
 import { noRequestLogging } from '../util/request-logging.js';
 import { checkBrowserRequest } from './browser-guard.js';
@@ -69,6 +70,7 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
   registerStreamRoutes(app, opts.core, { heartbeatMs: opts.heartbeatMs ?? 15_000 });
   registerRequestRoutes(app, opts.core);
   if (opts.signedConfig) registerConfigRoutes(app, opts.signedConfig, { metrics: opts.core.metrics, heartbeatMs: opts.heartbeatMs ?? 15_000 });
+  registerCloudEventRoutes(app, opts.core, { logger: opts.logger, maxRequestBody: opts.maxRequestBody, maxTtl: opts.maxTtl });
   registerDashboard(app);
   attachAppWebSocket(app, opts.core, { maxTtl: opts.maxTtl, maxPayload: opts.maxRequestBody });
   return app;

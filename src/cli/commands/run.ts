@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { layerFromEnv, layerFromFile, resolveConfig, type ConfigLayer } from '../../config/index.js';
+import { startBackends } from '../../../adapters/index.js';
+import { layerFromEnv, layerFromFile, parseBridgeSpec, resolveConfig, type ConfigLayer } from '../../config/index.js';
 import { PushmeshError } from '../../errors/index.js';
 import { PushmeshNode } from '../../node/pushmesh-node.js';
 import type { CliContext } from '../context.js';
@@ -19,6 +20,7 @@ interface RunOptions {
   trust?: string[];
   service?: string;
   serviceAllow?: string[];
+  bridge?: string[];
   logLevel?: string;
 }
 
@@ -30,7 +32,7 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 /** `pushmesh run`: run the node until SIGTERM/SIGINT, then drain and exit 0. */
 export function registerRun(program: Command, ctx: CliContext): void {
   withHomeOption(program.command('run'))
-    .description('run the node (local API, HTTPS Web Push endpoint, outbox)')
+    .description('run the node (local API, HTTPS Web Push endpoint, outbox, backends)')
     .option('--config <file>', 'YAML config file (default: $PUSHMESH_CONFIG)')
     .option('--local <host:port>', 'local API address (default 127.0.0.1:15004)')
     .option('--https <host:port|off>', 'HTTPS Web Push address (default 0.0.0.0:15443)')
@@ -39,6 +41,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--peer <url>', 'peer to dial: grpcs://[ID@]HOST:PORT or wss://[ID@]HOST:PORT/ws (repeatable)', collect)
     .option('--nats <url>', 'NATS server (repeatable)', collect)
     .option('--pubsub <project>', 'Google Pub/Sub project')
+    .option('--bridge <rule>', 'export topics to a backend: TOPICS=TARGET[,plaintext|encrypted][,recipient=ID] (repeatable; docs/backends.md)', collect)
     .option('--trust <ns=id>', 'node ID allowed to sign config namespace NS (repeatable)', collect)
     .option('--service <url>', 'local HTTP service that allow-listed nodes may call over the mesh (/req/<id>/…)')
     .option('--service-allow <id>', 'node ID allowed to call --service (repeatable)', collect)
@@ -50,16 +53,21 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const layers = [flags, layerFromEnv(ctx.env)];
       if (file) layers.push(await layerFromFile(file));
       const config = resolveConfig(home, layers);
-      for (const [what, given] of [
-        ['peer links (--peer)', config.peers.length > 0],
-        ['NATS (--nats)', config.nats.length > 0],
-        ['Pub/Sub (--pubsub)', config.pubsub !== null],
-      ] as const) {
+      for (const [what, given] of [['peer links (--peer)', config.peers.length > 0]] as const) {
         if (given) throw new PushmeshError('ERR_UNSUPPORTED', `${what} are not available in this version of pushmesh yet`);
       }
       const logger = pino({ name: 'pushmesh', level: config.logLevel });
       logger.debug({ config }, 'configuration'); // addresses, limits, trust: nothing secret
       const node = await PushmeshNode.start(config, logger);
+      let backends: Awaited<ReturnType<typeof startBackends>>;
+      try {
+        backends = await startBackends(node, config, logger);
+      } catch (err) {
+        await node.close();
+        throw err;
+      }
+      // Signed configs travel over every backend too (NATS: last per subject; Pub/Sub: retained), verified on arrival.
+      for (const ch of backends?.configChannels() ?? []) node.signedConfig.addChannel(ch);
       await untilSignal(async (signal, count) => {
         if (count === 1) {
           logger.info({ signal }, 'draining: finishing in-flight work (signal again to stop now)');
@@ -67,13 +75,14 @@ export function registerRun(program: Command, ctx: CliContext): void {
           const tooLong = new Promise<void>((resolve) => {
             timer = setTimeout(() => {
               logger.warn({ afterMs: DRAIN_LIMIT_MS }, 'drain is taking too long; stopping now');
-              resolve(node.close());
+              resolve(Promise.allSettled([backends?.close(), node.close()]).then(() => undefined));
             }, DRAIN_LIMIT_MS);
           });
-          await Promise.race([node.drain(), tooLong]);
+          await Promise.race([(async () => { await backends?.drain(); await node.drain(); })(), tooLong]);
           clearTimeout(timer);
         } else {
           logger.info({ signal }, 'stopping now');
+          await backends?.close();
           await node.close();
         }
       });
@@ -90,6 +99,7 @@ function flagLayer(o: RunOptions): ConfigLayer {
   if (o.nats !== undefined) l.nats = o.nats;
   if (o.pubsub !== undefined) l.pubsub = o.pubsub;
   if (o.trust !== undefined) l.trust = o.trust;
+  if (o.bridge !== undefined) l.bridges = o.bridge.map(parseBridgeSpec);
   if (o.logLevel !== undefined) l.logLevel = o.logLevel;
   if (o.service !== undefined || o.serviceAllow !== undefined) {
     l.service = { ...(o.service !== undefined ? { target: o.service } : {}), ...(o.serviceAllow !== undefined ? { allow: o.serviceAllow } : {}) };

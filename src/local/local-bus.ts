@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Message } from '../message/types.js';
+import { Ring } from './ring.js';
 import { Subscription } from './subscription.js';
 import type { LocalEvent } from './types.js';
 
@@ -26,7 +27,7 @@ export interface LocalBusEvents {
 export class LocalBus extends EventEmitter<LocalBusEvents> {
   readonly #opts: Required<LocalBusOptions>;
   readonly #subs = new Set<Subscription>();
-  readonly #held: LocalEvent[] = [];
+  readonly #held: Ring<LocalEvent>;
   #seq: number;
   #closed = false;
 
@@ -36,6 +37,7 @@ export class LocalBus extends EventEmitter<LocalBusEvents> {
     // Start above anything an earlier run handed out, so Last-Event-ID from a
     // client of the previous process never points into the future.
     this.#seq = this.#opts.now() * 1000;
+    this.#held = new Ring(this.#opts.holdCount);
   }
 
   get subscriberCount(): number {
@@ -45,7 +47,6 @@ export class LocalBus extends EventEmitter<LocalBusEvents> {
   publish(message: Message): LocalEvent {
     const ev: LocalEvent = { seq: ++this.#seq, message };
     this.#held.push(ev);
-    if (this.#held.length > this.#opts.holdCount) this.#held.shift();
     for (const s of this.#subs) if (s.matches(message.topic)) s.push(ev);
     this.emit('published', ev);
     return ev;

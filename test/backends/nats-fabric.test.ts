@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { connect, headers as natsHeaders, type NatsConnection } from 'nats';
+import { createFabric } from '../../adapters/index.js';
 import { NatsFabric, type NatsFabricOptions } from '../../adapters/nats/nats-fabric.js';
+import { defaultConfig } from '../../src/config/index.js';
 import { isPushmeshError } from '../../src/errors/index.js';
 import { makeNode } from '../message/nodes.js';
 import { Deliveries, fabricWire } from './support/fabric.js';
@@ -200,5 +202,32 @@ describe('NATS fabric: relays sharing one JetStream (real nats-server)', { timeo
     await assert.rejects(relay1.forward(H, new Uint8Array([1, 2, 3]), { ttlSeconds: 60 }), (e) => isPushmeshError(e) && e.code === 'ERR_BAD_MESSAGE');
     const old = fabricWire(A, H, { time: Date.now() - 120_000, ttl: 60 });
     await assert.rejects(relay1.forward(H, old.wire, { ttlSeconds: 60 }), /expired/);
+  });
+
+  it('createFabric: null unless NATS is configured and backends.nats.fabric is on; on, a working NatsFabric (max age = limits.maxTtl)', async () => {
+    const config = defaultConfig('/nonexistent-home');
+    assert.equal(await createFabric(config, testLogger()), null);
+    config.nats = [server.url];
+    assert.equal(await createFabric(config, testLogger()), null, 'fabric: false by default');
+    config.backends.nats.fabric = true;
+    config.backends.nats.subjectPrefix = 'acme';
+    config.backends.nats.fabricStream = 'ACME_FABRIC';
+    config.limits.maxTtl = 600;
+    const fabric = await createFabric(config, testLogger());
+    assert.ok(fabric instanceof NatsFabric);
+    try {
+      const info = await (await outside.jetstreamManager()).streams.info('ACME_FABRIC');
+      assert.deepEqual(info.config.subjects, ['acme.fabric.node.>']);
+      assert.equal(info.config.max_age, 600 * 1e9);
+      const J = makeNode().id;
+      const got = new Deliveries();
+      const detach = await fabric.attach(J, got.deliver);
+      const { msg, wire } = fabricWire(A, J);
+      await fabric.forward(J, wire, { ttlSeconds: 60 });
+      await got.got(msg.id);
+      await detach();
+    } finally {
+      await fabric.close();
+    }
   });
 });

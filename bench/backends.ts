@@ -194,8 +194,8 @@ async function natsFabric(ctx: BenchContext, server: NatsServer): Promise<BenchS
   const js = pub.jetstream();
   const closers: Array<() => Promise<unknown>> = [];
   /** Raw: publish (PubAck) → durable pull consumer that acks each message, with `maxAckPending` unacked at most. */
-  const rawCase = async (maxAckPending: number, name: string) => {
-    const durable = `raw${maxAckPending}`;
+  const rawCase = async (maxAckPending: number, name: string, msgId = false) => {
+    const durable = `raw${maxAckPending}${msgId ? 'id' : ''}`;
     await jsm.consumers.add('RAWFABRIC', { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, filter_subject: `rawfabric.${durable}`, max_ack_pending: maxAckPending });
     const flow = new Flow();
     const messages = await (await sub.jetstream().consumers.get('RAWFABRIC', durable)).consume({ max_messages: Math.max(16, maxAckPending) });
@@ -206,24 +206,31 @@ async function natsFabric(ctx: BenchContext, server: NatsServer): Promise<BenchS
         flow.arrived();
       }
     })();
-    return flow.case(name, 100, 400, (n) => Promise.all(Array.from({ length: n }, () => js.publish(`rawfabric.${durable}`, RAW_PAYLOAD))));
+    let seq = 0;
+    return flow.case(name, 100, 400, (n) =>
+      Promise.all(Array.from({ length: n }, () => js.publish(`rawfabric.${durable}`, RAW_PAYLOAD, msgId ? { msgID: `bench/${++seq}` } : {}))),
+    );
   };
   const logger = pino({ level: 'silent' });
   const from = makeNode().id;
   /** Ours: relay 1 forwards WebpushMessages (1 KiB body) for a node attached to relay 2, whose deliver() resolves true at once. */
-  const fabricCase = async (maxAckPending: number, name: string) => {
+  const fabricCase = async (maxAckPending: number, name: string, nodes = 1) => {
     const relay1 = await NatsFabric.open({ servers: [server.url], maxAgeSeconds: 3600, logger, maxAckPending, name: 'bench-relay-1' });
     const relay2 = await NatsFabric.open({ servers: [server.url], maxAgeSeconds: 3600, logger, maxAckPending, name: 'bench-relay-2' });
     closers.push(() => relay1.close(), () => relay2.close());
-    const dest = makeNode().id;
+    const dests = Array.from({ length: nodes }, () => makeNode().id);
     const flow = new Flow();
-    await relay2.attach(dest, async () => {
-      flow.arrived();
-      return true;
-    });
+    for (const dest of dests) {
+      await relay2.attach(dest, async () => {
+        flow.arrived();
+        return true;
+      });
+    }
+    let turn = 0;
     return flow.case(name, 100, 400, (n) =>
       Promise.all(
         Array.from({ length: n }, () => {
+          const dest = dests[turn++ % dests.length]!;
           const { wire } = fabricWire(from, dest, { body: RAW_PAYLOAD });
           return relay1.forward(dest, wire, { ttlSeconds: 3600 });
         }),
@@ -233,18 +240,21 @@ async function natsFabric(ctx: BenchContext, server: NatsServer): Promise<BenchS
   try {
     const base = await rawCase(1000, 'raw JetStream: publish (PubAck) → durable consumer (ack), max_ack_pending 1000, 1 KiB');
     const raw1 = await rawCase(1, 'raw JetStream, max_ack_pending 1 (strict order, as the fabric)');
+    const raw1id = await rawCase(1, 'raw JetStream, max_ack_pending 1, with Nats-Msg-Id (dedupe, as the fabric)', true);
     const fabric1 = await fabricCase(1, 'fabric: forward → JetStream → deliver (default, max_ack_pending 1)');
     const fabric32 = await fabricCase(32, 'fabric with maxAckPending 32');
+    const fabric8 = await fabricCase(1, 'fabric, 8 nodes in turn (max_ack_pending 1 each)', 8);
     const title = 'Scale-out fabric: relay → NATS JetStream → relay';
     ctx.log(`  ${title}`);
-    const results = await measureGroup([base, raw1, fabric1, fabric32], { seconds: ctx.seconds, sliceMs: 250, warmupMs: 500 });
-    const [b, r1, f1, f32] = results.map((r, i) => perMessage(r, [base, raw1, fabric1, fabric32][i]!.batch)) as [CaseResult, CaseResult, CaseResult, CaseResult];
+    const cases = [base, raw1, raw1id, fabric1, fabric32, fabric8];
+    const results = await measureGroup(cases, { seconds: ctx.seconds, sliceMs: 250, warmupMs: 500 });
+    const [b, r1, r1id, f1, f32, f8] = results.map((r, i) => perMessage(r, cases[i]!.batch)) as [CaseResult, CaseResult, CaseResult, CaseResult, CaseResult, CaseResult];
     return {
       title,
-      rows: [row(b), compared(r1, b), compared(f1, b), compared(f1, r1), compared(f32, b)],
+      rows: [row(b), compared(r1, b), compared(r1id, b), compared(f1, b), compared(f1, r1id), compared(f32, b), compared(f8, b)],
       notes: [
         'Raw: nats.js `js.publish` of 1 KiB (up to 400 in flight end to end), a durable pull consumer on another connection acks each message.',
-        'Fabric: relay 1 `forward()`s a WebpushMessage with a 1 KiB body (built and encoded per message, decoded again by the fabric for its from/id/TTL) for a node attached to relay 2; relay 2\'s deliver() resolves true at once and the fabric acks. One node: a node\'s messages are one consumer, so this is the per-node rate; nodes are independent.',
+        'Fabric: relay 1 `forward()`s a WebpushMessage with a 1 KiB body (built and encoded per message, decoded again by the fabric for its from/id/TTL) for a node attached to relay 2; relay 2\'s deliver() resolves true at once and the fabric acks. A node\'s messages are one consumer: one node gives the per-node rate; with 8 nodes (messages sent to them in turn) the consumers work side by side.',
       ],
     };
   } finally {

@@ -14,6 +14,7 @@ import { webhookForUrl, type NodeConfig, type WebhookSettings } from '../src/con
 import { PushmeshError } from '../src/errors/index.js';
 import { PeerStore } from '../src/identity/index.js';
 import type { NodeCore } from '../src/node/types.js';
+import type { Fabric } from '../src/routing/fabric.js';
 /**
  * The adapters a configuration asks for: NATS (`--nats`), Pub/Sub
  * (`--pubsub`), one per webhook sink. Each adapter's module (and its
@@ -78,4 +79,31 @@ export async function startBackends(core: NodeCore, config: NodeConfig, logger: 
   const bridge = new BackendBridge({ core, adapters, rules, logger, maxEventBytes: config.limits.maxRequestBody, maxTtl: config.limits.maxTtl });
   await bridge.start();
   return bridge;
+}
+
+/**
+ * The scale-out fabric (docs/backends.md, "Scale-out"), or null when it is
+ * off: on when NATS is configured (`--nats URL`) and
+ * `backends.nats.fabric: true`. Messages wait in it at most the node's
+ * `limits.maxTtl`. Closing it is the caller's job.
+ */
+export async function createFabric(
+  config: NodeConfig,
+  logger: Logger,
+  opts: { onDropped?: (reason: 'expired' | 'bad_message', dest: string) => void; name?: string } = {},
+): Promise<Fabric | null> {
+  const s = config.backends.nats;
+  if (config.nats.length === 0 || !s.fabric) return null;
+  if (!s.jetstream) throw new PushmeshError('ERR_CONFIG', 'backends.nats.fabric needs JetStream (jetstream: true)');
+  const { NatsFabric } = await import('./nats/nats-fabric.js');
+  return NatsFabric.open({
+    servers: config.nats,
+    subjectPrefix: s.subjectPrefix,
+    stream: s.fabricStream,
+    maxAgeSeconds: config.limits.maxTtl,
+    maxPerNode: s.fabricMaxPerNode,
+    logger,
+    ...(opts.onDropped ? { onDropped: opts.onDropped } : {}),
+    ...(opts.name ? { name: opts.name } : {}),
+  });
 }

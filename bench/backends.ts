@@ -8,6 +8,8 @@
  *   JetStream (durable consumer, acks).
  * - mesh → Pub/Sub emulator → mesh vs raw publish → subscription on the
  *   emulator.
+ * - scale-out fabric: relay 1 forward() → JetStream → relay 2 deliver()
+ *   vs raw JetStream publish → durable consumer.
  *
  * Needs /usr/sbin/nats-server and gcloud's Pub/Sub emulator; a backend
  * whose server is missing is skipped with a note.
@@ -20,13 +22,16 @@ import { PubSub, type Message as PubSubMessage } from '@google-cloud/pubsub';
 import { AckPolicy, connect, DeliverPolicy } from 'nats';
 import { pino } from 'pino';
 import { startBackends } from '../adapters/index.js';
+import { NatsFabric } from '../adapters/nats/nats-fabric.js';
 import type { BackendBridge } from '../src/backends/bridge.js';
 import { defaultConfig, type NodeConfig } from '../src/config/index.js';
 import { PushmeshNode } from '../src/node/pushmesh-node.js';
 import { NATS_SERVER, startNatsServer, type NatsServer } from '../test/backends/support/nats-server.js';
 import { startPubSubEmulator, type PubSubEmulator } from '../test/backends/support/pubsub-emulator.js';
+import { fabricWire } from '../test/backends/support/fabric.js';
+import { makeNode } from '../test/message/nodes.js';
 import { Flow, perMessage } from './flow.js';
-import { measureGroup, type BenchCase } from './harness.js';
+import { measureGroup, type BenchCase, type CaseResult } from './harness.js';
 import { compared, row, type BenchRow } from './ratio.js';
 import type { BenchContext, BenchModule, BenchSection } from './types.js';
 
@@ -181,6 +186,84 @@ async function natsJetStream(ctx: BenchContext, server: NatsServer): Promise<Ben
   }
 }
 
+async function natsFabric(ctx: BenchContext, server: NatsServer): Promise<BenchSection> {
+  const pub = await connect({ servers: server.url });
+  const sub = await connect({ servers: server.url });
+  const jsm = await pub.jetstreamManager();
+  await jsm.streams.add({ name: 'RAWFABRIC', subjects: ['rawfabric.>'] });
+  const js = pub.jetstream();
+  const closers: Array<() => Promise<unknown>> = [];
+  /** Raw: publish (PubAck) → durable pull consumer that acks each message, with `maxAckPending` unacked at most. */
+  const rawCase = async (maxAckPending: number, name: string, msgId = false) => {
+    const durable = `raw${maxAckPending}${msgId ? 'id' : ''}`;
+    await jsm.consumers.add('RAWFABRIC', { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, filter_subject: `rawfabric.${durable}`, max_ack_pending: maxAckPending });
+    const flow = new Flow();
+    const messages = await (await sub.jetstream().consumers.get('RAWFABRIC', durable)).consume({ max_messages: Math.max(16, maxAckPending) });
+    closers.push(() => messages.close());
+    void (async () => {
+      for await (const m of messages) {
+        m.ack();
+        flow.arrived();
+      }
+    })();
+    let seq = 0;
+    return flow.case(name, 100, 400, (n) =>
+      Promise.all(Array.from({ length: n }, () => js.publish(`rawfabric.${durable}`, RAW_PAYLOAD, msgId ? { msgID: `bench/${++seq}` } : {}))),
+    );
+  };
+  const logger = pino({ level: 'silent' });
+  const from = makeNode().id;
+  /** Ours: relay 1 forwards WebpushMessages (1 KiB body) for a node attached to relay 2, whose deliver() resolves true at once. */
+  const fabricCase = async (maxAckPending: number, name: string, nodes = 1) => {
+    const relay1 = await NatsFabric.open({ servers: [server.url], maxAgeSeconds: 3600, logger, maxAckPending, name: 'bench-relay-1' });
+    const relay2 = await NatsFabric.open({ servers: [server.url], maxAgeSeconds: 3600, logger, maxAckPending, name: 'bench-relay-2' });
+    closers.push(() => relay1.close(), () => relay2.close());
+    const dests = Array.from({ length: nodes }, () => makeNode().id);
+    const flow = new Flow();
+    for (const dest of dests) {
+      await relay2.attach(dest, async () => {
+        flow.arrived();
+        return true;
+      });
+    }
+    let turn = 0;
+    return flow.case(name, 100, 400, (n) =>
+      Promise.all(
+        Array.from({ length: n }, () => {
+          const dest = dests[turn++ % dests.length]!;
+          const { wire } = fabricWire(from, dest, { body: RAW_PAYLOAD });
+          return relay1.forward(dest, wire, { ttlSeconds: 3600 });
+        }),
+      ),
+    );
+  };
+  try {
+    const base = await rawCase(1000, 'raw JetStream: publish (PubAck) → durable consumer (ack), max_ack_pending 1000, 1 KiB');
+    const raw1 = await rawCase(1, 'raw JetStream, max_ack_pending 1 (strict order, as the fabric)');
+    const raw1id = await rawCase(1, 'raw JetStream, max_ack_pending 1, with Nats-Msg-Id (dedupe, as the fabric)', true);
+    const fabric1 = await fabricCase(1, 'fabric: forward → JetStream → deliver (default, max_ack_pending 1)');
+    const fabric32 = await fabricCase(32, 'fabric with maxAckPending 32');
+    const fabric8 = await fabricCase(1, 'fabric, 8 nodes in turn (max_ack_pending 1 each)', 8);
+    const title = 'Scale-out fabric: relay → NATS JetStream → relay';
+    ctx.log(`  ${title}`);
+    const cases = [base, raw1, raw1id, fabric1, fabric32, fabric8];
+    const results = await measureGroup(cases, { seconds: ctx.seconds, sliceMs: 250, warmupMs: 500 });
+    const [b, r1, r1id, f1, f32, f8] = results.map((r, i) => perMessage(r, cases[i]!.batch)) as [CaseResult, CaseResult, CaseResult, CaseResult, CaseResult, CaseResult];
+    return {
+      title,
+      rows: [row(b), compared(r1, b), compared(r1id, b), compared(f1, b), compared(f1, r1id), compared(f32, b), compared(f8, b)],
+      notes: [
+        'Raw: nats.js `js.publish` of 1 KiB (up to 400 in flight end to end), a durable pull consumer on another connection acks each message.',
+        'Fabric: relay 1 `forward()`s a WebpushMessage with a 1 KiB body (built and encoded per message, decoded again by the fabric for its from/id/TTL) for a node attached to relay 2; relay 2\'s deliver() resolves true at once and the fabric acks. A node\'s messages are one consumer: one node gives the per-node rate; with 8 nodes (messages sent to them in turn) the consumers work side by side.',
+      ],
+    };
+  } finally {
+    for (const c of closers) await c().catch(() => undefined);
+    await pub.close();
+    await sub.close();
+  }
+}
+
 async function pubsub(ctx: BenchContext, emulator: PubSubEmulator): Promise<BenchSection> {
   process.env['PUBSUB_EMULATOR_HOST'] = emulator.host;
   const client = new PubSub({ projectId: 'pushmesh-bench' });
@@ -231,6 +314,7 @@ export const backendsBench: BenchModule = {
       try {
         sections.push(await natsCore(ctx, server));
         sections.push(await natsJetStream(ctx, server));
+        sections.push(await natsFabric(ctx, server));
       } finally {
         await server.stop();
       }

@@ -5,7 +5,9 @@ import { addressToken } from '../config-address.js';
  * - `<prefix>.ce.<topic>`: plaintext events, the topic's dots kept as
  *   subject tokens (so `orders.*` subscriptions work);
  * - `<prefix>.sealed.<recipient node id>`: encrypted events;
- * - `<prefix>.config.<namespace>.<name>`: signed configs.
+ * - `<prefix>.config.<namespace>.<name>`: signed configs;
+ * - `<prefix>.fabric.node.<node id>`: WebpushMessages relays forward to
+ *   whichever relay carries that node (the scale-out fabric).
  */
 export class NatsSubjects {
   readonly prefix: string;
@@ -38,6 +40,14 @@ export class NatsSubjects {
 
   get allConfig(): string {
     return `${this.prefix}.config.>`;
+  }
+
+  fabricNode(node: string): string {
+    return `${this.prefix}.fabric.node.${node}`;
+  }
+
+  get allFabric(): string {
+    return `${this.prefix}.fabric.node.>`;
   }
 }
 

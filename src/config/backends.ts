@@ -34,6 +34,12 @@ export interface NatsSettings {
   maxAgeSeconds: number;
   /** Subscribe to `<prefix>.ce.>` and `<prefix>.sealed.<this node>`. Default true. */
   import: boolean;
+  /** Scale-out: relays on this NATS reach each other's attached nodes through JetStream (docs/backends.md, "Scale-out"). Default false. */
+  fabric: boolean;
+  /** JetStream stream of the fabric. Default `PUSHMESH_FABRIC`. */
+  fabricStream: string;
+  /** At most this many messages wait per node in the fabric; older ones are discarded first. Default 10000. */
+  fabricMaxPerNode: number;
 }
 
 export interface PubSubSettings {
@@ -75,7 +81,7 @@ export interface BackendsConfig {
 export function defaultBackends(): BackendsConfig {
   return {
     bridges: [],
-    nats: { subjectPrefix: 'pushmesh', jetstream: true, stream: 'PUSHMESH_EVENTS', configStream: 'PUSHMESH_CONFIG', contentMode: 'structured', maxAgeSeconds: 7 * 24 * 3600, import: true },
+    nats: { subjectPrefix: 'pushmesh', jetstream: true, stream: 'PUSHMESH_EVENTS', configStream: 'PUSHMESH_CONFIG', contentMode: 'structured', maxAgeSeconds: 7 * 24 * 3600, import: true, fabric: false, fabricStream: 'PUSHMESH_FABRIC', fabricMaxPerNode: 10_000 },
     pubsub: { topic: 'pushmesh-events', subscription: null, configTopic: 'pushmesh-config', configRetentionSeconds: 31 * 24 * 3600, contentMode: 'binary', import: true },
     webhooks: [],
   };
@@ -154,9 +160,11 @@ export function backendsFromFile(raw: unknown, where: string, base: BackendsConf
     const n = mapping(o['nats'], `${where}: backends.nats`);
     assign(out.nats, n, `${where}: backends.nats`);
     if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(out.nats.subjectPrefix)) throw err(`${where}: backends.nats.subjectPrefix must be NATS subject tokens (letters, digits, _ -, separated by dots)`);
-    for (const k of ['stream', 'configStream'] as const) {
+    for (const k of ['stream', 'configStream', 'fabricStream'] as const) {
       if (!/^[A-Za-z0-9_-]{1,64}$/.test(out.nats[k])) throw err(`${where}: backends.nats.${k} must be 1-64 letters, digits, _ or -`);
     }
+    if (out.nats.fabricMaxPerNode < 1) throw err(`${where}: backends.nats.fabricMaxPerNode must be at least 1`);
+    if (out.nats.fabric && !out.nats.jetstream) throw err(`${where}: backends.nats.fabric needs JetStream (jetstream: true)`);
   }
   if (o['pubsub'] !== undefined) {
     const p = mapping(o['pubsub'], `${where}: backends.pubsub`);

@@ -47,6 +47,7 @@ backends:
     assert.equal(cfg.backends.nats.subjectPrefix, 'acme.mesh');
     assert.equal(cfg.backends.nats.jetstream, false);
     assert.equal(cfg.backends.nats.stream, 'PUSHMESH_EVENTS');
+    assert.deepEqual([cfg.backends.nats.fabric, cfg.backends.nats.fabricStream, cfg.backends.nats.fabricMaxPerNode], [false, 'PUSHMESH_FABRIC', 10_000]);
     assert.equal(cfg.backends.pubsub.subscription, 'acme-node-1');
     assert.equal(cfg.backends.webhooks[0]!.maxAttempts, 3);
     assert.equal(cfg.backends.webhooks[0]!.initialBackoffMs, 500);
@@ -73,6 +74,9 @@ backends:
     await bad('backends: { pubsub: { configRetentionSeconds: 5 } }', /600-2678400/);
     await bad('bridges: [ { topics: a, to: nats, colour: red } ]', /unknown bridge setting "colour"/);
     await bad('bridges: { a: b }', /"bridges" must be a list/);
+    await bad('backends: { nats: { fabricMaxPerNode: 0 } }', /fabricMaxPerNode must be at least 1/);
+    await bad('backends: { nats: { fabric: true, jetstream: false } }', /fabric needs JetStream/);
+    await bad('backends: { nats: { fabricStream: "a.b" } }', /fabricStream must be 1-64/);
   });
 
   it('topic patterns: * any characters, ? one, the rest literally', () => {

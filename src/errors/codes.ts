@@ -22,4 +22,8 @@ export type ErrorCode =
   | 'ERR_QUEUE_FULL'
   | 'ERR_UNAVAILABLE'
   | 'ERR_LISTEN'
-  | 'ERR_IO';
+  | 'ERR_IO'
+  /** A peer link closed (or was never up) before the operation finished; the outcome is unknown. */
+  | 'ERR_LINK_CLOSED'
+  /** A peer failed authentication or authorization (no key proof, wrong node ID, refused by policy). */
+  | 'ERR_PEER_REFUSED';

@@ -22,3 +22,4 @@ export {
 } from './discovery.js';
 export { decodeWebpushMessage, encodeWebpushMessage } from './webpush-message.js';
 export { decodeMessage, encodeMessage } from './message.js';
+export { NODE_CARD_TYPE_URL, decodeNodeCard, encodeNodeCard, type NodeCardFields } from './node-card.js';

@@ -6,6 +6,7 @@ import type { Options as ProtoLoaderOptions } from '@grpc/proto-loader';
 /** The .proto files pushmesh loads, relative to PROTO_DIR (also their import names). */
 export const PROTO_FILES = {
   message: 'pushmesh/v1/message.proto',
+  card: 'pushmesh/v1/card.proto',
   discovery: 'envoy/service/discovery/v3/discovery.proto',
   core: 'envoy/config/core/v3/base.proto',
   status: 'google/rpc/status.proto',

@@ -1,4 +1,4 @@
-import { X509Certificate, createPublicKey } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { nodeIdFromPublicKey } from '../identity/node-id.js';
 import { fromBase64Url } from '../util/base64url.js';
@@ -15,7 +15,7 @@ export function peerNodeId(socket: TLSSocket): string | null {
 }
 
 export function nodeIdOfCertificate(cert: X509Certificate): string | null {
-  const jwk = createPublicKey(cert.publicKey).export({ format: 'jwk' });
+  const jwk = cert.publicKey.export({ format: 'jwk' });
   if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || !jwk.x || !jwk.y) return null;
   return nodeIdFromPublicKey(Buffer.concat([Buffer.of(4), fromBase64Url(jwk.x), fromBase64Url(jwk.y)]));
 }

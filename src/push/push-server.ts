@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { SecureContextOptions } from 'node:tls';
+import type { TlsOptions } from 'node:tls';
 import { isPushmeshError } from '../errors/index.js';
 import { isNodeId } from '../identity/node-id.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
@@ -11,7 +11,8 @@ import type { AcceptPush } from './types.js';
 export interface PushServerOptions {
   logger: Logger;
   metrics: NodeMetrics;
-  tls: SecureContextOptions & { key: string; cert: string };
+  /** TLS options of the HTTPS server (peer links add `requestCert`: client certificates are asked for, checked in code). */
+  tls: TlsOptions & { key: string; cert: string };
   /** Node IDs this server takes pushes for (this node's own, for now). */
   isLocalNode: (id: string) => boolean;
   accept: AcceptPush;

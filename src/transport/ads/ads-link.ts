@@ -117,6 +117,7 @@ export abstract class AdsLink implements Link {
         this.#writable = true;
         this.#flush();
       },
+      violation: (reason, message) => this.fail(reason, message, reason === 'too_large' ? 'too_large' : 'garbage_frame'),
       closed: (reason, message) => this.#finish({ reason, message, remote: true }),
     });
     this.begin();

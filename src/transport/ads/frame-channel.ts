@@ -6,6 +6,8 @@ export interface FrameChannelEvents {
   frame(bytes: Uint8Array): void;
   /** The channel can take writes again after write() returned false. */
   drain(): void;
+  /** The peer broke the framing (a text WebSocket message, a frame over the size limit): end the link and count it. */
+  violation(reason: LinkCloseReason, message: string): void;
   /** The channel ended without this side asking (peer closed, network failed, keepalive timed out). */
   closed(reason: LinkCloseReason, message: string): void;
 }

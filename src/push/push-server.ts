@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import type { TlsOptions } from 'node:tls';
 import { isPushmeshError } from '../errors/index.js';
 import { isNodeId } from '../identity/node-id.js';
+import { linkAudience } from '../message/link-audience.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
+import { nackReasonForError, type NackReason } from '../proto/status.js';
 import { MAX_WEBPUSH_BODY } from '../webpush/index.js';
 import { parsePushHeaders } from './push-headers.js';
 import type { AcceptPush } from './types.js';
@@ -40,9 +42,9 @@ export function buildPushServer(opts: PushServerOptions): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  const reject = (status: number, code: string, message: string) => {
+  const reject = (status: number, code: string, message: string, reason?: NackReason) => {
     opts.metrics.rejectedRequests.inc({ server: 'push', status: String(status) });
-    return { status, body: { error: { code, message } } };
+    return { status, body: { error: reason ? { code, message, reason } : { code, message } } };
   };
 
   app.setErrorHandler((err, req, reply) => {
@@ -73,19 +75,21 @@ export function buildPushServer(opts: PushServerOptions): FastifyInstance {
     try {
       const headers = parsePushHeaders(req.headers, opts.maxTtl);
       const host = req.headers.host;
-      const audiences = [opts.advertisedOrigin];
+      // A pushmesh node's own link audience is accepted too: a relay may forward a message over HTTPS with its origin's token.
+      const audiences = [opts.advertisedOrigin, linkAudience(to)];
       if (host) audiences.unshift(`https://${host}`);
       const { id } = await opts.accept({ ...headers, to, authorization: req.headers.authorization, audiences, body: req.body ?? Buffer.alloc(0) });
       return reply.status(201).header('location', `/push/${to}/m/${encodeURIComponent(id)}`).send();
     } catch (err) {
       if (!isPushmeshError(err)) throw err;
       const status =
-        err.code === 'ERR_VAPID_MISSING' ? 401 : err.code === 'ERR_VAPID_INVALID' ? 403 : err.code === 'ERR_PAYLOAD_TOO_LARGE' ? 413 : err.code === 'ERR_QUEUE_FULL' ? 503 : 400;
+        err.code === 'ERR_VAPID_MISSING' ? 401 : err.code === 'ERR_VAPID_INVALID' ? 403 : err.code === 'ERR_PAYLOAD_TOO_LARGE' ? 413 : err.code === 'ERR_QUEUE_FULL' ? 503 : err.code === 'ERR_NOT_FOUND' ? 404 : 400;
       if (err.code === 'ERR_VAPID_MISSING' || err.code === 'ERR_VAPID_INVALID') opts.metrics.cryptoErrors.inc({ kind: 'vapid' });
       if (err.code === 'ERR_DECRYPT') opts.metrics.cryptoErrors.inc({ kind: 'decrypt' });
       if (status === 401) reply.header('www-authenticate', 'vapid');
       // The message is already safe for the outside: DecryptError is opaque, VapidError names the rule broken.
-      const r = reject(status, err.code, err.message);
+      const reason = (err as { nackReason?: NackReason }).nackReason ?? nackReasonForError(err);
+      const r = reject(status, err.code, err.message, reason);
       return reply.status(r.status).send(r.body);
     }
   });

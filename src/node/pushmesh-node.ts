@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { type NodeConfig, formatHostPort, type HostPort } from '../config/index.js';
 import { PushmeshError } from '../errors/index.js';
@@ -12,12 +13,17 @@ import { NodeMetrics } from '../metrics/node-metrics.js';
 import { OutboxDispatcher } from '../outbox/dispatcher.js';
 import { OutboxStore } from '../outbox/outbox-store.js';
 import type { DeliveryResult, OutboxEntry } from '../outbox/types.js';
-import { decodeWebpushMessage, encodeWebpushMessage } from '../proto/index.js';
-import { PushClient } from '../push/push-client.js';
+import { encodeWebpushMessage } from '../proto/index.js';
 import { buildPushServer } from '../push/push-server.js';
 import type { IncomingPush } from '../push/types.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { VapidSigner, VapidVerifier, WebPushDecrypter } from '../webpush/index.js';
+import { LinkManager } from '../links/link-manager.js';
+import { linkMessageHandler } from '../links/link-receiver.js';
+import { loadTrustCas } from '../transport/auth/trust-ca.js';
+import { linkLimits } from '../transport/link-limits.js';
+import { packageVersion } from '../util/package-version.js';
+import type { X509Certificate } from 'node:crypto';
 import { DedupeCache } from './dedupe.js';
 import { PeerDirectory } from './peer-directory.js';
 import type { NodeCore, PeerInfo, SendRequest, SendResult } from './types.js';
@@ -29,6 +35,7 @@ export const WEBPUSH_TOPIC = 'webpush';
 export interface NodeAddresses {
   local: HostPort;
   https: HostPort | null;
+  grpc: HostPort | null;
 }
 
 /**
@@ -50,7 +57,8 @@ export class PushmeshNode implements NodeCore {
   readonly #verifier = new VapidVerifier();
   readonly #decrypter: WebPushDecrypter;
   readonly #dedupe = new DedupeCache();
-  readonly #pushClient = new PushClient();
+  readonly #links: LinkManager;
+  readonly #deliveredVia = new Map<string, 'link' | 'https'>();
   readonly #acceptedAt = new Map<string, number>();
   readonly #startedAt = Date.now();
   #localApi: FastifyInstance | null = null;
@@ -59,7 +67,7 @@ export class PushmeshNode implements NodeCore {
   #advertise: string;
   #state: 'new' | 'running' | 'draining' | 'closed' = 'new';
 
-  private constructor(config: NodeConfig, identity: Identity, logger: Logger) {
+  private constructor(config: NodeConfig, identity: Identity, logger: Logger, trustCas: X509Certificate[]) {
     this.config = config;
     this.identity = identity;
     this.#log = logger;
@@ -72,8 +80,38 @@ export class PushmeshNode implements NodeCore {
     this.#signer = new VapidSigner({ privateKey: identity.privateKey, publicKey: identity.publicKey, subject: `https://pushmesh.invalid/node/${identity.id}` });
     this.#decrypter = new WebPushDecrypter({ privateScalar: identity.privateScalar, publicKey: identity.publicKey, auth: identity.auth });
     this.#dispatcher = new OutboxDispatcher({ store: this.#outbox, deliver: (e, s) => this.#deliver(e, s), logger: logger.child({ component: 'outbox' }) });
+    this.#links = new LinkManager({
+      identity,
+      card: () => this.card(),
+      version: packageVersion(),
+      home: config.home,
+      trustCas,
+      limits: linkLimits(),
+      logger,
+      registry: this.metrics.registry,
+      verifier: this.#verifier,
+      signer: this.#signer,
+      onMessage: linkMessageHandler({
+        receiver: { id: identity.id, decrypter: this.#decrypter, verifier: this.#verifier },
+        seen: (key) => this.#dedupe.check(key),
+        deliver: (msg) => {
+          this.metrics.messagesIn.inc({ via: 'link' });
+          this.#peers.countReceived(msg.from, Date.now());
+          this.bus.publish(msg);
+          this.metrics.messagesOut.inc({ via: 'local' });
+        },
+        refused: (reason) => this.metrics.dropped.inc({ reason }),
+        logger: logger.child({ component: 'links' }),
+      }),
+    });
+    // A link to a destination came up: what waits for it goes now, not at its next retry.
+    this.#links.on('up', (link) => {
+      this.#outbox.wake(link.peer.id, Date.now());
+      this.#dispatcher.kick();
+    });
     this.#dispatcher.on('delivered', (e) => {
-      this.metrics.messagesOut.inc({ via: 'https' });
+      this.metrics.messagesOut.inc({ via: this.#deliveredVia.get(e.id) ?? 'https' });
+      this.#deliveredVia.delete(e.id);
       this.#peers.countSent(e.dest);
       const t0 = this.#acceptedAt.get(e.id);
       if (t0 !== undefined) {
@@ -98,7 +136,7 @@ export class PushmeshNode implements NodeCore {
   static async start(config: NodeConfig, logger: Logger): Promise<PushmeshNode> {
     const { identity, created } = await openIdentity(config.home);
     if (created) logger.info({ id: identity.id, home: config.home }, 'created a new node identity');
-    const node = new PushmeshNode(config, identity, logger);
+    const node = new PushmeshNode(config, identity, logger, await loadTrustCas(config.trustCa));
     try {
       await node.#listen();
     } catch (err) {
@@ -112,18 +150,21 @@ export class PushmeshNode implements NodeCore {
     await this.#peers.load((id, err) => this.#log.warn({ peer: id, reason: err.message }, 'ignoring an invalid peer card'));
     const cfg = this.config;
     this.#localApi = buildLocalApi({ core: this, logger: this.#log, maxRequestBody: cfg.limits.maxRequestBody, maxTtl: cfg.limits.maxTtl });
+    await this.#links.start();
     const local = await listenOn(this.#localApi, cfg.local, 'local API');
     let https: HostPort | null = null;
     if (cfg.https) {
       this.#pushServer = buildPushServer({
         logger: this.#log,
         metrics: this.metrics,
-        tls: { key: this.identity.privateKeyPem, cert: this.identity.certificatePem },
+        // Client certificates are asked for (peer WebSockets authenticate with them) and checked in code; Web Push senders need none.
+        tls: { key: this.identity.privateKeyPem, cert: this.identity.certificatePem, requestCert: true, rejectUnauthorized: false },
         isLocalNode: (id) => id === this.identity.id,
         accept: (p) => this.#acceptPush(p),
         advertisedOrigin: this.#advertise,
         maxTtl: cfg.limits.maxTtl,
       });
+      this.#links.attachWebSocket(this.#pushServer.server as Server, () => [this.#advertise]);
       https = await listenOn(this.#pushServer, cfg.https, 'HTTPS');
       if (!this.#advertise || cfg.https.port === 0) {
         // Port 0 (tests) or nothing advertised: the card names the address we actually got.
@@ -131,11 +172,21 @@ export class PushmeshNode implements NodeCore {
         this.#advertise = `https://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${https.port}`;
       }
     }
-    this.#addresses = { local, https };
+    const grpc = cfg.grpc ? await this.#links.listenGrpc(cfg.grpc.host, cfg.grpc.port) : null;
+    this.#addresses = { local, https, grpc };
     this.#state = 'running';
+    this.#links.dial(cfg.peers);
     this.#dispatcher.kick();
     this.#log.info(
-      { id: this.identity.id, local: formatHostPort(local), https: https ? formatHostPort(https) : 'off', endpoint: this.card().endpoint, queued: this.#outbox.depth() },
+      {
+        id: this.identity.id,
+        local: formatHostPort(local),
+        https: https ? formatHostPort(https) : 'off',
+        grpc: grpc ? formatHostPort(grpc) : 'off',
+        peers: cfg.peers.length,
+        endpoint: this.card().endpoint,
+        queued: this.#outbox.depth(),
+      },
       'pushmesh node running',
     );
   }
@@ -149,8 +200,26 @@ export class PushmeshNode implements NodeCore {
     return cardFor(this.identity, this.#advertise || 'https://127.0.0.1:15443');
   }
 
+  /** Live links first (one entry per link), then known peers without a link. */
   peers(): PeerInfo[] {
-    return this.#peers.list(this.#outbox.depthByDestination());
+    const queued = this.#outbox.depthByDestination();
+    const linked: PeerInfo[] = this.#links.list().map((l) => ({
+      id: l.id,
+      transport: l.transport,
+      endpoint: l.url ?? l.address,
+      connected: true,
+      since: l.since,
+      queued: queued.get(l.id) ?? 0,
+      sent: l.acked,
+      received: l.received,
+      direction: l.direction,
+      address: l.address,
+      nacked: l.nacked,
+      refused: l.refused,
+      inFlight: l.inFlight,
+    }));
+    const ids = new Set(linked.map((p) => p.id));
+    return [...linked, ...this.#peers.list(queued).filter((p) => !ids.has(p.id))];
   }
 
   queueDepth(): number {
@@ -165,6 +234,7 @@ export class PushmeshNode implements NodeCore {
       uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
       queueDepth: this.#outbox.depth(),
       subscribers: this.bus.subscriberCount,
+      links: [...this.#links.links()].length,
     };
   }
 
@@ -188,7 +258,7 @@ export class PushmeshNode implements NodeCore {
       this.metrics.messagesOut.inc({ via: 'local' });
       return { id: msg.id, status: 'local' };
     }
-    const card = await this.#peers.card(req.to);
+    const card = this.#links.cardOf(req.to) ?? (await this.#peers.card(req.to));
     if (!card) {
       this.metrics.dropped.inc({ reason: 'no_route' });
       throw new PushmeshError('ERR_NOT_FOUND', `no card for node ${req.to}: add it with "pushmesh peer add"`);
@@ -217,16 +287,11 @@ export class PushmeshNode implements NodeCore {
     return { id: msg.id, status: 'queued' };
   }
 
-  /** One delivery attempt of an outbox entry over HTTPS Web Push to the destination's card endpoint. */
+  /** One delivery attempt of an outbox entry: over a link to the destination if one is up, else HTTPS Web Push to its card. */
   async #deliver(entry: OutboxEntry, signal: AbortSignal): Promise<DeliveryResult> {
-    const card = await this.#peers.card(entry.dest);
-    if (!card) return { kind: 'rejected', reason: 'no card for destination' };
-    const wire = decodeWebpushMessage(entry.wire);
-    const remaining = wire.ttl === 0 ? 0 : Math.max(0, Math.floor((entry.expiresAt - Date.now()) / 1000));
-    const authorization = await this.#signer.authorization(new URL(card.endpoint).origin);
-    const push = { card, body: Buffer.from(wire.body), authorization, ttl: remaining, urgency: wire.urgency, ...(wire.replace ? { topic: wire.replace } : {}) };
-    const result = await this.#pushClient.send(push, signal);
-    if (result.kind === 'retry' && wire.ttl === 0) return { kind: 'rejected', reason: `TTL 0 and not deliverable now: ${result.reason}` };
+    const card = this.#links.cardOf(entry.dest) ?? (await this.#peers.card(entry.dest));
+    const { result, via } = await this.#links.deliver(entry, card, signal);
+    if (result.kind === 'delivered') this.#deliveredVia.set(entry.id, via);
     return result;
   }
 
@@ -268,6 +333,7 @@ export class PushmeshNode implements NodeCore {
     if (this.#state === 'closed' || this.#state === 'draining') return;
     this.#state = 'draining';
     this.bus.close();
+    await this.#links.close({ drain: true });
     await Promise.allSettled([this.#localApi?.close(), this.#pushServer?.close()]);
     await this.#dispatcher.drain();
     this.#finish();
@@ -279,12 +345,12 @@ export class PushmeshNode implements NodeCore {
     this.#state = 'draining';
     this.bus.close();
     await this.#dispatcher.close();
+    await this.#links.close();
     await Promise.allSettled([this.#localApi?.close(), this.#pushServer?.close()]);
     this.#finish();
   }
 
   #finish(): void {
-    this.#pushClient.close();
     if (this.#db.open) this.#db.close();
     this.#state = 'closed';
     this.#log.info('pushmesh node stopped');

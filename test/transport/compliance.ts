@@ -227,6 +227,13 @@ export function runLinkCompliance(name: string, setup: LinkPairSetup, caps: Capa
       if (caps.sessions) assert.equal((await b.closed).remote, true);
     }));
 
+    it('drain() of an idle link closes it at once', { timeout: TIMEOUT }, withPair(async ({ a, b }) => {
+      await a.drain();
+      assert.deepEqual(await a.closed, { reason: 'normal', message: 'drained', remote: false });
+      if (caps.sessions) assert.equal((await b.closed).remote, true);
+      await a.drain(); // again: nothing to do
+    }));
+
     if (caps.sessions) {
       it('the listening side can drain too', { timeout: TIMEOUT }, withPair(async ({ a, b, aNode, bNode }) => {
         const out = b.send(await sealedBytes(bNode, aNode));

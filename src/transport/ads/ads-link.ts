@@ -167,6 +167,7 @@ export abstract class AdsLink implements Link {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await new Promise<void>((resolve) => {
+        if (this.isClosed) return resolve(); // nothing was in flight: already closed
         this.#drainWaiters.push(resolve);
         this.#checkDrained();
       });

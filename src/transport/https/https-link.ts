@@ -193,6 +193,7 @@ export class HttpsPushLink implements Link, PushTarget {
     options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await new Promise<void>((resolve) => {
+        if (this.#isClosed()) return resolve();
         this.#drainWaiters.push(resolve);
         this.#checkDrained();
       });

@@ -32,7 +32,7 @@ for (const transport of ['grpc', 'wss'] as const) {
       const homeA = await tempHome(t);
       const homeB = await tempHome(t);
       let a = track(await startNode(homeA, ['--local', '127.0.0.1:0', '--https', '127.0.0.1:0', '--grpc', '127.0.0.1:0']));
-      const b = track(await startNode(homeB, ['--local', '127.0.0.1:0', '--https', 'off', '--grpc', 'off', '--peer', peerUrl(a)]));
+      const b = track(await startNode(homeB, ['--local', '127.0.0.1:0', '--https', 'off', '--grpc', 'off', '--advertise', 'https://127.0.0.1:9', '--peer', peerUrl(a)]));
       assert.equal(b.https, null);
       assert.equal(b.grpc, null);
 
@@ -102,7 +102,7 @@ for (const transport of ['grpc', 'wss'] as const) {
       const homeA = await tempHome(t);
       const homeB = await tempHome(t);
       let a = track(await startNode(homeA, ['--local', '127.0.0.1:0', '--https', '127.0.0.1:0', '--grpc', '127.0.0.1:0']));
-      let b = track(await startNode(homeB, ['--local', '127.0.0.1:0', '--https', 'off', '--grpc', 'off', '--peer', peerUrl(a)]));
+      let b = track(await startNode(homeB, ['--local', '127.0.0.1:0', '--https', 'off', '--grpc', 'off', '--advertise', 'https://127.0.0.1:9', '--peer', peerUrl(a)]));
       const bId = b.id;
       await a.waitForLog((l) => l['msg'] === 'peer link ready' && l['peer'] === bId);
       // B goes away; A accepts messages for it (it knows B's card from the link) and holds them.
@@ -118,7 +118,7 @@ for (const transport of ['grpc', 'wss'] as const) {
       const aHttps = a.https!;
       await a.stop('SIGKILL');
       a = track(await startNode(homeA, ['--local', '127.0.0.1:0', '--https', aHttps, '--grpc', aGrpc]));
-      b = track(await startNode(homeB, ['--local', '127.0.0.1:0', '--https', 'off', '--grpc', 'off', '--peer', peerUrl(a)]));
+      b = track(await startNode(homeB, ['--local', '127.0.0.1:0', '--https', 'off', '--grpc', 'off', '--advertise', 'https://127.0.0.1:9', '--peer', peerUrl(a)]));
       const sse = await subscribe(b, `/msg/chat?since=${since}`);
       const got = await sse.waitForIds(accepted);
       assert.deepEqual(got.map((e) => e['id']), accepted, 'in order');

@@ -41,7 +41,7 @@ const BY_GRPC = new Map<number, LinkCloseReason>([
   [4, 'handshake_timeout'],
   [7, 'forbidden'],
   [8, 'too_large'],
-  [14, 'shutdown'],
+  [14, 'transport_error'], // UNAVAILABLE without our reason token: the connection dropped (keepalive, network)
   [16, 'unauthenticated'],
 ]);
 

@@ -7,12 +7,13 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import { cryptoBench } from './crypto.js';
+import { transportsBench } from './transports.js';
 import { targetsMet } from './ratio.js';
 import { markdownTable } from './table.js';
 import type { BenchContext, BenchModule } from './types.js';
 
 /** Add new areas (transports, routing, …) here. */
-const MODULES: BenchModule[] = [cryptoBench];
+const MODULES: BenchModule[] = [cryptoBench, transportsBench];
 
 async function main(): Promise<void> {
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 4);
@@ -27,7 +28,8 @@ async function main(): Promise<void> {
     ctx.log(`bench ${module.name} …`);
     const started = Date.now();
     for (const section of await module.run(ctx)) {
-      console.log(`### ${section.title}\n\n${markdownTable(section.rows)}\n`);
+      console.log(`### ${section.title}\n`);
+      if (section.rows.length > 0) console.log(`${markdownTable(section.rows)}\n`);
       for (const note of section.notes ?? []) console.log(`${note}\n`);
       allMet &&= targetsMet(section.rows);
     }

@@ -20,7 +20,12 @@ export function parsePeerUrl(text: string): PeerTarget {
   if (!transport) throw bad(text, 'the scheme must be grpcs:// or wss://');
   if (url.password !== '') throw bad(text, 'a password is not allowed');
   if (url.search !== '' || url.hash !== '') throw bad(text, 'a query or fragment is not allowed');
-  const id = decodeURIComponent(url.username);
+  let id: string;
+  try {
+    id = decodeURIComponent(url.username);
+  } catch (cause) {
+    throw bad(text, 'the node ID is not valid', cause);
+  }
   if (id !== '' && !isNodeId(id)) throw bad(text, `"${url.username.slice(0, 60)}" is not a full node ID (52 base32 characters)`);
   if (url.port === '') throw bad(text, 'the port is required');
   const path = transport === 'grpc' ? url.pathname.replace(/^\/$/, '') : url.pathname;

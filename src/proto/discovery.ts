@@ -1,5 +1,6 @@
 import { anyFromRaw, anyToRaw } from './any.js';
-import { bool, decodeMapped, encodeRaw, str, strList, sub, subList, type RawObject } from './raw.js';
+import { asBadMessage } from '../message/bad-message.js';
+import { bool, decodeInstance, encodeRaw, str, strList, sub, subList, toPlain, type RawObject } from './raw.js';
 import { statusFromRaw, statusToRaw } from './status.js';
 import { jsonToStruct, structToJson } from './struct.js';
 import type { ControlPlane, DiscoveryRequest, DiscoveryResponse, Node, Status } from './types.js';
@@ -58,11 +59,26 @@ export function encodeDiscoveryRequest(req: DiscoveryRequestInit): Buffer {
  * Envoy Node's locality, extensions, …) are skipped. Throws ERR_BAD_MESSAGE only.
  */
 export function decodeDiscoveryRequest(data: Uint8Array): DiscoveryRequest {
-  return decodeMapped(REQUEST, data, requestFromRaw);
+  return fromInstance(REQUEST, data, requestFromRaw);
+}
+
+/**
+ * Decodes to protobufjs's message instance and maps it without a
+ * plain-object copy (requests and responses carry every link message);
+ * only the rare Node is converted whole. Throws ERR_BAD_MESSAGE only.
+ */
+function fromInstance<T>(typeName: string, data: Uint8Array, map: (raw: RawObject) => T): T {
+  const raw = decodeInstance(typeName, data);
+  try {
+    return map(raw);
+  } catch (err) {
+    throw asBadMessage(err, `${typeName}: invalid`);
+  }
 }
 
 function requestFromRaw(raw: RawObject): DiscoveryRequest {
-  const node = sub(raw.node, 'node');
+  const nodeInstance = sub(raw.node, 'node');
+  const node = nodeInstance && toPlain('envoy.config.core.v3.Node', nodeInstance);
   const errorDetail = sub(raw.errorDetail, 'error_detail');
   return {
     versionInfo: str(raw.versionInfo, 'version_info'),
@@ -89,7 +105,7 @@ export function encodeDiscoveryResponse(res: DiscoveryResponseInit): Buffer {
 
 /** Decodes a DiscoveryResponse; throws ERR_BAD_MESSAGE only. */
 export function decodeDiscoveryResponse(data: Uint8Array): DiscoveryResponse {
-  return decodeMapped(RESPONSE, data, responseFromRaw);
+  return fromInstance(RESPONSE, data, responseFromRaw);
 }
 
 function responseFromRaw(raw: RawObject): DiscoveryResponse {

@@ -4,6 +4,7 @@ import { PushmeshError } from '../errors/index.js';
 import { PROTO_DIR, PROTO_FILES } from './paths.js';
 
 let cached: protobuf.Root | undefined;
+const types = new Map<string, protobuf.Type>();
 
 /**
  * The protobufjs Root holding every pushmesh .proto file, loaded once and
@@ -27,5 +28,7 @@ export function protoRoot(): protobuf.Root {
 
 /** A message type of the loaded root, by full name without the leading dot. */
 export function protoType(fullName: string): protobuf.Type {
-  return protoRoot().lookupType(fullName);
+  let t = types.get(fullName);
+  if (!t) types.set(fullName, (t = protoRoot().lookupType(fullName)));
+  return t;
 }

@@ -1,6 +1,7 @@
 import type { WebpushMessage } from '../message/types.js';
 import { validateWebpushMessage } from '../message/validate.js';
-import { bool, bytes, decodeMapped, encodeRaw, int, int64, str, strList } from './raw.js';
+import { asBadMessage } from '../message/bad-message.js';
+import { bool, bytes, decodeInstance, encodeRaw, int, int64Of, str, strList } from './raw.js';
 import { urgencyFromProto, urgencyToProto } from './urgency.js';
 
 const TYPE = 'pushmesh.v1.WebpushMessage';
@@ -29,9 +30,12 @@ export function encodeWebpushMessage(wire: WebpushMessage): Buffer {
  * Parses and validates a WebpushMessage from a peer. Throws only
  * PushmeshError ERR_BAD_MESSAGE (an oversize body has an
  * ERR_PAYLOAD_TOO_LARGE cause). Does not verify VAPID: see openMessage.
+ * (Read from the decoded instance without a plain-object copy: this runs
+ * once per message on every link.)
  */
 export function decodeWebpushMessage(data: Uint8Array): WebpushMessage {
-  return decodeMapped(TYPE, data, (raw) => {
+  const raw = decodeInstance(TYPE, data);
+  try {
     const wire: WebpushMessage = {
       id: str(raw.id, 'id'),
       from: str(raw.from, 'from'),
@@ -39,7 +43,7 @@ export function decodeWebpushMessage(data: Uint8Array): WebpushMessage {
       ttl: int(raw.ttl, 'ttl'),
       urgency: urgencyFromProto(raw.urgency),
       replace: str(raw.replace, 'replace'),
-      time: int64(raw.time, 'time'),
+      time: int64Of(raw.time, 'time'),
       path: strList(raw.path, 'path'),
       via: strList(raw.via, 'via'),
       hopLimit: int(raw.hopLimit, 'hop_limit'),
@@ -49,5 +53,7 @@ export function decodeWebpushMessage(data: Uint8Array): WebpushMessage {
     };
     validateWebpushMessage(wire);
     return wire;
-  });
+  } catch (err) {
+    throw asBadMessage(err, `${TYPE}: invalid`);
+  }
 }

@@ -1,4 +1,4 @@
-import { anyFromRaw, anyToRaw } from './any.js';
+import { anyToRaw, anyViewFromRaw } from './any.js';
 import { asBadMessage } from '../message/bad-message.js';
 import { bool, decodeInstance, encodeRaw, str, strList, sub, subList, toPlain, type RawObject } from './raw.js';
 import { statusFromRaw, statusToRaw } from './status.js';
@@ -56,7 +56,9 @@ export function encodeDiscoveryRequest(req: DiscoveryRequestInit): Buffer {
 
 /**
  * Decodes a DiscoveryRequest. Fields pushmesh does not declare (a full
- * Envoy Node's locality, extensions, …) are skipped. Throws ERR_BAD_MESSAGE only.
+ * Envoy Node's locality, extensions, …) are skipped. Resource values are
+ * views into `data` (no copy): do not change `data` while using them.
+ * Throws ERR_BAD_MESSAGE only.
  */
 export function decodeDiscoveryRequest(data: Uint8Array): DiscoveryRequest {
   return fromInstance(REQUEST, data, requestFromRaw);
@@ -87,7 +89,7 @@ function requestFromRaw(raw: RawObject): DiscoveryRequest {
     typeUrl: str(raw.typeUrl, 'type_url'),
     responseNonce: str(raw.responseNonce, 'response_nonce'),
     errorDetail: errorDetail && statusFromRaw(errorDetail, 'error_detail'),
-    pushmeshResources: subList(raw.pushmeshResources, 'pushmesh_resources').map((a) => anyFromRaw(a, 'pushmesh_resources')),
+    pushmeshResources: subList(raw.pushmeshResources, 'pushmesh_resources').map((a) => anyViewFromRaw(a, 'pushmesh_resources')),
   };
 }
 
@@ -103,7 +105,7 @@ export function encodeDiscoveryResponse(res: DiscoveryResponseInit): Buffer {
   return encodeRaw(RESPONSE, raw);
 }
 
-/** Decodes a DiscoveryResponse; throws ERR_BAD_MESSAGE only. */
+/** Decodes a DiscoveryResponse (resource values are views into `data`); throws ERR_BAD_MESSAGE only. */
 export function decodeDiscoveryResponse(data: Uint8Array): DiscoveryResponse {
   return fromInstance(RESPONSE, data, responseFromRaw);
 }
@@ -113,7 +115,7 @@ function responseFromRaw(raw: RawObject): DiscoveryResponse {
   const controlPlane: ControlPlane | undefined = cp && { identifier: str(cp.identifier, 'control_plane.identifier') };
   return {
     versionInfo: str(raw.versionInfo, 'version_info'),
-    resources: subList(raw.resources, 'resources').map((a) => anyFromRaw(a, 'resources')),
+    resources: subList(raw.resources, 'resources').map((a) => anyViewFromRaw(a, 'resources')),
     canary: bool(raw.canary, 'canary'),
     typeUrl: str(raw.typeUrl, 'type_url'),
     nonce: str(raw.nonce, 'nonce'),

@@ -70,6 +70,16 @@ export function int(value: unknown, field: string): number {
   return value;
 }
 
+/**
+ * Bytes of a decoded message as a view into the decoder's input, without
+ * a copy: for hot paths whose input buffer nobody changes afterwards (a
+ * frame received from a socket). Anything else is not bytes.
+ */
+export function bytesView(value: unknown, field: string): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  return bytes(value, field);
+}
+
 /** Copies bytes out of the decoder's buffer, so later changes to the input cannot reach them. */
 export function bytes(value: unknown, field: string): Buffer {
   if (value instanceof Uint8Array) return Buffer.from(value);

@@ -1,6 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import protobuf from 'protobufjs';
 import { PushmeshError } from '../errors/index.js';
+import { useNativeStrictStrings } from './fast-strings.js';
 import { PROTO_DIR, PROTO_FILES } from './paths.js';
 
 let cached: protobuf.Root | undefined;
@@ -14,6 +15,7 @@ const types = new Map<string, protobuf.Type>();
  */
 export function protoRoot(): protobuf.Root {
   if (cached) return cached;
+  useNativeStrictStrings();
   const root = new protobuf.Root();
   root.resolvePath = (_origin: string, target: string) => (isAbsolute(target) ? target : join(PROTO_DIR, target));
   try {

@@ -1,7 +1,7 @@
 import type { WebpushMessage } from '../message/types.js';
 import { validateWebpushMessage } from '../message/validate.js';
 import { asBadMessage } from '../message/bad-message.js';
-import { bool, bytes, decodeInstance, encodeRaw, int, int64Of, str, strList } from './raw.js';
+import { bool, bytes, bytesView, decodeInstance, encodeRaw, int, int64Of, str, strList } from './raw.js';
 import { urgencyFromProto, urgencyToProto } from './urgency.js';
 
 const TYPE = 'pushmesh.v1.WebpushMessage';
@@ -31,9 +31,11 @@ export function encodeWebpushMessage(wire: WebpushMessage): Buffer {
  * PushmeshError ERR_BAD_MESSAGE (an oversize body has an
  * ERR_PAYLOAD_TOO_LARGE cause). Does not verify VAPID: see openMessage.
  * (Read from the decoded instance without a plain-object copy: this runs
- * once per message on every link.)
+ * once per message on every link.) `body` is a copy, unless `copyBody` is
+ * false: then it is a view into `data`, for callers that own `data` and
+ * never change it (links, with frames fresh from a socket).
  */
-export function decodeWebpushMessage(data: Uint8Array): WebpushMessage {
+export function decodeWebpushMessage(data: Uint8Array, options: { copyBody?: boolean } = {}): WebpushMessage {
   const raw = decodeInstance(TYPE, data);
   try {
     const wire: WebpushMessage = {
@@ -49,7 +51,7 @@ export function decodeWebpushMessage(data: Uint8Array): WebpushMessage {
       hopLimit: int(raw.hopLimit, 'hop_limit'),
       receipt: bool(raw.receipt, 'receipt'),
       authorization: str(raw.authorization, 'authorization'),
-      body: bytes(raw.body, 'body'),
+      body: options.copyBody === false ? bytesView(raw.body, 'body') : bytes(raw.body, 'body'),
     };
     validateWebpushMessage(wire);
     return wire;

@@ -3,7 +3,7 @@ import { decodeDiscoveryResponse, encodeDiscoveryRequest } from '../../proto/dis
 import { NODE_CARD_TYPE_URL } from '../../proto/node-card.js';
 import { NACK_CODES } from '../../proto/status.js';
 import type { Any, DiscoveryResponse } from '../../proto/types.js';
-import { answerAny, cardFromAny, clientNode, outcomeOfAny } from './ads-frames.js';
+import { OK, answerAny, cardFromAny, clientNode, outcomeOfAny } from './ads-frames.js';
 import { AdsLink } from './ads-link.js';
 import type { InboundBatch } from './inbound-batch.js';
 import type { PendingSend } from './outbound-queue.js';
@@ -74,8 +74,12 @@ export class AdsClientLink extends AdsLink {
 
   #onStatuses(res: DiscoveryResponse): void {
     const batch = this.#sent.shift();
-    if (!batch || batch.length !== res.resources.length) {
+    if (!batch || (res.resources.length !== 0 && batch.length !== res.resources.length)) {
       this.fail('protocol_error', 'status response does not match a request of messages');
+      return;
+    }
+    if (res.resources.length === 0) {
+      this.settleSent(batch, () => OK); // the compact form: every message accepted
       return;
     }
     const outcomes = res.resources.map(outcomeOfAny); // throws ERR_BAD_MESSAGE → protocol_error

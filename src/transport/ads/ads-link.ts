@@ -308,7 +308,7 @@ export abstract class AdsLink implements Link {
     }
     let wire;
     try {
-      wire = decodeWebpushMessage(any.value);
+      wire = decodeWebpushMessage(any.value, { copyBody: false }); // the frame is ours, fresh from the socket
     } catch (err) {
       const reason = nackReasonForError(err) ?? 'bad_message';
       this.misbehaved(reason === 'too_large' ? 'too_large' : 'bad_resource');
@@ -342,7 +342,8 @@ export abstract class AdsLink implements Link {
   #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    setImmediate(() => {
+    // A microtask: every send() of the same synchronous run shares one frame, and nothing waits for the next event-loop turn.
+    queueMicrotask(() => {
       this.#flushScheduled = false;
       this.#flush();
     });

@@ -120,13 +120,15 @@ export class AdsServerLink extends AdsLink {
     }
   }
 
+  /** One status per message in order — or none at all when every message was accepted (the compact form). */
   protected writeAnswer(batch: InboundBatch): void {
+    const allAccepted = batch.outcomes.every((o) => o!.ok);
     this.write(
       encodeDiscoveryResponse({
         versionInfo: '',
         nonce: this.#nextNonce(),
         typeUrl: STATUS_TYPE_URL,
-        resources: batch.outcomes.map((o) => answerAny(o!)),
+        resources: allAccepted ? [] : batch.outcomes.map((o) => answerAny(o!)),
         controlPlane: { identifier: this.self.id },
       }),
     );

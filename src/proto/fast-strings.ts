@@ -28,8 +28,10 @@ export function useNativeStrictStrings(): void {
     const end = start + length;
     if (end > this.len) throw new RangeError(`index out of range: ${this.pos} + ${length} > ${this.len}`);
     this.pos = end;
-    if (!isUtf8(this.buf.subarray(start, end))) throw new Error('invalid UTF-8');
-    return this.buf.toString('utf8', start, end);
+    const text = this.buf.toString('utf8', start, end);
+    // Invalid bytes always decode to U+FFFD; only then is the full check needed (a literal U+FFFD is valid).
+    if (text.includes('\uFFFD') && !isUtf8(this.buf.subarray(start, end))) throw new Error('invalid UTF-8');
+    return text;
   };
   proto.__pushmeshNative = true;
 }

@@ -2,10 +2,11 @@ import { STATUS_TYPE_URL, WEBPUSH_MESSAGE_TYPE_URL } from '../../proto/any.js';
 import { decodeDiscoveryResponse, encodeDiscoveryRequest } from '../../proto/discovery.js';
 import { NODE_CARD_TYPE_URL } from '../../proto/node-card.js';
 import { NACK_CODES } from '../../proto/status.js';
-import type { Any, DiscoveryResponse } from '../../proto/types.js';
+import type { DiscoveryResponse } from '../../proto/types.js';
 import { OK, answerAny, cardFromAny, clientNode, outcomeOfAny } from './ads-frames.js';
 import { AdsLink } from './ads-link.js';
 import type { InboundBatch } from './inbound-batch.js';
+import { messagesRequest } from './message-frames.js';
 import type { PendingSend } from './outbound-queue.js';
 
 /**
@@ -31,8 +32,7 @@ export class AdsClientLink extends AdsLink {
 
   protected writeMessages(batch: PendingSend[]): Uint8Array {
     this.#sent.push(batch);
-    const resources: Any[] = batch.map((p) => ({ typeUrl: WEBPUSH_MESSAGE_TYPE_URL, value: p.bytes }));
-    return encodeDiscoveryRequest({ typeUrl: WEBPUSH_MESSAGE_TYPE_URL, pushmeshResources: resources });
+    return messagesRequest(batch.map((p) => p.bytes));
   }
 
   protected onFrame(bytes: Uint8Array): void {

@@ -1,10 +1,11 @@
 import { STATUS_TYPE_URL, WEBPUSH_MESSAGE_TYPE_URL } from '../../proto/any.js';
 import { decodeDiscoveryRequest, encodeDiscoveryResponse } from '../../proto/discovery.js';
 import { NODE_CARD_TYPE_URL } from '../../proto/node-card.js';
-import type { Any, DiscoveryRequest } from '../../proto/types.js';
+import type { DiscoveryRequest } from '../../proto/types.js';
 import { answerAny, cardAny, cardFromNode, outcomeOfAny, outcomeOfStatus, refused } from './ads-frames.js';
 import { AdsLink } from './ads-link.js';
 import type { InboundBatch } from './inbound-batch.js';
+import { messagesResponse } from './message-frames.js';
 import type { PendingSend } from './outbound-queue.js';
 
 /**
@@ -37,8 +38,7 @@ export class AdsServerLink extends AdsLink {
   protected writeMessages(batch: PendingSend[]): Uint8Array {
     const nonce = this.#nextNonce();
     this.#sent.set(nonce, batch);
-    const resources: Any[] = batch.map((p) => ({ typeUrl: WEBPUSH_MESSAGE_TYPE_URL, value: p.bytes }));
-    return encodeDiscoveryResponse({ versionInfo: nonce, nonce, typeUrl: WEBPUSH_MESSAGE_TYPE_URL, resources, controlPlane: { identifier: this.self.id } });
+    return messagesResponse(nonce, batch.map((p) => p.bytes), this.self.id);
   }
 
   protected onFrame(bytes: Uint8Array): void {

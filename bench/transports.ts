@@ -249,7 +249,7 @@ export const transportsBench: BenchModule = {
     const msg = await sealedOfSize(a, b, SIZE);
     const sections = [await throughput(ctx, a, b, msg), await pingPong(ctx, a, b, msg)];
     ctx.log('  memory per idle peer …');
-    sections.push(await idlePeerMemory(ctx, b));
+    sections.push(await idlePeerMemory(ctx));
     return sections;
   },
 };

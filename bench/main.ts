@@ -10,12 +10,13 @@ import { backendsBench } from './backends.js';
 import { cryptoBench } from './crypto.js';
 import { signedConfigBench } from './signed-config.js';
 import { nodeBench } from './node.js';
+import { transportsBench } from './transports.js';
 import { targetsMet } from './ratio.js';
 import { markdownTable } from './table.js';
 import type { BenchContext, BenchModule } from './types.js';
 
 /** Add new areas (transports, routing, …) here. */
-const MODULES: BenchModule[] = [cryptoBench, nodeBench, signedConfigBench, backendsBench];
+const MODULES: BenchModule[] = [cryptoBench, nodeBench, transportsBench, signedConfigBench, backendsBench];
 
 async function main(): Promise<void> {
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 4);
@@ -30,7 +31,8 @@ async function main(): Promise<void> {
     ctx.log(`bench ${module.name} …`);
     const started = Date.now();
     for (const section of await module.run(ctx)) {
-      console.log(`### ${section.title}\n\n${markdownTable(section.rows)}\n`);
+      console.log(`### ${section.title}\n`);
+      if (section.rows.length > 0) console.log(`${markdownTable(section.rows)}\n`);
       for (const note of section.notes ?? []) console.log(`${note}\n`);
       allMet &&= targetsMet(section.rows);
     }

@@ -14,6 +14,7 @@ export function defaultConfig(home: string): NodeConfig {
     grpc: { host: '0.0.0.0', port: DEFAULT_GRPC_PORT },
     advertise: '',
     peers: [],
+    trustCa: null,
     nats: [],
     pubsub: null,
     trust: {},

@@ -18,6 +18,7 @@ export interface ConfigLayer {
   grpc?: string;
   advertise?: string;
   peers?: string[];
+  trustCa?: string;
   nats?: string[];
   pubsub?: string;
   trust?: string[];
@@ -30,7 +31,7 @@ export interface ConfigLayer {
   backends?: unknown;
 }
 
-const LAYER_KEYS = new Set(['local', 'https', 'grpc', 'advertise', 'peers', 'nats', 'pubsub', 'trust', 'service', 'logLevel', 'limits', 'bridges', 'backends']);
+const LAYER_KEYS = new Set(['local', 'https', 'grpc', 'advertise', 'peers', 'trustCa', 'nats', 'pubsub', 'trust', 'service', 'logLevel', 'limits', 'bridges', 'backends']);
 const LIMIT_KEYS = new Set<keyof NodeLimits>(['maxRequestBody', 'maxQueuedMessages', 'subscriberBuffer', 'maxTtl', 'deliveryWindow']);
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -47,6 +48,7 @@ export function layerFromEnv(env: NodeJS.ProcessEnv): ConfigLayer {
   set('grpc', env['PUSHMESH_GRPC']);
   set('advertise', env['PUSHMESH_ADVERTISE']);
   set('peers', list(env['PUSHMESH_PEERS']));
+  set('trustCa', env['PUSHMESH_TRUST_CA']);
   set('nats', list(env['PUSHMESH_NATS']));
   set('pubsub', env['PUSHMESH_PUBSUB']);
   set('trust', list(env['PUSHMESH_TRUST']));
@@ -90,7 +92,7 @@ function validateLayer(doc: unknown, where: string): ConfigLayer {
     if (!LAYER_KEYS.has(k)) throw new PushmeshError('ERR_CONFIG', `${where}: unknown setting "${k}"`);
   }
   const layer: ConfigLayer = {};
-  const str = (k: 'local' | 'https' | 'grpc' | 'advertise' | 'pubsub' | 'logLevel'): void => {
+  const str = (k: 'local' | 'https' | 'grpc' | 'advertise' | 'trustCa' | 'pubsub' | 'logLevel'): void => {
     const v = o[k];
     if (v === undefined) return;
     if (typeof v === 'string' || typeof v === 'number') layer[k] = String(v);
@@ -103,7 +105,7 @@ function validateLayer(doc: unknown, where: string): ConfigLayer {
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new PushmeshError('ERR_CONFIG', `${where}: "${k}" must be a list of strings`);
     layer[k] = v as string[];
   };
-  for (const k of ['local', 'https', 'grpc', 'advertise', 'pubsub', 'logLevel'] as const) str(k);
+  for (const k of ['local', 'https', 'grpc', 'advertise', 'trustCa', 'pubsub', 'logLevel'] as const) str(k);
   strList('peers');
   strList('nats');
   if (o['trust'] !== undefined) {
@@ -174,6 +176,7 @@ export function resolveConfig(home: string, layers: ConfigLayer[]): NodeConfig {
   if (grpc !== undefined) cfg.grpc = parseHostPort(grpc, '0.0.0.0', 'gRPC address');
   cfg.advertise = normalizeAdvertise(pick('advertise') ?? '', cfg);
   cfg.peers = pick('peers') ?? [];
+  cfg.trustCa = pick('trustCa') ?? null;
   cfg.nats = pick('nats') ?? [];
   cfg.pubsub = pick('pubsub') ?? null;
   for (const t of pick('trust') ?? []) {

@@ -29,6 +29,8 @@ export interface NodeConfig {
   /** Origin put in the card's endpoint, e.g. https://node.example:15443. */
   advertise: string;
   peers: string[];
+  /** PEM file of a CA whose certificates are accepted on peer links as well (null: none). */
+  trustCa: string | null;
   nats: string[];
   pubsub: string | null;
   /** namespace → node IDs allowed to sign its configuration. */

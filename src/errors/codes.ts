@@ -30,4 +30,8 @@ export type ErrorCode =
   /** A signed configuration was refused; `ConfigRefusedError.reason` says why. */
   | 'ERR_CONFIG_REFUSED'
   | 'ERR_BAD_EVENT'
-  | 'ERR_BACKEND';
+  | 'ERR_BACKEND'
+  /** A peer link closed (or was never up) before the operation finished; the outcome is unknown. */
+  | 'ERR_LINK_CLOSED'
+  /** A peer failed authentication or authorization (no key proof, wrong node ID, refused by policy). */
+  | 'ERR_PEER_REFUSED';

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { LRUCache } from 'lru-cache';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { type NodeConfig, formatHostPort, type HostPort } from '../config/index.js';
 import { PushmeshError } from '../errors/index.js';
@@ -7,14 +8,13 @@ import { PeerStore, cardFor, nodeIdFromPublicKey, openIdentity } from '../identi
 import type { Card, Identity, NodeId } from '../identity/types.js';
 import { LocalBus } from '../local/local-bus.js';
 import { buildLocalApi } from '../local-api/server.js';
-import { decodePlaintext, newMessageId, sealMessage } from '../message/index.js';
+import { decodePlaintext, newMessageId, sealMessage, SenderMacKeys } from '../message/index.js';
 import type { Message } from '../message/types.js';
 import { NodeMetrics } from '../metrics/node-metrics.js';
 import { OutboxDispatcher } from '../outbox/dispatcher.js';
 import { OutboxStore } from '../outbox/outbox-store.js';
 import type { DeliveryResult, OutboxEntry } from '../outbox/types.js';
-import { decodeWebpushMessage, encodeWebpushMessage } from '../proto/index.js';
-import { PushClient } from '../push/push-client.js';
+import { encodeWebpushMessage } from '../proto/index.js';
 import { buildPushServer } from '../push/push-server.js';
 import type { ConfigChannel } from '../signed-config/channel.js';
 import { CONFIG_TOPIC, MeshConfigRelay, SignedConfigService, TrustPolicy } from '../signed-config/index.js';
@@ -28,6 +28,12 @@ import { Receipts } from '../status/receipts.js';
 import { StatusStore } from '../status/status-store.js';
 import { RECEIPT_TOPIC, STATUS_TOPIC, type DeliveryStatus } from '../status/types.js';
 import { isSystemTopic } from '../message/system-topic.js';
+import { LinkManager } from '../links/link-manager.js';
+import { linkMessageHandler } from '../links/link-receiver.js';
+import { loadTrustCas } from '../transport/auth/trust-ca.js';
+import { linkLimits } from '../transport/link-limits.js';
+import { packageVersion } from '../util/package-version.js';
+import type { X509Certificate } from 'node:crypto';
 import { DedupeCache } from './dedupe.js';
 import { SystemTopics } from './system-topics.js';
 import { PeerDirectory } from './peer-directory.js';
@@ -40,6 +46,7 @@ export const WEBPUSH_TOPIC = 'webpush';
 export interface NodeAddresses {
   local: HostPort;
   https: HostPort | null;
+  grpc: HostPort | null;
 }
 
 /** What a node is started with besides its config. */
@@ -70,8 +77,10 @@ export class PushmeshNode implements NodeCore {
   readonly #decrypter: WebPushDecrypter;
   readonly #dedupe = new DedupeCache();
   /** Node IDs of recent VAPID keys (a SHA-256 and base32 saved per push). */
+  readonly #senderMac: SenderMacKeys;
   readonly #senderIds = new LRUCache<string, NodeId>({ max: 4096 });
-  readonly #pushClient = new PushClient();
+  readonly #links: LinkManager;
+  readonly #deliveredVia = new Map<string, 'link' | 'https'>();
   readonly #acceptedAt = new Map<string, number>();
   readonly #startedAt = Date.now();
   readonly #system: SystemTopics;
@@ -87,7 +96,7 @@ export class PushmeshNode implements NodeCore {
   #state: 'new' | 'running' | 'draining' | 'closed' = 'new';
   #stopping: Promise<void> | null = null;
 
-  private constructor(config: NodeConfig, identity: Identity, logger: Logger, trust: TrustPolicy, opts: NodeStartOptions) {
+  private constructor(config: NodeConfig, identity: Identity, logger: Logger, trust: TrustPolicy, opts: NodeStartOptions, trustCas: X509Certificate[]) {
     this.config = config;
     this.identity = identity;
     this.#log = logger;
@@ -99,6 +108,7 @@ export class PushmeshNode implements NodeCore {
     this.#peers = new PeerDirectory(new PeerStore(config.home));
     this.#signer = new VapidSigner({ privateKey: identity.privateKey, publicKey: identity.publicKey, subject: `https://pushmesh.invalid/node/${identity.id}` });
     this.#decrypter = new WebPushDecrypter({ privateScalar: identity.privateScalar, publicKey: identity.publicKey, auth: identity.auth });
+    this.#senderMac = new SenderMacKeys(identity.privateScalar, identity.publicKey);
     const peerCards = new PeerStore(config.home);
     const configRelay = new MeshConfigRelay({
       self: identity.id,
@@ -121,9 +131,38 @@ export class PushmeshNode implements NodeCore {
     this.#receipts = new Receipts({ port: this, store: this.#status, logger: logger.child({ component: 'receipts' }) });
     this.#status.on('change', (st) => this.#announceStatus(st));
     this.bus.on('consumed', (ev) => this.#receipts.onConsumed(ev));
+    this.#links = new LinkManager({
+      identity,
+      card: () => this.card(),
+      version: packageVersion(),
+      home: config.home,
+      trustCas,
+      limits: linkLimits(),
+      logger,
+      registry: this.metrics.registry,
+      verifier: this.#verifier,
+      signer: this.#signer,
+      onMessage: linkMessageHandler({
+        receiver: { id: identity.id, decrypter: this.#decrypter, verifier: this.#verifier, senderMac: this.#senderMac },
+        seen: (key) => this.#dedupe.check(key),
+        deliver: (msg) => {
+          this.metrics.messagesIn.inc({ via: 'link' });
+          this.#peers.countReceived(msg.from, Date.now());
+          this.#deliverLocal(msg);
+        },
+        refused: (reason) => this.metrics.dropped.inc({ reason }),
+        logger: logger.child({ component: 'links' }),
+      }),
+    });
+    // A link to a destination came up: what waits for it goes now, not at its next retry.
+    this.#links.on('up', (link) => {
+      this.#outbox.wake(link.peer.id, Date.now());
+      this.#dispatcher.kick();
+    });
     this.#dispatcher.on('delivered', (e) => {
       this.#status.update(e.id, 'sent');
-      this.metrics.messagesOut.inc({ via: 'https' });
+      this.metrics.messagesOut.inc({ via: this.#deliveredVia.get(e.id) ?? 'https' });
+      this.#deliveredVia.delete(e.id);
       this.#peers.countSent(e.dest);
       const t0 = this.#acceptedAt.get(e.id);
       if (t0 !== undefined) {
@@ -169,7 +208,7 @@ export class PushmeshNode implements NodeCore {
     const trust = TrustPolicy.fromConfig(config.trust);
     const { identity, created } = await openIdentity(config.home);
     if (created) logger.info({ id: identity.id, home: config.home }, 'created a new node identity');
-    const node = new PushmeshNode(config, identity, logger, trust, opts);
+    const node = new PushmeshNode(config, identity, logger, trust, opts, await loadTrustCas(config.trustCa));
     try {
       await node.#listen();
     } catch (err) {
@@ -183,19 +222,22 @@ export class PushmeshNode implements NodeCore {
     await this.#peers.load((id, err) => this.#log.warn({ peer: id, reason: err.message }, 'ignoring an invalid peer card'));
     const cfg = this.config;
     this.#localApi = buildLocalApi({ core: this, logger: this.#log, maxRequestBody: cfg.limits.maxRequestBody, maxTtl: cfg.limits.maxTtl, signedConfig: this.signedConfig });
+    await this.#links.start();
     const local = await listenOn(this.#localApi, cfg.local, 'local API');
     let https: HostPort | null = null;
     if (cfg.https) {
       this.#pushServer = buildPushServer({
         logger: this.#log,
         metrics: this.metrics,
-        tls: { key: this.identity.privateKeyPem, cert: this.identity.certificatePem },
+        // Client certificates are asked for (peer WebSockets authenticate with them) and checked in code; Web Push senders need none.
+        tls: { key: this.identity.privateKeyPem, cert: this.identity.certificatePem, requestCert: true, rejectUnauthorized: false },
         isLocalNode: (id) => id === this.identity.id,
         accept: (p) => this.#acceptPush(p),
         advertisedOrigin: this.#advertise,
         maxTtl: cfg.limits.maxTtl,
         card: () => this.card(),
       });
+      this.#links.attachWebSocket(this.#pushServer.server as Server, () => [this.#advertise]);
       https = await listenOn(this.#pushServer, cfg.https, 'HTTPS');
       if (!this.#advertise || cfg.https.port === 0) {
         // Port 0 (tests) or nothing advertised: the card names the address we actually got.
@@ -203,12 +245,22 @@ export class PushmeshNode implements NodeCore {
         this.#advertise = `https://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${https.port}`;
       }
     }
-    this.#addresses = { local, https };
+    const grpc = cfg.grpc ? await this.#links.listenGrpc(cfg.grpc.host, cfg.grpc.port) : null;
+    this.#addresses = { local, https, grpc };
     this.#state = 'running';
     await this.signedConfig.start();
+    this.#links.dial(cfg.peers);
     this.#dispatcher.kick(); // the store made everything queued due: a restart ends every backoff
     this.#log.info(
-      { id: this.identity.id, local: formatHostPort(local), https: https ? formatHostPort(https) : 'off', endpoint: this.card().endpoint, queued: this.#outbox.depth() },
+      {
+        id: this.identity.id,
+        local: formatHostPort(local),
+        https: https ? formatHostPort(https) : 'off',
+        grpc: grpc ? formatHostPort(grpc) : 'off',
+        peers: cfg.peers.length,
+        endpoint: this.card().endpoint,
+        queued: this.#outbox.depth(),
+      },
       'pushmesh node running',
     );
   }
@@ -222,8 +274,26 @@ export class PushmeshNode implements NodeCore {
     return cardFor(this.identity, this.#advertise || 'https://127.0.0.1:15443');
   }
 
+  /** Live links first (one entry per link), then known peers without a link. */
   peers(): PeerInfo[] {
-    return this.#peers.list(this.#outbox.depthByDestination());
+    const queued = this.#outbox.depthByDestination();
+    const linked: PeerInfo[] = this.#links.list().map((l) => ({
+      id: l.id,
+      transport: l.transport,
+      endpoint: l.url ?? l.address,
+      connected: true,
+      since: l.since,
+      queued: queued.get(l.id) ?? 0,
+      sent: l.acked,
+      received: l.received,
+      direction: l.direction,
+      address: l.address,
+      nacked: l.nacked,
+      refused: l.refused,
+      inFlight: l.inFlight,
+    }));
+    const ids = new Set(linked.map((p) => p.id));
+    return [...linked, ...this.#peers.list(queued).filter((p) => !ids.has(p.id))];
   }
 
   async refreshPeers(): Promise<void> {
@@ -242,6 +312,7 @@ export class PushmeshNode implements NodeCore {
       uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
       queueDepth: this.#outbox.depth(),
       subscribers: this.bus.subscriberCount,
+      links: [...this.#links.links()].length,
     };
   }
 
@@ -267,12 +338,12 @@ export class PushmeshNode implements NodeCore {
       this.metrics.messagesOut.inc({ via: 'local' });
       return { id: msg.id, status: 'local' };
     }
-    const card = await this.#peers.card(req.to);
+    const card = this.#links.cardOf(req.to) ?? (await this.#peers.card(req.to));
     if (!card) {
       this.metrics.dropped.inc({ reason: 'no_route' });
       throw new PushmeshError('ERR_NOT_FOUND', `no card for node ${req.to}: add it with "pushmesh peer add"`);
     }
-    const wire = await sealMessage(msg, card, this.#signer, { receipt: req.receipt ?? false, via: req.via ?? [] });
+    const wire = await sealMessage(msg, card, this.#signer, { receipt: req.receipt ?? false, via: req.via ?? [], senderMac: this.#senderMac });
     try {
       this.#outbox.enqueue(
         {
@@ -297,6 +368,13 @@ export class PushmeshNode implements NodeCore {
     return { id: msg.id, status: 'queued' };
   }
 
+  /** A message for this node, verified and new: to the node's own protocol handlers, or to apps. */
+  #deliverLocal(msg: Message): void {
+    if (this.#system.dispatch(msg)) return;
+    this.bus.publish(msg);
+    this.metrics.messagesOut.inc({ via: 'local' });
+  }
+
   deliveryStatus(id: string): DeliveryStatus | undefined {
     return this.#status.get(id);
   }
@@ -318,16 +396,11 @@ export class PushmeshNode implements NodeCore {
     return this.#rpcClient.request(to, req, opts);
   }
 
-  /** One delivery attempt of an outbox entry over HTTPS Web Push to the destination's card endpoint. */
+  /** One delivery attempt of an outbox entry: over a link to the destination if one is up, else HTTPS Web Push to its card. */
   async #deliver(entry: OutboxEntry, signal: AbortSignal): Promise<DeliveryResult> {
-    const card = await this.#peers.card(entry.dest);
-    if (!card) return { kind: 'rejected', reason: 'no card for destination' };
-    const wire = decodeWebpushMessage(entry.wire);
-    const remaining = wire.ttl === 0 ? 0 : Math.max(0, Math.floor((entry.expiresAt - Date.now()) / 1000));
-    const authorization = await this.#signer.authorization(new URL(card.endpoint).origin);
-    const push = { card, body: Buffer.from(wire.body), authorization, ttl: remaining, urgency: wire.urgency, ...(wire.replace ? { topic: wire.replace } : {}) };
-    const result = await this.#pushClient.send(push, signal);
-    if (result.kind === 'retry' && wire.ttl === 0) return { kind: 'rejected', reason: `TTL 0 and not deliverable now: ${result.reason}` };
+    const card = this.#links.cardOf(entry.dest) ?? (await this.#peers.card(entry.dest));
+    const { result, via } = await this.#links.deliver(entry, card, signal);
+    if (result.kind === 'delivered') this.#deliveredVia.set(entry.id, via);
     return result;
   }
 
@@ -362,9 +435,7 @@ export class PushmeshNode implements NodeCore {
     if (content.receipt) msg.receipt = true;
     this.metrics.messagesIn.inc({ via: 'https' });
     this.#peers.countReceived(from, now);
-    if (this.#system.dispatch(msg)) return { id: msg.id, duplicate: false };
-    this.bus.publish(msg);
-    this.metrics.messagesOut.inc({ via: 'local' });
+    this.#deliverLocal(msg);
     return { id: msg.id, duplicate: false };
   }
 
@@ -378,6 +449,7 @@ export class PushmeshNode implements NodeCore {
     this.#state = 'draining';
     this.bus.close();
     this.#stopping = (async () => {
+      await this.#links.close({ drain: true });
       await Promise.allSettled([this.#localApi?.close(), this.#pushServer?.close()]);
       await this.signedConfig.drain();
       await this.#dispatcher.drain();
@@ -394,6 +466,7 @@ export class PushmeshNode implements NodeCore {
     this.signedConfig.close();
     for (const app of [this.#localApi, this.#pushServer]) app?.server.closeAllConnections();
     await this.#dispatcher.close();
+    await this.#links.close();
     const stopping = this.#stopping ?? this.#finishAfter(Promise.allSettled([this.#localApi?.close(), this.#pushServer?.close()]));
     this.#stopping = stopping;
     await stopping;
@@ -408,7 +481,6 @@ export class PushmeshNode implements NodeCore {
     if (this.#state === 'closed') return;
     this.#rpcClient.close();
     this.#rpcServer.close();
-    this.#pushClient.close();
     this.#outbox.flush();
     if (this.#db.open) this.#db.close();
     this.#state = 'closed';

@@ -34,6 +34,12 @@ export interface PeerInfo {
   queued: number;
   sent: number;
   received: number;
+  /** Links only: who dialed, the address seen, and link counters. */
+  direction?: 'inbound' | 'outbound';
+  address?: string;
+  nacked?: number;
+  refused?: number;
+  inFlight?: number;
 }
 
 /**

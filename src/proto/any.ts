@@ -1,4 +1,4 @@
-import { bytes, decodeMapped, encodeRaw, str } from './raw.js';
+import { bytes, bytesView, decodeMapped, encodeRaw, str } from './raw.js';
 import type { Any } from './types.js';
 
 /** The type URL prefix pushmesh writes (the one Envoy and Google use). */
@@ -27,6 +27,11 @@ export function decodeAny(data: Uint8Array): Any {
 /** @internal Maps a decoded Any plain object (field `type_url`, see anyToRaw). */
 export function anyFromRaw(raw: Record<string, unknown>, field: string): Any {
   return { typeUrl: str(raw.type_url, `${field}.type_url`), value: bytes(raw.value, `${field}.value`) };
+}
+
+/** @internal anyFromRaw whose value is a view into the decoded input (no copy): see bytesView. */
+export function anyViewFromRaw(raw: Record<string, unknown>, field: string): Any {
+  return { typeUrl: str(raw.type_url, `${field}.type_url`), value: bytesView(raw.value, `${field}.value`) };
 }
 
 /**

@@ -1,5 +1,6 @@
-import { anyFromRaw, anyToRaw } from './any.js';
-import { bool, decodeMapped, encodeRaw, str, strList, sub, subList, type RawObject } from './raw.js';
+import { anyToRaw, anyViewFromRaw } from './any.js';
+import { asBadMessage } from '../message/bad-message.js';
+import { bool, decodeInstance, encodeRaw, str, strList, sub, subList, toPlain, type RawObject } from './raw.js';
 import { statusFromRaw, statusToRaw } from './status.js';
 import { jsonToStruct, structToJson } from './struct.js';
 import type { ControlPlane, DiscoveryRequest, DiscoveryResponse, Node, Status } from './types.js';
@@ -55,14 +56,31 @@ export function encodeDiscoveryRequest(req: DiscoveryRequestInit): Buffer {
 
 /**
  * Decodes a DiscoveryRequest. Fields pushmesh does not declare (a full
- * Envoy Node's locality, extensions, …) are skipped. Throws ERR_BAD_MESSAGE only.
+ * Envoy Node's locality, extensions, …) are skipped. Resource values are
+ * views into `data` (no copy): do not change `data` while using them.
+ * Throws ERR_BAD_MESSAGE only.
  */
 export function decodeDiscoveryRequest(data: Uint8Array): DiscoveryRequest {
-  return decodeMapped(REQUEST, data, requestFromRaw);
+  return fromInstance(REQUEST, data, requestFromRaw);
+}
+
+/**
+ * Decodes to protobufjs's message instance and maps it without a
+ * plain-object copy (requests and responses carry every link message);
+ * only the rare Node is converted whole. Throws ERR_BAD_MESSAGE only.
+ */
+function fromInstance<T>(typeName: string, data: Uint8Array, map: (raw: RawObject) => T): T {
+  const raw = decodeInstance(typeName, data);
+  try {
+    return map(raw);
+  } catch (err) {
+    throw asBadMessage(err, `${typeName}: invalid`);
+  }
 }
 
 function requestFromRaw(raw: RawObject): DiscoveryRequest {
-  const node = sub(raw.node, 'node');
+  const nodeInstance = sub(raw.node, 'node');
+  const node = nodeInstance && toPlain('envoy.config.core.v3.Node', nodeInstance);
   const errorDetail = sub(raw.errorDetail, 'error_detail');
   return {
     versionInfo: str(raw.versionInfo, 'version_info'),
@@ -71,7 +89,7 @@ function requestFromRaw(raw: RawObject): DiscoveryRequest {
     typeUrl: str(raw.typeUrl, 'type_url'),
     responseNonce: str(raw.responseNonce, 'response_nonce'),
     errorDetail: errorDetail && statusFromRaw(errorDetail, 'error_detail'),
-    pushmeshResources: subList(raw.pushmeshResources, 'pushmesh_resources').map((a) => anyFromRaw(a, 'pushmesh_resources')),
+    pushmeshResources: subList(raw.pushmeshResources, 'pushmesh_resources').map((a) => anyViewFromRaw(a, 'pushmesh_resources')),
   };
 }
 
@@ -87,9 +105,9 @@ export function encodeDiscoveryResponse(res: DiscoveryResponseInit): Buffer {
   return encodeRaw(RESPONSE, raw);
 }
 
-/** Decodes a DiscoveryResponse; throws ERR_BAD_MESSAGE only. */
+/** Decodes a DiscoveryResponse (resource values are views into `data`); throws ERR_BAD_MESSAGE only. */
 export function decodeDiscoveryResponse(data: Uint8Array): DiscoveryResponse {
-  return decodeMapped(RESPONSE, data, responseFromRaw);
+  return fromInstance(RESPONSE, data, responseFromRaw);
 }
 
 function responseFromRaw(raw: RawObject): DiscoveryResponse {
@@ -97,7 +115,7 @@ function responseFromRaw(raw: RawObject): DiscoveryResponse {
   const controlPlane: ControlPlane | undefined = cp && { identifier: str(cp.identifier, 'control_plane.identifier') };
   return {
     versionInfo: str(raw.versionInfo, 'version_info'),
-    resources: subList(raw.resources, 'resources').map((a) => anyFromRaw(a, 'resources')),
+    resources: subList(raw.resources, 'resources').map((a) => anyViewFromRaw(a, 'resources')),
     canary: bool(raw.canary, 'canary'),
     typeUrl: str(raw.typeUrl, 'type_url'),
     nonce: str(raw.nonce, 'nonce'),

@@ -7,6 +7,7 @@ import type { Options as ProtoLoaderOptions } from '@grpc/proto-loader';
 export const PROTO_FILES = {
   message: 'pushmesh/v1/message.proto',
   routing: 'pushmesh/v1/routing.proto',
+  card: 'pushmesh/v1/card.proto',
   discovery: 'envoy/service/discovery/v3/discovery.proto',
   core: 'envoy/config/core/v3/base.proto',
   status: 'google/rpc/status.proto',

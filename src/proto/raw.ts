@@ -70,6 +70,16 @@ export function int(value: unknown, field: string): number {
   return value;
 }
 
+/**
+ * Bytes of a decoded message as a view into the decoder's input, without
+ * a copy: for hot paths whose input buffer nobody changes afterwards (a
+ * frame received from a socket). Anything else is not bytes.
+ */
+export function bytesView(value: unknown, field: string): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  return bytes(value, field);
+}
+
 /** Copies bytes out of the decoder's buffer, so later changes to the input cannot reach them. */
 export function bytes(value: unknown, field: string): Buffer {
   if (value instanceof Uint8Array) return Buffer.from(value);
@@ -100,4 +110,41 @@ export function subList(value: unknown, field: string): RawObject[] {
     if (!o) throw badMessage(`${field} holds an empty entry`);
     return o;
   });
+}
+
+/**
+ * Decodes `bytes` as `typeName` into protobufjs's message instance (no
+ * plain-object copy: faster on hot paths). Fields not present read as
+ * their defaults from the prototype; repeated fields may be a shared
+ * frozen empty array, so copy before changing one. ERR_BAD_MESSAGE on
+ * any parse failure.
+ */
+export function decodeInstance(typeName: string, bytes: unknown): RawObject {
+  if (!(bytes instanceof Uint8Array)) throw badMessage(`${typeName}: input is not bytes`);
+  try {
+    return protoType(typeName).decode(bytes) as unknown as RawObject;
+  } catch (err) {
+    throw badMessage(`${typeName}: malformed protobuf`, err);
+  }
+}
+
+/** An int64 field of a decoded instance (a number, or a Long when long.js is present) as a safe integer. */
+export function int64Of(value: unknown, field: string): number {
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw badMessage(`${field} is outside the range of safe integers`);
+    return value;
+  }
+  if (typeof value === 'object' && value !== null && 'low' in value && 'high' in value) {
+    const { low, high, unsigned } = value as { low: number; high: number; unsigned?: boolean };
+    const n = (unsigned ? high >>> 0 : high) * 4294967296 + (low >>> 0);
+    if (!Number.isSafeInteger(n)) throw badMessage(`${field} is outside the range of safe integers`);
+    return n;
+  }
+  return int64(value, field);
+}
+
+/** The plain-object form (as decodeRaw gives) of a sub-message of a decoded instance. */
+export function toPlain(typeName: string, instance: unknown): RawObject {
+  const type = protoType(typeName);
+  return type.toObject(instance as protobuf.Message, TO_OBJECT);
 }

@@ -1,9 +1,11 @@
 import { isAbsolute, join } from 'node:path';
 import protobuf from 'protobufjs';
 import { PushmeshError } from '../errors/index.js';
+import { useNativeStrictStrings } from './fast-strings.js';
 import { PROTO_DIR, PROTO_FILES } from './paths.js';
 
 let cached: protobuf.Root | undefined;
+const types = new Map<string, protobuf.Type>();
 
 /**
  * The protobufjs Root holding every pushmesh .proto file, loaded once and
@@ -13,6 +15,7 @@ let cached: protobuf.Root | undefined;
  */
 export function protoRoot(): protobuf.Root {
   if (cached) return cached;
+  useNativeStrictStrings();
   const root = new protobuf.Root();
   root.resolvePath = (_origin: string, target: string) => (isAbsolute(target) ? target : join(PROTO_DIR, target));
   try {
@@ -27,5 +30,7 @@ export function protoRoot(): protobuf.Root {
 
 /** A message type of the loaded root, by full name without the leading dot. */
 export function protoType(fullName: string): protobuf.Type {
-  return protoRoot().lookupType(fullName);
+  let t = types.get(fullName);
+  if (!t) types.set(fullName, (t = protoRoot().lookupType(fullName)));
+  return t;
 }

@@ -57,6 +57,8 @@ export function nackReasonForError(err: unknown): NackReason | undefined {
       return 'too_large';
     case 'ERR_NOT_FOUND':
       return 'no_route';
+    case 'ERR_QUEUE_FULL':
+      return 'queue_full';
     case 'ERR_DECRYPT':
       return 'bad_message';
     case 'ERR_BAD_MESSAGE':

@@ -1,6 +1,7 @@
 import type { WebpushMessage } from '../message/types.js';
 import { validateWebpushMessage } from '../message/validate.js';
-import { bool, bytes, decodeMapped, encodeRaw, int, int64, str, strList } from './raw.js';
+import { asBadMessage } from '../message/bad-message.js';
+import { bool, bytes, bytesView, decodeInstance, encodeRaw, int, int64Of, str, strList } from './raw.js';
 import { urgencyFromProto, urgencyToProto } from './urgency.js';
 
 const TYPE = 'pushmesh.v1.WebpushMessage';
@@ -30,9 +31,14 @@ export function encodeWebpushMessage(wire: WebpushMessage): Buffer {
  * Parses and validates a WebpushMessage from a peer. Throws only
  * PushmeshError ERR_BAD_MESSAGE (an oversize body has an
  * ERR_PAYLOAD_TOO_LARGE cause). Does not verify VAPID: see openMessage.
+ * (Read from the decoded instance without a plain-object copy: this runs
+ * once per message on every link.) `body` is a copy, unless `copyBody` is
+ * false: then it is a view into `data`, for callers that own `data` and
+ * never change it (links, with frames fresh from a socket).
  */
-export function decodeWebpushMessage(data: Uint8Array): WebpushMessage {
-  return decodeMapped(TYPE, data, (raw) => {
+export function decodeWebpushMessage(data: Uint8Array, options: { copyBody?: boolean } = {}): WebpushMessage {
+  const raw = decodeInstance(TYPE, data);
+  try {
     const wire: WebpushMessage = {
       id: str(raw.id, 'id'),
       from: str(raw.from, 'from'),
@@ -40,17 +46,19 @@ export function decodeWebpushMessage(data: Uint8Array): WebpushMessage {
       ttl: int(raw.ttl, 'ttl'),
       urgency: urgencyFromProto(raw.urgency),
       replace: str(raw.replace, 'replace'),
-      time: int64(raw.time, 'time'),
+      time: int64Of(raw.time, 'time'),
       path: strList(raw.path, 'path'),
       via: strList(raw.via, 'via'),
       hopLimit: int(raw.hopLimit, 'hop_limit'),
       receipt: bool(raw.receipt, 'receipt'),
       authorization: str(raw.authorization, 'authorization'),
-      body: bytes(raw.body, 'body'),
+      body: options.copyBody === false ? bytesView(raw.body, 'body') : bytes(raw.body, 'body'),
     };
     const mac = bytes(raw.senderMac, 'sender_mac');
     if (mac.length > 0) wire.senderMac = mac;
     validateWebpushMessage(wire);
     return wire;
-  });
+  } catch (err) {
+    throw asBadMessage(err, `${TYPE}: invalid`);
+  }
 }

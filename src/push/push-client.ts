@@ -6,6 +6,19 @@ import type { Urgency } from '../message/types.js';
 import type { DeliveryResult } from '../outbox/types.js';
 import { peerNodeId } from './peer-certificate.js';
 
+/** A receiver's error answer: `{"error":{"code","message","reason"?}}` (reason: a NACK token). */
+export interface PushError {
+  code?: string;
+  message: string;
+  reason?: string;
+}
+
+/** The HTTP answer to one push. */
+export interface PushAnswer {
+  status: number;
+  error?: PushError;
+}
+
 export interface PushRequest {
   card: Card;
   body: Buffer;
@@ -40,7 +53,12 @@ export class PushClient {
     return a;
   }
 
-  send(p: PushRequest, signal?: AbortSignal): Promise<DeliveryResult> {
+  /**
+   * One POST of a push: resolves with the HTTP status and, for an error,
+   * the receiver's JSON error (`{error:{code,message,reason?}}`); rejects
+   * when no answer came (network, TLS, wrong node, timeout, abort).
+   */
+  post(p: PushRequest, signal?: AbortSignal): Promise<PushAnswer> {
     const url = new URL(p.card.endpoint);
     const headers: Record<string, string | number> = {
       'content-type': 'application/octet-stream',
@@ -51,7 +69,7 @@ export class PushClient {
       authorization: p.authorization,
     };
     if (p.topic) headers['topic'] = p.topic;
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const req = request(url, { method: 'POST', headers, agent: this.#agent(p.card.id), timeout: this.#timeoutMs, ...(signal ? { signal } : {}) }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -60,13 +78,9 @@ export class PushClient {
         });
         res.on('end', () => {
           const status = res.statusCode ?? 0;
-          if (status === 201 || status === 200 || status === 202) return resolve({ kind: 'delivered' });
-          const reason = `HTTP ${status}: ${errorText(Buffer.concat(chunks))}`;
-          // 408/425/429 and 5xx are worth another try; other 4xx will not change.
-          if (status >= 500 || status === 408 || status === 425 || status === 429) resolve({ kind: 'retry', reason });
-          else resolve({ kind: 'rejected', reason });
+          resolve(status >= 200 && status < 300 ? { status } : { status, error: errorOf(Buffer.concat(chunks)) });
         });
-        res.on('error', (err) => resolve({ kind: 'retry', reason: err.message }));
+        res.on('error', reject);
       });
       req.on('socket', (s) => {
         const tls = s as TLSSocket;
@@ -85,9 +99,25 @@ export class PushClient {
         });
       });
       req.on('timeout', () => req.destroy(new Error('timed out')));
-      req.on('error', (err) => resolve({ kind: 'retry', reason: err.message }));
+      req.on('error', reject);
       req.end(p.body);
     });
+  }
+
+  /** One delivery attempt, as the outbox sees it: delivered, worth a retry, or refused for good. */
+  async send(p: PushRequest, signal?: AbortSignal): Promise<DeliveryResult> {
+    let answer: PushAnswer;
+    try {
+      answer = await this.post(p, signal);
+    } catch (err) {
+      return { kind: 'retry', reason: (err as Error).message };
+    }
+    const status = answer.status;
+    if (status === 201 || status === 200 || status === 202) return { kind: 'delivered' };
+    const reason = `HTTP ${status}: ${answer.error?.message ?? 'no reason given'}`;
+    // 408/425/429 and 5xx are worth another try; other 4xx will not change.
+    if (status >= 500 || status === 408 || status === 425 || status === 429) return { kind: 'retry', reason };
+    return { kind: 'rejected', reason };
   }
 
   close(): void {
@@ -97,12 +127,19 @@ export class PushClient {
 
 const verified = new WeakSet<TLSSocket>();
 
-function errorText(body: Buffer): string {
+/** The receiver's JSON error, or its text as the message. */
+function errorOf(body: Buffer): PushError {
   try {
-    const j = JSON.parse(body.toString('utf8')) as { error?: { message?: string } };
-    if (j.error?.message) return j.error.message;
+    const j = JSON.parse(body.toString('utf8')) as { error?: { code?: unknown; message?: unknown; reason?: unknown } };
+    if (j.error && typeof j.error.message === 'string') {
+      return {
+        message: j.error.message,
+        ...(typeof j.error.code === 'string' ? { code: j.error.code } : {}),
+        ...(typeof j.error.reason === 'string' ? { reason: j.error.reason } : {}),
+      };
+    }
   } catch {
     /* not JSON */
   }
-  return body.toString('utf8').slice(0, 200) || 'no reason given';
+  return { message: body.toString('utf8').slice(0, 200) || 'no reason given' };
 }

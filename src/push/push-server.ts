@@ -1,11 +1,13 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import type { SecureContextOptions } from 'node:tls';
+import type { TlsOptions } from 'node:tls';
 import { isPushmeshError } from '../errors/index.js';
 import { isNodeId } from '../identity/node-id.js';
 import type { Card } from '../identity/types.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
 import { noRequestLogging } from '../util/request-logging.js';
+import { linkAudience } from '../message/link-audience.js';
+import { nackReasonForError, type NackReason } from '../proto/status.js';
 import { MAX_WEBPUSH_BODY } from '../webpush/index.js';
 import { parsePushHeaders } from './push-headers.js';
 import type { AcceptPush } from './types.js';
@@ -14,7 +16,8 @@ import { answerClientError } from '../util/http-client-error.js';
 export interface PushServerOptions {
   logger: Logger;
   metrics: NodeMetrics;
-  tls: SecureContextOptions & { key: string; cert: string };
+  /** TLS options of the HTTPS server (peer links add `requestCert`: client certificates are asked for, checked in code). */
+  tls: TlsOptions & { key: string; cert: string };
   /** Node IDs this server takes pushes for (this node's own, for now). */
   isLocalNode: (id: string) => boolean;
   accept: AcceptPush;
@@ -22,7 +25,7 @@ export interface PushServerOptions {
   advertisedOrigin: string;
   maxTtl: number;
   /** This node's card, served on `GET /id` (so `pushmesh peer add https://…` works). */
-  card: () => Card;
+  card?: () => Card;
 }
 
 /**
@@ -37,9 +40,9 @@ export interface PushServerOptions {
  * are closed at once); call `server.closeAllConnections()` first to stop now.
  */
 export function buildPushServer(opts: PushServerOptions): FastifyInstance {
-  const reject = (status: number, code: string, message: string) => {
+  const reject = (status: number, code: string, message: string, reason?: NackReason) => {
     opts.metrics.rejectedRequests.inc({ server: 'push', status: String(status) });
-    return { status, body: { error: { code, message } } };
+    return { status, body: { error: reason ? { code, message, reason } : { code, message } } };
   };
   const app = Fastify({
     https: { ...opts.tls, allowHTTP1: true } as never,
@@ -50,7 +53,6 @@ export function buildPushServer(opts: PushServerOptions): FastifyInstance {
     clientErrorHandler: answerClientError,
     // Errors Fastify meets before routing (a URL that does not decode) get the same JSON shape as every other error.
     frameworkErrors: (err, _req, reply) => {
-      opts.metrics.rejectedRequests.inc({ server: 'push', status: '400' });
       const r = reject(400, (err as { code?: string }).code ?? 'ERR_BAD_REQUEST', err.message);
       void (reply as unknown as FastifyReply).status(r.status).send(r.body);
     },
@@ -82,7 +84,10 @@ export function buildPushServer(opts: PushServerOptions): FastifyInstance {
     void reply.status(r.status).send(r.body);
   });
 
-  app.get('/id', async () => opts.card());
+  app.get('/id', async (_req, reply) => {
+    if (!opts.card) return reply.status(404).send({ error: { code: 'ERR_NOT_FOUND', message: 'no card served here' } });
+    return opts.card();
+  });
 
   app.post<{ Params: { id: string }; Body: Buffer | undefined }>('/push/:id', async (req, reply) => {
     const to = req.params.id;
@@ -98,19 +103,21 @@ export function buildPushServer(opts: PushServerOptions): FastifyInstance {
     try {
       const headers = parsePushHeaders(req.headers, opts.maxTtl);
       const host = req.headers.host;
-      const audiences = [opts.advertisedOrigin];
+      // A pushmesh node's own link audience is accepted too: a relay may forward a message over HTTPS with its origin's token.
+      const audiences = [opts.advertisedOrigin, linkAudience(to)];
       if (host) audiences.unshift(`https://${host}`);
       const { id } = await opts.accept({ ...headers, to, authorization: req.headers.authorization, audiences, body: req.body ?? Buffer.alloc(0) });
       return reply.status(201).header('location', `/push/${to}/m/${encodeURIComponent(id)}`).send();
     } catch (err) {
       if (!isPushmeshError(err)) throw err;
       const status =
-        err.code === 'ERR_VAPID_MISSING' ? 401 : err.code === 'ERR_VAPID_INVALID' ? 403 : err.code === 'ERR_PAYLOAD_TOO_LARGE' ? 413 : err.code === 'ERR_QUEUE_FULL' ? 503 : 400;
+        err.code === 'ERR_VAPID_MISSING' ? 401 : err.code === 'ERR_VAPID_INVALID' ? 403 : err.code === 'ERR_PAYLOAD_TOO_LARGE' ? 413 : err.code === 'ERR_QUEUE_FULL' ? 503 : err.code === 'ERR_NOT_FOUND' ? 404 : 400;
       if (err.code === 'ERR_VAPID_MISSING' || err.code === 'ERR_VAPID_INVALID') opts.metrics.cryptoErrors.inc({ kind: 'vapid' });
       if (err.code === 'ERR_DECRYPT') opts.metrics.cryptoErrors.inc({ kind: 'decrypt' });
       if (status === 401) reply.header('www-authenticate', 'vapid');
       // The message is already safe for the outside: DecryptError is opaque, VapidError names the rule broken.
-      const r = reject(status, err.code, err.message);
+      const reason = (err as { nackReason?: NackReason }).nackReason ?? nackReasonForError(err);
+      const r = reject(status, err.code, err.message, reason);
       return reply.status(r.status).send(r.body);
     }
   });

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { startBackends } from '../../../adapters/index.js';
 import { layerFromEnv, layerFromFile, parseBridgeSpec, resolveConfig, type ConfigLayer } from '../../config/index.js';
-import { PushmeshError } from '../../errors/index.js';
 import { PushmeshNode } from '../../node/pushmesh-node.js';
 import type { CliContext } from '../context.js';
 import { homeFrom, withHomeOption } from '../home-option.js';
@@ -15,6 +14,7 @@ interface RunOptions {
   grpc?: string;
   advertise?: string;
   peer?: string[];
+  trustCa?: string;
   nats?: string[];
   pubsub?: string;
   trust?: string[];
@@ -32,13 +32,14 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 /** `pushmesh run`: run the node until SIGTERM/SIGINT, then drain and exit 0. */
 export function registerRun(program: Command, ctx: CliContext): void {
   withHomeOption(program.command('run'))
-    .description('run the node (local API, HTTPS Web Push endpoint, outbox, backends)')
+    .description('run the node (local API, HTTPS Web Push and peer WebSocket, gRPC ADS peer links, outbox, backends)')
     .option('--config <file>', 'YAML config file (default: $PUSHMESH_CONFIG)')
     .option('--local <host:port>', 'local API address (default 127.0.0.1:15004)')
-    .option('--https <host:port|off>', 'HTTPS Web Push address (default 0.0.0.0:15443)')
+    .option('--https <host:port|off>', 'HTTPS address: Web Push and peer WebSocket (default 0.0.0.0:15443)')
     .option('--grpc <host:port|off>', 'gRPC ADS address (default 0.0.0.0:15007)')
     .option('--advertise <url>', "origin put in the card's endpoint")
     .option('--peer <url>', 'peer to dial: grpcs://[ID@]HOST:PORT or wss://[ID@]HOST:PORT/ws (repeatable)', collect)
+    .option('--trust-ca <file>', 'PEM file of a CA whose certificates peer links accept as well')
     .option('--nats <url>', 'NATS server (repeatable)', collect)
     .option('--pubsub <project>', 'Google Pub/Sub project')
     .option('--bridge <rule>', 'export topics to a backend: TOPICS=TARGET[,plaintext|encrypted][,recipient=ID] (repeatable; docs/backends.md)', collect)
@@ -53,9 +54,6 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const layers = [flags, layerFromEnv(ctx.env)];
       if (file) layers.push(await layerFromFile(file));
       const config = resolveConfig(home, layers);
-      for (const [what, given] of [['peer links (--peer)', config.peers.length > 0]] as const) {
-        if (given) throw new PushmeshError('ERR_UNSUPPORTED', `${what} are not available in this version of pushmesh yet`);
-      }
       const logger = pino({ name: 'pushmesh', level: config.logLevel });
       logger.debug({ config }, 'configuration'); // addresses, limits, trust: nothing secret
       const node = await PushmeshNode.start(config, logger);
@@ -96,6 +94,7 @@ function flagLayer(o: RunOptions): ConfigLayer {
   if (o.grpc !== undefined) l.grpc = o.grpc;
   if (o.advertise !== undefined) l.advertise = o.advertise;
   if (o.peer !== undefined) l.peers = o.peer;
+  if (o.trustCa !== undefined) l.trustCa = o.trustCa;
   if (o.nats !== undefined) l.nats = o.nats;
   if (o.pubsub !== undefined) l.pubsub = o.pubsub;
   if (o.trust !== undefined) l.trust = o.trust;

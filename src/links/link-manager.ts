@@ -1,0 +1,297 @@
+import { EventEmitter } from 'node:events';
+import type { X509Certificate } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { LRUCache } from 'lru-cache';
+import { isPushmeshError } from '../errors/index.js';
+import type { Card, Identity, NodeId } from '../identity/types.js';
+import type { MessageSigner } from '../message/seal.js';
+import type { DeliveryResult, OutboxEntry } from '../outbox/types.js';
+import { decodeWebpushMessage, encodeWebpushMessage } from '../proto/webpush-message.js';
+import { PushClient } from '../push/push-client.js';
+import type { MisbehaviorKind } from '../transport/ads/ads-link.js';
+import { AccessPolicy } from '../transport/auth/access-policy.js';
+import { PeerAuthenticator } from '../transport/auth/peer-authenticator.js';
+import { GrpcDialer } from '../transport/grpc/grpc-dialer.js';
+import { GrpcListener } from '../transport/grpc/grpc-listener.js';
+import { HttpsPushLink } from '../transport/https/https-link.js';
+import type { LinkLimits } from '../transport/link-limits.js';
+import type { Dialer, InboundMessage, Link, SendOutcome } from '../transport/types.js';
+import { WsDialer } from '../transport/ws/ws-dialer.js';
+import { WsListener } from '../transport/ws/ws-listener.js';
+import type { VapidVerifier } from '../webpush/index.js';
+import { DialLoop } from './dial-loop.js';
+import { LinkMetrics } from './link-metrics.js';
+import { parsePeerUrl } from './peer-url.js';
+import type { LinkInfo } from './types.js';
+
+export interface LinkManagerOptions {
+  identity: Identity;
+  /** This node's card (read each time a handshake needs it). */
+  card: () => Card;
+  version: string;
+  home: string;
+  trustCas: readonly X509Certificate[];
+  limits: LinkLimits;
+  logger: Logger;
+  registry: Registry;
+  verifier: Pick<VapidVerifier, 'verify'>;
+  /** Signs this node's messages for an HTTPS endpoint's origin. */
+  signer: MessageSigner;
+  /** Handles a message that arrived on a link; must answer it (ack or nack). */
+  onMessage: (m: InboundMessage) => Promise<void>;
+}
+
+export interface LinkManagerEvents {
+  up: [link: Link];
+  down: [link: Link];
+}
+
+/**
+ * Every peer link of a node: accepts them (gRPC listener, WebSocket on
+ * the HTTPS server), dials the configured peers and keeps those links up,
+ * authorizes peers (and re-checks live links when the allow/deny lists
+ * change), feeds incoming messages to the node, and delivers outgoing
+ * ones — over a link to the destination when there is one, else as an
+ * HTTPS Web Push to its card.
+ */
+export class LinkManager extends EventEmitter<LinkManagerEvents> {
+  readonly auth: PeerAuthenticator;
+  readonly metrics: LinkMetrics;
+  readonly #o: LinkManagerOptions;
+  readonly #log: Logger;
+  readonly #policy: AccessPolicy;
+  readonly #links = new Map<NodeId, Link[]>();
+  readonly #loops: DialLoop[] = [];
+  readonly #dialers: Record<'grpc' | 'wss', Dialer>;
+  #grpc: GrpcListener | null = null;
+  #ws: WsListener | null = null;
+  readonly #pushClient = new PushClient();
+  readonly #httpsLinks: LRUCache<NodeId, HttpsPushLink>;
+  /** Cards learned from link handshakes, kept after the link goes (messages queued for the peer still need its keys). */
+  readonly #learnedCards = new LRUCache<NodeId, Card>({ max: 10_000 });
+  #closing = false;
+
+  constructor(opts: LinkManagerOptions) {
+    super();
+    this.#o = opts;
+    this.#log = opts.logger.child({ component: 'links' });
+    this.#policy = new AccessPolicy(opts.home, this.#log);
+    this.auth = new PeerAuthenticator({
+      selfId: opts.identity.id,
+      tls: { key: opts.identity.privateKeyPem, cert: opts.identity.certificatePem },
+      trustCas: opts.trustCas,
+      policy: this.#policy,
+    });
+    this.metrics = new LinkMetrics(opts.registry, () => this.links());
+    const common = this.#transportOptions();
+    this.#dialers = { grpc: new GrpcDialer(common), wss: new WsDialer(common) };
+    this.#httpsLinks = new LRUCache({ max: 1024, dispose: (l) => l.close() });
+    this.#policy.on('change', () => this.#recheck());
+  }
+
+  #transportOptions() {
+    const o = this.#o;
+    return {
+      auth: this.auth,
+      self: { id: o.identity.id, card: o.card, version: o.version },
+      limits: o.limits,
+      logger: this.#log,
+      onMisbehavior: (kind: MisbehaviorKind) => this.metrics.misbehavior.inc({ kind }),
+    };
+  }
+
+  /** Loads the allow/deny lists (and watches them). */
+  async start(): Promise<void> {
+    await this.#policy.start();
+  }
+
+  /** Starts the gRPC ADS listener; resolves with the port it got. */
+  async listenGrpc(host: string, port: number): Promise<{ host: string; port: number }> {
+    this.#grpc = await GrpcListener.start({
+      ...this.#transportOptions(),
+      host,
+      port,
+      onLink: (l) => this.#add(l),
+      onRefused: (reason) => this.metrics.refused.inc({ transport: 'grpc', reason }),
+    });
+    return this.#grpc.address!;
+  }
+
+  /** Serves peer WebSockets (`/ws`) on the node's HTTPS server. */
+  attachWebSocket(server: Server, audiences: () => string[]): void {
+    this.#ws = new WsListener(server, {
+      ...this.#transportOptions(),
+      verifier: this.#o.verifier,
+      audiences,
+      onLink: (l) => this.#add(l),
+      onRefused: (reason) => this.metrics.refused.inc({ transport: 'wss', reason }),
+    });
+  }
+
+  /** Keeps a link to each peer URL up (ERR_CONFIG for a bad URL, before anything is dialed). */
+  dial(urls: readonly string[]): void {
+    const targets = urls.map(parsePeerUrl);
+    for (const target of targets) {
+      const loop = new DialLoop({
+        target,
+        dialer: this.#dialers[target.transport === 'grpc' ? 'grpc' : 'wss'],
+        logger: this.#log,
+        onLink: (l) => this.#add(l),
+      });
+      this.#loops.push(loop);
+      loop.start();
+    }
+  }
+
+  #add(link: Link): void {
+    if (this.#closing) {
+      link.close('shutdown', 'node shutting down');
+      return;
+    }
+    if (link.peerCard) this.#learnedCards.set(link.peer.id, link.peerCard);
+    const list = this.#links.get(link.peer.id) ?? [];
+    list.push(link);
+    this.#links.set(link.peer.id, list);
+    this.#log.info({ peer: link.peer.id, transport: link.transport, direction: link.direction, address: link.peer.address, card: link.peerCard !== undefined }, 'peer link ready');
+    void link.closed.then((ended) => {
+      const rest = (this.#links.get(link.peer.id) ?? []).filter((l) => l !== link);
+      if (rest.length) this.#links.set(link.peer.id, rest);
+      else this.#links.delete(link.peer.id);
+      this.metrics.closed.inc({ transport: link.transport, reason: ended.reason });
+      if (link.direction === 'inbound') this.#log.info({ peer: link.peer.id, transport: link.transport, reason: ended.reason, detail: ended.message }, 'peer link closed');
+      this.emit('down', link);
+    });
+    void this.#consume(link);
+    this.emit('up', link);
+  }
+
+  /** One consumer per link, in order: the node's handler answers each message. */
+  async #consume(link: Link): Promise<void> {
+    for await (const m of link.incoming) {
+      try {
+        await this.#o.onMessage(m);
+      } catch (err) {
+        this.#log.error({ err, peer: link.peer.id }, 'message handler failed');
+        m.nack('bad_message');
+      }
+    }
+  }
+
+  /** Live links re-checked against the access lists after they changed. */
+  #recheck(): void {
+    for (const link of this.links()) {
+      try {
+        this.auth.permit({ id: link.peer.id, caSigned: link.peer.caSigned ?? false }, link.direction);
+      } catch (err) {
+        const message = isPushmeshError(err) ? err.message.replace(/^forbidden: /, '') : 'refused';
+        this.#log.info({ peer: link.peer.id, reason: message }, 'closing a peer link the access lists no longer allow');
+        link.close('forbidden', message);
+      }
+    }
+  }
+
+  *links(): Iterable<Link> {
+    for (const list of this.#links.values()) yield* list;
+  }
+
+  /** The link to use for a peer: the newest one up. */
+  linkTo(id: NodeId): Link | undefined {
+    const list = this.#links.get(id);
+    return list?.[list.length - 1];
+  }
+
+  /** A peer's card as a link handshake gave it (the live link's, else the last one seen). */
+  cardOf(id: NodeId): Card | undefined {
+    for (const l of [...(this.#links.get(id) ?? [])].reverse()) if (l.peerCard) return l.peerCard;
+    return this.#learnedCards.get(id);
+  }
+
+  /**
+   * One delivery attempt of an outbox entry: over a link to the
+   * destination when one is up (preferred), else an HTTPS Web Push to
+   * `card`. The TTL sent is what is left of it. Resolves how it went, and
+   * which way it went.
+   */
+  async deliver(entry: OutboxEntry, card: Card | undefined, signal: AbortSignal): Promise<{ result: DeliveryResult; via: 'link' | 'https' }> {
+    const wire = decodeWebpushMessage(entry.wire);
+    const ttlZero = wire.ttl === 0;
+    // What is left of the TTL, rounded up: a message with under a second left is still not a TTL 0 message.
+    if (!ttlZero) wire.ttl = Math.max(1, Math.ceil((entry.expiresAt - Date.now()) / 1000));
+    const bytes = encodeWebpushMessage(wire);
+    const link = this.linkTo(entry.dest);
+    const via = link ? 'link' : 'https';
+    let target: Link | undefined = link;
+    if (!target) {
+      // Queued with a card learned from a link, before a restart: wait for the link to come back (within the TTL).
+      if (!card) return { result: retryUnlessNow(ttlZero, 'no link to the destination and no card to reach it otherwise'), via };
+      target = this.#httpsLink(card);
+    }
+    let outcome: SendOutcome;
+    try {
+      outcome = await target.send(bytes, { signal });
+    } catch (err) {
+      return { result: retryUnlessNow(ttlZero, (err as Error).message), via };
+    }
+    this.metrics.messages.inc({ direction: 'out', outcome: outcome.ok ? 'ack' : outcome.reason });
+    if (outcome.ok) return { result: { kind: 'delivered' }, via };
+    if (outcome.reason === 'queue_full') return { result: retryUnlessNow(ttlZero, 'queue_full'), via };
+    return { result: { kind: 'rejected', reason: outcome.reason }, via };
+  }
+
+  #httpsLink(card: Card): HttpsPushLink {
+    let l = this.#httpsLinks.get(card.id);
+    if (!l || l.peerCard.endpoint !== card.endpoint || l.peerCard.keys.auth !== card.keys.auth) {
+      l = new HttpsPushLink({ card, client: this.#pushClient, self: { id: this.#o.identity.id }, signer: this.#o.signer, limits: this.#o.limits, logger: this.#log });
+      this.#httpsLinks.set(card.id, l);
+    }
+    return l;
+  }
+
+  /** What GET /peers shows of the links. */
+  list(): LinkInfo[] {
+    const loops = new Map(this.#loops.map((d) => [d.link, d]));
+    return [...this.links()].map((l) => {
+      const s = l.stats();
+      return {
+        id: l.peer.id,
+        transport: l.transport,
+        direction: l.direction,
+        address: l.peer.address ?? '',
+        url: loops.get(l)?.target.url ?? null,
+        since: l.since,
+        sent: s.sent,
+        acked: s.acked,
+        nacked: s.nacked,
+        received: s.received,
+        refused: s.refused,
+        inFlight: s.inFlight,
+        queued: s.queued,
+      };
+    });
+  }
+
+  /** Peers configured with --peer that are not linked now, and why. */
+  pending(): Array<{ url: string; error: string | null }> {
+    return this.#loops.filter((d) => !d.link).map((d) => ({ url: d.target.url, error: d.lastError }));
+  }
+
+  /** Stops dialing and listening; drains live links (in-flight messages finish) or closes them now. */
+  async close(options: { drain?: boolean } = {}): Promise<void> {
+    this.#closing = true;
+    this.#policy.stop();
+    await Promise.all(this.#loops.map((d) => d.stop()));
+    const links = [...this.links()];
+    if (options.drain) await Promise.allSettled(links.map((l) => l.drain({ signal: AbortSignal.timeout(10_000) })));
+    else for (const l of links) l.close('shutdown', 'node shutting down');
+    await Promise.allSettled([this.#grpc?.close(options), this.#ws?.close(options)]);
+    this.#httpsLinks.clear();
+    this.#pushClient.close();
+  }
+}
+
+/** A failed attempt is retried later, except for TTL 0 (RFC 8030 §5.2: deliver now or drop). */
+function retryUnlessNow(ttlZero: boolean, reason: string): DeliveryResult {
+  return ttlZero ? { kind: 'rejected', reason: `TTL 0 and not deliverable now: ${reason}` } : { kind: 'retry', reason };
+}

@@ -1,0 +1,141 @@
+import { STATUS_TYPE_URL, WEBPUSH_MESSAGE_TYPE_URL } from '../../proto/any.js';
+import { decodeDiscoveryRequest, encodeDiscoveryResponse } from '../../proto/discovery.js';
+import { NODE_CARD_TYPE_URL } from '../../proto/node-card.js';
+import type { DiscoveryRequest } from '../../proto/types.js';
+import { answerAny, cardAny, cardFromNode, outcomeOfAny, outcomeOfStatus, refused } from './ads-frames.js';
+import { AdsLink } from './ads-link.js';
+import type { InboundBatch } from './inbound-batch.js';
+import { messagesResponse } from './message-frames.js';
+import type { PendingSend } from './outbound-queue.js';
+
+/**
+ * The listening side of an ADS link: reads DiscoveryRequests, writes
+ * DiscoveryResponses. Sends messages as responses (one nonce per
+ * response) once the client subscribed to them, answers the client's
+ * `pushmesh_resources` with one status response per request, in order,
+ * and sends its card to a client that subscribed to NodeCard.
+ */
+export class AdsServerLink extends AdsLink {
+  readonly direction = 'inbound' as const;
+  /** Responses of messages not answered yet, by nonce, in the order sent. */
+  readonly #sent = new Map<string, PendingSend[]>();
+  #nonce = 0;
+  #subscribed = false;
+  #firstRequest = true;
+
+  protected begin(): void {
+    // The client speaks first.
+  }
+
+  protected canSendMessages(): boolean {
+    return this.#subscribed;
+  }
+
+  #nextNonce(): string {
+    return String(++this.#nonce);
+  }
+
+  protected writeMessages(batch: PendingSend[]): Uint8Array {
+    const nonce = this.#nextNonce();
+    this.#sent.set(nonce, batch);
+    return messagesResponse(nonce, batch.map((p) => p.bytes), this.self.id);
+  }
+
+  protected onFrame(bytes: Uint8Array): void {
+    const req = decodeDiscoveryRequest(bytes);
+    if (this.#firstRequest) {
+      this.#firstRequest = false;
+      if (!this.#readNode(req)) return;
+    }
+    if (req.responseNonce !== '') this.#onAnswer(req);
+    if (req.pushmeshResources.length > 0) {
+      if (req.typeUrl !== WEBPUSH_MESSAGE_TYPE_URL) {
+        this.fail('protocol_error', `request carrying messages has type ${JSON.stringify(req.typeUrl.slice(0, 100))}`, 'wrong_type_url');
+        return;
+      }
+      this.markReady();
+      this.receiveMessages(req.pushmeshResources, '', '');
+      return;
+    }
+    if (req.responseNonce !== '') return;
+    switch (req.typeUrl) {
+      case WEBPUSH_MESSAGE_TYPE_URL:
+        this.#subscribed = true;
+        this.markReady();
+        return;
+      case NODE_CARD_TYPE_URL:
+        this.#sendCard();
+        this.markReady();
+        return;
+      default:
+        this.fail('protocol_error', `unsupported type_url ${JSON.stringify(req.typeUrl.slice(0, 100))}`, 'wrong_type_url');
+    }
+  }
+
+  /** The client's Node (first request): its card, if it sent one, must be the card of the key it proved. */
+  #readNode(req: DiscoveryRequest): boolean {
+    let card;
+    try {
+      card = cardFromNode(req.node);
+    } catch (err) {
+      this.fail('protocol_error', `bad card in node metadata: ${(err as Error).message.slice(0, 150)}`, 'bad_card');
+      return false;
+    }
+    if (card) this.setPeerCard(card);
+    return !this.isClosed;
+  }
+
+  #sendCard(): void {
+    if (!this.self.card) return;
+    const nonce = this.#nextNonce();
+    this.write(
+      encodeDiscoveryResponse({ versionInfo: nonce, nonce, typeUrl: NODE_CARD_TYPE_URL, resources: [cardAny(this.self.card)], controlPlane: { identifier: this.self.id } }),
+    );
+  }
+
+  /**
+   * An ACK or NACK of a response of messages. xDS clients answer every
+   * response in order, so an answer also ACKs any earlier response still
+   * unanswered (a client that only answers the latest one loses nothing).
+   */
+  #onAnswer(req: DiscoveryRequest): void {
+    if (req.typeUrl !== WEBPUSH_MESSAGE_TYPE_URL || !this.#sent.has(req.responseNonce)) return; // card ACKs, stale nonces
+    for (const [nonce, batch] of this.#sent) {
+      this.#sent.delete(nonce);
+      if (nonce !== req.responseNonce) {
+        this.settleSent(batch, () => ({ ok: true }));
+        continue;
+      }
+      const detail = req.errorDetail;
+      if (!detail || detail.code === 0) {
+        this.settleSent(batch, () => ({ ok: true }));
+      } else if (detail.details.length === batch.length) {
+        const outcomes = detail.details.map(outcomeOfAny);
+        this.settleSent(batch, (i) => outcomes[i]!);
+      } else {
+        const all = outcomeOfStatus(detail);
+        this.settleSent(batch, () => (all.ok ? refused('bad_message') : all));
+      }
+      return;
+    }
+  }
+
+  /** One status per message in order — or none at all when every message was accepted (the compact form). */
+  protected writeAnswer(batch: InboundBatch): void {
+    const allAccepted = batch.outcomes.every((o) => o!.ok);
+    this.write(
+      encodeDiscoveryResponse({
+        versionInfo: '',
+        nonce: this.#nextNonce(),
+        typeUrl: STATUS_TYPE_URL,
+        resources: allAccepted ? [] : batch.outcomes.map((o) => answerAny(o!)),
+        controlPlane: { identifier: this.self.id },
+      }),
+    );
+  }
+
+  protected failInFlight(err: Error): void {
+    for (const batch of this.#sent.values()) for (const p of batch) p.fail(err);
+    this.#sent.clear();
+  }
+}

@@ -1,0 +1,43 @@
+import protobuf from 'protobufjs';
+import { WEBPUSH_MESSAGE_TYPE_URL } from '../../proto/any.js';
+
+/**
+ * The two frames that carry messages, written straight to a protobufjs
+ * Writer: the same messages encodeDiscoveryRequest / encodeDiscoveryResponse
+ * give (test/transport/message-frames.test.ts decodes both), without
+ * building plain objects for hundreds of resources per frame. Field
+ * numbers: Envoy v3 discovery.proto and pushmesh's field 1000.
+ */
+const TYPE_URL = Buffer.from(WEBPUSH_MESSAGE_TYPE_URL, 'utf8');
+
+/** google.protobuf.Any{type_url = WebpushMessage, value} as a length-delimited field `tag`. */
+function writeAny(w: protobuf.Writer, tag: number, value: Uint8Array): void {
+  w.uint32(tag).fork();
+  w.uint32((1 << 3) | 2).uint32(TYPE_URL.length).raw(TYPE_URL); // type_url = 1
+  w.uint32((2 << 3) | 2).bytes(value); // value = 2
+  w.ldelim();
+}
+
+function finish(w: protobuf.Writer): Buffer {
+  const out = w.finish();
+  return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** DiscoveryRequest{type_url (4), pushmesh_resources (1000): messages}. */
+export function messagesRequest(values: readonly Uint8Array[]): Buffer {
+  const w = protobuf.Writer.create();
+  w.uint32((4 << 3) | 2).uint32(TYPE_URL.length).raw(TYPE_URL);
+  for (const v of values) writeAny(w, (1000 << 3) | 2, v);
+  return finish(w);
+}
+
+/** DiscoveryResponse{version_info (1), resources (2), type_url (4), nonce (5), control_plane (6){identifier (1)}}. */
+export function messagesResponse(nonce: string, values: readonly Uint8Array[], identifier: string): Buffer {
+  const w = protobuf.Writer.create();
+  w.uint32((1 << 3) | 2).string(nonce);
+  for (const v of values) writeAny(w, (2 << 3) | 2, v);
+  w.uint32((4 << 3) | 2).uint32(TYPE_URL.length).raw(TYPE_URL);
+  w.uint32((5 << 3) | 2).string(nonce);
+  w.uint32((6 << 3) | 2).fork().uint32((1 << 3) | 2).string(identifier).ldelim();
+  return finish(w);
+}

@@ -1,0 +1,158 @@
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from 'pino';
+import { WebSocket } from 'ws';
+import { isPushmeshError, PushmeshError } from '../../errors/index.js';
+import type { Card, NodeId } from '../../identity/types.js';
+import { AdsClientLink } from '../ads/ads-client-link.js';
+import type { MisbehaviorKind } from '../ads/ads-link.js';
+import type { PeerAuthenticator } from '../auth/peer-authenticator.js';
+import type { CertificateProof } from '../auth/peer-proof.js';
+import type { LinkLimits } from '../link-limits.js';
+import type { Dialer, Link, PeerTarget } from '../types.js';
+import { WsChannel } from './ws-channel.js';
+import { PEER_WS_PATH, WS_SUBPROTOCOL } from './subprotocol.js';
+
+export interface WsDialerOptions {
+  auth: PeerAuthenticator;
+  self: { id: NodeId; card: () => Card | undefined; version: string };
+  limits: LinkLimits;
+  logger: Logger;
+  onMisbehavior?: (kind: MisbehaviorKind, link: Link) => void;
+}
+
+/** `wss://HOST:PORT/ws` for a target (IPv6 literals in brackets). */
+export function wsUrl(host: string, port: number): string {
+  return `wss://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}${PEER_WS_PATH}`;
+}
+
+/**
+ * Dials `wss://[ID@]HOST:PORT/ws` with mutual TLS. The server's key is
+ * checked once TLS is up and before the upgrade request is even sent
+ * (ws's `finishRequest` hook); a refusal (HTTP 401/403) comes back as
+ * ERR_PEER_REFUSED with the server's reason.
+ */
+export class WsDialer implements Dialer {
+  readonly transport = 'wss' as const;
+  readonly #opts: WsDialerOptions;
+
+  constructor(opts: WsDialerOptions) {
+    this.#opts = opts;
+  }
+
+  async dial(target: PeerTarget, options: { signal?: AbortSignal } = {}): Promise<Link> {
+    const o = this.#opts;
+    const { ws, proof } = await this.#connect(target, options.signal);
+    const link = new AdsClientLink({
+      transport: 'wss',
+      channel: new WsChannel(ws, o.limits),
+      self: { id: o.self.id, card: o.self.card(), version: o.self.version },
+      peer: { id: proof.id, proof: 'tls', caSigned: proof.caSigned, address: `${target.host}:${target.port}` },
+      limits: o.limits,
+      logger: o.logger,
+      ...(o.onMisbehavior ? { onMisbehavior: o.onMisbehavior } : {}),
+    });
+    link.start();
+    const onAbort = (): void => link.close('normal', 'dial aborted');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await link.ready;
+    } catch (err) {
+      const ended = await link.closed;
+      throw new PushmeshError(
+        ended.reason === 'forbidden' || ended.reason === 'unauthenticated' ? 'ERR_PEER_REFUSED' : 'ERR_LINK_CLOSED',
+        `${target.url}: ${ended.message || ended.reason}`,
+        { cause: err },
+      );
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+    return link;
+  }
+
+  #connect(target: PeerTarget, signal: AbortSignal | undefined): Promise<{ ws: WebSocket; proof: CertificateProof }> {
+    const o = this.#opts;
+    return new Promise((resolve, reject) => {
+      let proof: CertificateProof | null = null;
+      let failure: Error | null = null;
+      const ws = new WebSocket(wsUrl(target.host, target.port), [WS_SUBPROTOCOL], {
+        key: o.auth.tls.key,
+        cert: o.auth.tls.cert,
+        rejectUnauthorized: false, // self-signed node certificates: checked below by the key they prove
+        minVersion: 'TLSv1.2',
+        ...(isIP(target.host) === 0 ? { servername: target.host } : {}),
+        maxPayload: o.limits.maxFrameBytes,
+        perMessageDeflate: false,
+        handshakeTimeout: o.limits.handshakeTimeoutMs,
+        finishRequest: (req: ClientRequest) => {
+          req.on('socket', (socket) => {
+            (socket as TLSSocket).once('secureConnect', () => {
+              try {
+                proof = o.auth.certificate((socket as TLSSocket).getPeerX509Certificate(), 'outbound', target.expectedId);
+                req.end();
+              } catch (err) {
+                failure = err as Error;
+                req.destroy(failure);
+              }
+            });
+          });
+        },
+      } as ConstructorParameters<typeof WebSocket>[2]);
+      const onAbort = (): void => {
+        failure = signal!.reason as Error;
+        ws.terminate();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        ws.off('open', onOpen);
+        ws.off('error', onError);
+        ws.off('unexpected-response', onRefusal);
+      };
+      const onOpen = (): void => {
+        done();
+        if (!proof) {
+          ws.terminate();
+          reject(new PushmeshError('ERR_PEER_REFUSED', `${target.url}: server identity not checked`));
+          return;
+        }
+        ws.on('error', () => undefined); // the channel reports errors from now on
+        resolve({ ws, proof });
+      };
+      const onError = (err: Error): void => {
+        done();
+        const cause = failure ?? err;
+        if (isPushmeshError(cause)) reject(cause);
+        else reject(new PushmeshError('ERR_UNAVAILABLE', `${target.url}: cannot connect: ${cause.message}`, { cause }));
+      };
+      const onRefusal = (_req: ClientRequest, res: IncomingMessage): void => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.length < 16 && chunks.push(c));
+        res.on('end', () => {
+          done();
+          ws.terminate();
+          const status = res.statusCode ?? 0;
+          const message = errorMessage(Buffer.concat(chunks)) ?? `HTTP ${status}`;
+          reject(new PushmeshError(status === 401 || status === 403 ? 'ERR_PEER_REFUSED' : 'ERR_UNAVAILABLE', `${target.url}: ${message}`));
+        });
+      };
+      ws.once('open', onOpen);
+      ws.once('error', onError);
+      ws.once('unexpected-response', onRefusal);
+    });
+  }
+
+  close(): void {
+    // Nothing shared between links.
+  }
+}
+
+function errorMessage(body: Buffer): string | undefined {
+  try {
+    const j = JSON.parse(body.toString('utf8')) as { error?: { message?: unknown } };
+    return typeof j.error?.message === 'string' ? j.error.message.slice(0, 300) : undefined;
+  } catch {
+    return undefined;
+  }
+}

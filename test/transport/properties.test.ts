@@ -1,0 +1,200 @@
+/**
+ * Property tests (fast-check) for every parser of outside input the
+ * transports added: NodeCard resources, cards in Node metadata, peer URLs,
+ * HTTPS answers, close reasons — and the ADS link itself, fed arbitrary
+ * frames as either end: it never throws, and either stays up or ends with
+ * a protocol reason.
+ */
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { pino } from 'pino';
+import protobuf from 'protobufjs';
+import { isPushmeshError } from '../../src/errors/index.js';
+import { parsePeerUrl } from '../../src/links/peer-url.js';
+import {
+  decodeNodeCard,
+  encodeDiscoveryRequest,
+  encodeDiscoveryResponse,
+  NODE_CARD_TYPE_URL,
+  STATUS_TYPE_URL,
+  WEBPUSH_MESSAGE_TYPE_URL,
+} from '../../src/proto/index.js';
+import type { Any } from '../../src/proto/types.js';
+import { cardFromAny, cardFromNode } from '../../src/transport/ads/ads-frames.js';
+import { AdsClientLink } from '../../src/transport/ads/ads-client-link.js';
+import type { AdsLink } from '../../src/transport/ads/ads-link.js';
+import { AdsServerLink } from '../../src/transport/ads/ads-server-link.js';
+import type { FrameChannel, FrameChannelEvents } from '../../src/transport/ads/frame-channel.js';
+import { closeReasonFrom, closeText } from '../../src/transport/close-codes.js';
+import { outcomeOfHttp } from '../../src/transport/https/nack-error.js';
+import { linkLimits } from '../../src/transport/link-limits.js';
+import type { LinkCloseReason } from '../../src/transport/types.js';
+import { makeNode } from '../message/nodes.js';
+import { sealedBytes } from './messages.js';
+
+const logger = pino({ level: 'silent' });
+const onlyCodes = (codes: string[]) => (err: unknown) => isPushmeshError(err) && codes.includes(err.code);
+
+/** Tags of plausible field numbers with any wire type and payload: bytes that look like protobuf. */
+const protobufNoise = fc
+  .array(fc.record({ field: fc.integer({ min: 1, max: 8 }), wireType: fc.constantFrom(0, 1, 2, 5, 3, 7), payload: fc.uint8Array({ maxLength: 48 }), n: fc.nat() }), { maxLength: 10 })
+  .map((parts) => {
+    const w = protobuf.Writer.create();
+    for (const p of parts) {
+      w.uint32(((p.field << 3) | p.wireType) >>> 0);
+      if (p.wireType === 0) w.uint32(p.n);
+      else if (p.wireType === 1) w.fixed64(p.n);
+      else if (p.wireType === 5) w.fixed32(p.n);
+      else if (p.wireType === 2) w.bytes(p.payload);
+    }
+    return w.finish();
+  });
+const bytes = fc.oneof(fc.uint8Array({ maxLength: 200 }), protobufNoise);
+
+describe('parsers of peer input (fast-check)', () => {
+  it('decodeNodeCard: any bytes give a NodeCard or ERR_BAD_MESSAGE', () => {
+    fc.assert(
+      fc.property(bytes, (b) => {
+        try {
+          const c = decodeNodeCard(b);
+          assert.equal(typeof c.id, 'string');
+        } catch (err) {
+          assert.ok(onlyCodes(['ERR_BAD_MESSAGE'])(err), String(err));
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('cardFromAny / cardFromNode: anything gives a valid card or ERR_BAD_MESSAGE / ERR_BAD_CARD', () => {
+    const node = makeNode();
+    fc.assert(
+      fc.property(fc.oneof(bytes, fc.constant(Buffer.from([]))), fc.constantFrom(NODE_CARD_TYPE_URL, 'x'), fc.jsonValue(), (value, typeUrl, json) => {
+        for (const f of [() => cardFromAny({ typeUrl, value }), () => cardFromNode({ id: '', cluster: '', userAgentName: '', clientFeatures: [], metadata: { pushmesh_card: json as never } })]) {
+          try {
+            const card = f();
+            if (card) assert.match(card.id, /^[a-z2-7]{52}$/);
+          } catch (err) {
+            assert.ok(onlyCodes(['ERR_BAD_MESSAGE', 'ERR_BAD_CARD'])(err), String(err));
+          }
+        }
+      }),
+      { numRuns: 1000 },
+    );
+    assert.deepEqual(cardFromNode({ id: '', cluster: '', userAgentName: '', clientFeatures: [], metadata: { pushmesh_card: node.card as never } }), node.card);
+  });
+
+  it('parsePeerUrl: any string gives a target or ERR_CONFIG; good URLs round-trip', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.webUrl(), fc.string().map((s) => `grpcs://${s}`), fc.string().map((s) => `wss://${s}/ws`)), (text) => {
+        try {
+          const t = parsePeerUrl(text);
+          assert.ok(t.transport === 'grpc' || t.transport === 'wss');
+          assert.ok(t.port >= 0 && t.port <= 65535);
+        } catch (err) {
+          assert.ok(onlyCodes(['ERR_CONFIG'])(err), String(err));
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    const id = makeNode().id;
+    assert.deepEqual(parsePeerUrl(`grpcs://${id}@relay.example:15007`), { transport: 'grpc', host: 'relay.example', port: 15007, expectedId: id, url: `grpcs://${id}@relay.example:15007` });
+    assert.deepEqual(parsePeerUrl('wss://[::1]:15443/ws'), { transport: 'wss', host: '::1', port: 15443, url: 'wss://[::1]:15443/ws' });
+    assert.throws(() => parsePeerUrl('grpcs://relay.example'), /port is required/);
+    assert.throws(() => parsePeerUrl('wss://h:1/'), /path must be \/ws/);
+    assert.throws(() => parsePeerUrl('https://h:1'), /grpcs:\/\/ or wss:\/\//);
+    assert.throws(() => parsePeerUrl('grpcs://notanid@h:1'), /not a full node ID/);
+  });
+
+  it('outcomeOfHttp and closeReasonFrom never throw; closeText fits a close frame', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 999 }), fc.option(fc.string()), fc.string({ maxLength: 400 }), (status, reason, text) => {
+        const o = outcomeOfHttp(status, reason ?? undefined);
+        if (status >= 200 && status < 300) assert.deepEqual(o, { ok: true });
+        assert.equal(typeof closeReasonFrom('ws', status, text), 'string');
+        assert.equal(typeof closeReasonFrom('grpc', status % 17, text), 'string');
+        assert.ok(Buffer.byteLength(closeText('protocol_error', text)) <= 123);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+/** A frame channel the test drives by hand: it records what the link writes and how it ends. */
+class ScriptedChannel implements FrameChannel {
+  events!: FrameChannelEvents;
+  written: Uint8Array[] = [];
+  ended: LinkCloseReason | null = null;
+  start(events: FrameChannelEvents): void {
+    this.events = events;
+  }
+  write(frame: Uint8Array): boolean {
+    this.written.push(frame);
+    return true;
+  }
+  end(reason: LinkCloseReason): void {
+    this.ended ??= reason;
+  }
+  destroy(reason: LinkCloseReason): void {
+    this.ended ??= reason;
+  }
+}
+
+const PEER_REASONS: LinkCloseReason[] = ['protocol_error', 'too_large', 'flood'];
+
+describe('the ADS link fed arbitrary frames (fast-check)', () => {
+  const a = makeNode();
+  const b = makeNode();
+
+  function link(role: 'client' | 'server'): { link: AdsLink; channel: ScriptedChannel } {
+    const channel = new ScriptedChannel();
+    const init = {
+      transport: 'memory' as const,
+      channel,
+      self: { id: a.id, card: a.card, version: 't' },
+      peer: { id: b.id, proof: 'memory' as const },
+      limits: linkLimits({ window: 8, floodPerSecond: 50, handshakeTimeoutMs: 60_000 }),
+      logger,
+    };
+    const l = role === 'client' ? new AdsClientLink(init) : new AdsServerLink(init);
+    l.start();
+    void (async () => {
+      for await (const m of l.incoming) m.ack();
+    })();
+    return { link: l, channel };
+  }
+
+  it('never throws; ends only with a reason that blames the peer, and tells the peer', async () => {
+    const valid = await sealedBytes(b, a);
+    const any = fc.oneof(
+      fc.record({ typeUrl: fc.constantFrom(WEBPUSH_MESSAGE_TYPE_URL, STATUS_TYPE_URL, NODE_CARD_TYPE_URL, 'type.googleapis.com/x'), value: fc.oneof(bytes, fc.constant(valid)) }),
+    ) as fc.Arbitrary<Any>;
+    const structured = fc.oneof(
+      fc.record({ typeUrl: fc.constantFrom(WEBPUSH_MESSAGE_TYPE_URL, NODE_CARD_TYPE_URL, ''), responseNonce: fc.constantFrom('', '1', '2', 'x'), resources: fc.array(any, { maxLength: 12 }) }).map((r) => [
+        encodeDiscoveryRequest({ typeUrl: r.typeUrl, responseNonce: r.responseNonce, pushmeshResources: r.resources }),
+        encodeDiscoveryResponse({ typeUrl: r.typeUrl, nonce: r.responseNonce, resources: r.resources }),
+      ]),
+      fc.record({ resources: fc.array(any, { maxLength: 12 }) }).map((r) => [encodeDiscoveryResponse({ typeUrl: STATUS_TYPE_URL, resources: r.resources }), encodeDiscoveryRequest({ typeUrl: WEBPUSH_MESSAGE_TYPE_URL })]),
+    );
+    const frames = fc.array(fc.oneof(bytes.map((x) => [x, x]), structured), { minLength: 1, maxLength: 8 });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('client' as const, 'server' as const), frames, async (role, list) => {
+        const { link: l, channel } = link(role);
+        for (const pair of list) {
+          const frame = role === 'server' ? pair[0]! : pair[1]!;
+          channel.events.frame(frame); // must not throw, whatever it is
+        }
+        await new Promise((r) => setImmediate(r));
+        if (l.isClosed) {
+          const ended = await l.closed;
+          assert.ok(PEER_REASONS.includes(ended.reason), `ended with ${ended.reason}: ${ended.message}`);
+          assert.equal(channel.ended, ended.reason, 'the peer is told why');
+        } else {
+          l.close();
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+});

@@ -1,0 +1,47 @@
+import type { Server } from 'node:http';
+import { pino } from 'pino';
+import { NodeMetrics } from '../../src/metrics/node-metrics.js';
+import { buildPushServer } from '../../src/push/push-server.js';
+import { PeerAuthenticator } from '../../src/transport/auth/peer-authenticator.js';
+import { linkLimits } from '../../src/transport/link-limits.js';
+import type { Link } from '../../src/transport/types.js';
+import { WsListener } from '../../src/transport/ws/ws-listener.js';
+import { VapidVerifier } from '../../src/webpush/index.js';
+import type { TlsNode } from './tls-nodes.js';
+
+const logger = pino({ level: 'silent' });
+
+/** A node's real HTTPS server (the Fastify Web Push server), asking for client certificates, with the peer WebSocket on it. */
+export async function startWsNode(node: TlsNode, limits = linkLimits(), onLink: (l: Link) => void = () => undefined) {
+  const app = buildPushServer({
+    logger,
+    metrics: new NodeMetrics({ queueDepth: () => 0, subscribers: () => 0 }),
+    tls: { key: node.tls.key, cert: node.tls.cert, requestCert: true, rejectUnauthorized: false },
+    isLocalNode: (id) => id === node.id,
+    accept: async () => {
+      throw new Error('not used');
+    },
+    advertisedOrigin: 'https://127.0.0.1',
+    maxTtl: 2_419_200,
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const listener = new WsListener(app.server as Server, {
+    auth: new PeerAuthenticator({ selfId: node.id, tls: node.tls }),
+    verifier: new VapidVerifier(),
+    audiences: () => [],
+    self: { id: node.id, card: () => node.card, version: 'test' },
+    limits,
+    logger,
+    onLink,
+  });
+  const port = (app.server.address() as { port: number }).port;
+  return {
+    port,
+    listener,
+    close: async () => {
+      await listener.close();
+      await app.close();
+    },
+  };
+}
+

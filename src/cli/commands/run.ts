@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { layerFromEnv, layerFromFile, resolveConfig, type ConfigLayer } from '../../config/index.js';
 import { PushmeshError } from '../../errors/index.js';
+import { parsePeerUrl } from '../../links/peer-url.js';
 import { PushmeshNode } from '../../node/pushmesh-node.js';
 import type { CliContext } from '../context.js';
 import { homeFrom, withHomeOption } from '../home-option.js';
@@ -45,6 +46,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const layers = [flags, layerFromEnv(ctx.env)];
       if (file) layers.push(await layerFromFile(file));
       const config = resolveConfig(home, layers);
+      for (const url of config.peers) parsePeerUrl(url); // a bad peer URL is refused before anything opens
       for (const [what, given] of [
         ['NATS (--nats)', config.nats.length > 0],
         ['Pub/Sub (--pubsub)', config.pubsub !== null],

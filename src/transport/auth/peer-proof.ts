@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { PushmeshError } from '../../errors/index.js';
 import type { NodeId } from '../../identity/types.js';
-import { nodeIdOfCertificate } from '../../push/peer-certificate.js';
+import { nodeIdOfCertificate } from '../../identity/certificate-node-id.js';
 
 /** What a peer proved in a TLS handshake. */
 export interface CertificateProof {

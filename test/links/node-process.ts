@@ -56,6 +56,7 @@ export async function startNode(home: string, args: readonly string[], timeoutMs
     }
   });
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  if (process.env['PM_ECHO']) child.stdout!.on('data', (c: Buffer) => { for (const l of c.toString().split('\n')) if (l && !l.startsWith('{')) process.stderr.write('[child] ' + l + '\n'); });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const waitForLog = (match: (l: Record<string, unknown>) => boolean, ms = 30_000): Promise<Record<string, unknown>> => {

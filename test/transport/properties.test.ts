@@ -25,13 +25,13 @@ import { cardFromAny, cardFromNode } from '../../src/transport/ads/ads-frames.js
 import { AdsClientLink } from '../../src/transport/ads/ads-client-link.js';
 import type { AdsLink } from '../../src/transport/ads/ads-link.js';
 import { AdsServerLink } from '../../src/transport/ads/ads-server-link.js';
-import type { FrameChannel, FrameChannelEvents } from '../../src/transport/ads/frame-channel.js';
 import { closeReasonFrom, closeText } from '../../src/transport/close-codes.js';
 import { outcomeOfHttp } from '../../src/transport/https/nack-error.js';
 import { linkLimits } from '../../src/transport/link-limits.js';
 import type { LinkCloseReason } from '../../src/transport/types.js';
 import { makeNode } from '../message/nodes.js';
 import { sealedBytes } from './messages.js';
+import { ScriptedChannel } from './scripted-channel.js';
 
 const logger = pino({ level: 'silent' });
 const onlyCodes = (codes: string[]) => (err: unknown) => isPushmeshError(err) && codes.includes(err.code);
@@ -120,26 +120,6 @@ describe('parsers of peer input (fast-check)', () => {
     );
   });
 });
-
-/** A frame channel the test drives by hand: it records what the link writes and how it ends. */
-class ScriptedChannel implements FrameChannel {
-  events!: FrameChannelEvents;
-  written: Uint8Array[] = [];
-  ended: LinkCloseReason | null = null;
-  start(events: FrameChannelEvents): void {
-    this.events = events;
-  }
-  write(frame: Uint8Array): boolean {
-    this.written.push(frame);
-    return true;
-  }
-  end(reason: LinkCloseReason): void {
-    this.ended ??= reason;
-  }
-  destroy(reason: LinkCloseReason): void {
-    this.ended ??= reason;
-  }
-}
 
 const PEER_REASONS: LinkCloseReason[] = ['protocol_error', 'too_large', 'flood'];
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { startBackends } from '../../../adapters/index.js';
 import { layerFromEnv, layerFromFile, parseBridgeSpec, resolveConfig, type ConfigLayer } from '../../config/index.js';
+import { parsePeerUrl } from '../../links/peer-url.js';
 import { PushmeshNode } from '../../node/pushmesh-node.js';
 import type { CliContext } from '../context.js';
 import { homeFrom, withHomeOption } from '../home-option.js';
@@ -54,6 +55,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const layers = [flags, layerFromEnv(ctx.env)];
       if (file) layers.push(await layerFromFile(file));
       const config = resolveConfig(home, layers);
+      for (const url of config.peers) parsePeerUrl(url); // a bad peer URL is refused before anything opens
       const logger = pino({ name: 'pushmesh', level: config.logLevel });
       logger.debug({ config }, 'configuration'); // addresses, limits, trust: nothing secret
       const node = await PushmeshNode.start(config, logger);

@@ -223,6 +223,11 @@ export abstract class AdsLink implements Link {
     this.#flush();
   }
 
+  /** Messages may be written now (the client just subscribed): send what waited. */
+  protected canSendNow(): void {
+    this.#flush();
+  }
+
   protected setPeerCard(card: Card): void {
     if (card.id !== this.peer.id) {
       this.fail('protocol_error', "card is not the peer's: its ID differs from the key the peer proved", 'bad_card');

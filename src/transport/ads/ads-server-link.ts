@@ -62,6 +62,7 @@ export class AdsServerLink extends AdsLink {
       case WEBPUSH_MESSAGE_TYPE_URL:
         this.#subscribed = true;
         this.markReady();
+        this.canSendNow(); // messages queued before the subscription (the link was up after the card request) go now
         return;
       case NODE_CARD_TYPE_URL:
         this.#sendCard();

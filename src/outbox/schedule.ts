@@ -38,6 +38,8 @@ export class Schedule {
   readonly #readyHead: number[] = new Array<number>(URGENCY_LEVELS).fill(0);
   readonly #delayed = new MinHeap<Ref>((r) => r.slot.nextAttemptAt);
   readonly #expiry = new MinHeap<Slot>((s) => s.expiresAt);
+  /** Per destination, its entries waiting for a retry, by seq: an entry never overtakes an earlier one of its destination that waits. */
+  readonly #delayedByDest = new Map<string, MinHeap<Ref>>();
 
   get size(): number {
     return this.#slots.size;
@@ -64,11 +66,50 @@ export class Schedule {
     s.token++;
     if (s.nextAttemptAt <= now) {
       s.state = 'ready';
-      this.#ready[s.urgency]!.push({ slot: s, token: s.token });
+      this.#enqueueReady(s.urgency, { slot: s, token: s.token });
     } else {
       s.state = 'delayed';
-      this.#delayed.push({ slot: s, token: s.token });
+      const ref = { slot: s, token: s.token };
+      this.#delayed.push(ref);
+      let byDest = this.#delayedByDest.get(s.dest);
+      if (!byDest) this.#delayedByDest.set(s.dest, (byDest = new MinHeap<Ref>((r) => r.slot.seq)));
+      byDest.push(ref);
     }
+  }
+
+  /**
+   * Keeps each ready queue in seq order: new entries append (the usual
+   * case); an entry that becomes due again after a retry is inserted at its
+   * place, so entries that became due at different times still go out in
+   * queue order.
+   */
+  #enqueueReady(u: number, ref: Ref): void {
+    const queue = this.#ready[u]!;
+    const last = queue[queue.length - 1];
+    if (!last || last.slot.seq <= ref.slot.seq) {
+      queue.push(ref);
+      return;
+    }
+    let lo = this.#readyHead[u]!;
+    let hi = queue.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (queue[mid]!.slot.seq <= ref.slot.seq) lo = mid + 1;
+      else hi = mid;
+    }
+    queue.splice(lo, 0, ref);
+  }
+
+  /** Lowest seq of `dest` waiting for a retry (Infinity when none). */
+  #firstDelayed(dest: string): number {
+    const heap = this.#delayedByDest.get(dest);
+    if (!heap) return Infinity;
+    for (let top = heap.peek(); top; top = heap.peek()) {
+      if (top.token === top.slot.token && top.slot.state === 'delayed') return top.slot.seq;
+      heap.pop();
+    }
+    this.#delayedByDest.delete(dest);
+    return Infinity;
   }
 
   remove(seq: number): Slot | undefined {
@@ -118,10 +159,21 @@ export class Schedule {
     }
   }
 
-  /** Due entries, most urgent first then in the order they became due, skipping destinations in `busy`. */
+  /**
+   * Due entries, most urgent first, then in queue order (seq) within an
+   * urgency, skipping destinations in `busy`. An entry behind an earlier
+   * entry of its destination that waits for a retry waits too, so a
+   * destination that comes back gets its backlog in order.
+   */
   due(now: number, limit: number, busy: ReadonlySet<string>): Slot[] {
     this.#promote(now);
     const out: Slot[] = [];
+    const firstDelayed = new Map<string, number>();
+    const blocked = (s: Slot): boolean => {
+      let f = firstDelayed.get(s.dest);
+      if (f === undefined) firstDelayed.set(s.dest, (f = this.#firstDelayed(s.dest)));
+      return s.seq > f;
+    };
     for (let u = URGENCY_LEVELS - 1; u >= 0 && out.length < limit; u--) {
       const queue = this.#ready[u]!;
       let head = this.#readyHead[u]!;
@@ -129,8 +181,9 @@ export class Schedule {
       while (head < queue.length && !live(queue[head]!)) head++;
       for (let i = head; i < queue.length && out.length < limit; i++) {
         const ref = queue[i]!;
-        if (live(ref) && !busy.has(ref.slot.dest)) out.push(ref.slot);
+        if (live(ref) && !busy.has(ref.slot.dest) && !blocked(ref.slot)) out.push(ref.slot);
       }
+
       if (head > 1024 && head * 2 > queue.length) {
         queue.splice(0, head);
         head = 0;

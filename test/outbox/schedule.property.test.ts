@@ -51,9 +51,15 @@ describe('outbox schedule against a model (property)', () => {
               model.push({ seq, dest: o.dest, replace: o.replace, urgency: o.urgency, expiresAt: now + o.ttl, next: now, inFlight: false, expiredInFlight: false });
             } else if (o.kind === 'take') {
               const got = store.due(now, o.limit, o.busy);
-              const eligible = model.filter((e) => !e.inFlight && e.next <= now && !o.busy.includes(e.dest));
+              // An entry waits behind an earlier entry of its destination that waits for a retry (order per destination).
+              const waitsBehind = (e: ModelEntry): boolean => model.some((x) => x.dest === e.dest && x.seq < e.seq && !x.inFlight && x.next > now);
+              const eligible = model.filter((e) => !e.inFlight && e.next <= now && !o.busy.includes(e.dest) && !waitsBehind(e));
               assert.equal(got.length, Math.min(o.limit, eligible.length));
-              for (let i = 1; i < got.length; i++) assert.ok(URGENCIES.indexOf(got[i - 1]!.urgency) >= URGENCIES.indexOf(got[i]!.urgency), 'most urgent first');
+              for (let i = 1; i < got.length; i++) {
+                const [u0, u1] = [URGENCIES.indexOf(got[i - 1]!.urgency), URGENCIES.indexOf(got[i]!.urgency)];
+                assert.ok(u0 >= u1, 'most urgent first');
+                if (u0 === u1) assert.ok(got[i - 1]!.seq < got[i]!.seq, 'queue order within an urgency');
+              }
               // Whatever is returned is eligible, and nothing more urgent was left out.
               for (const g of got) assert.ok(eligible.some((e) => e.seq === g.seq));
               const minTaken = Math.min(...got.map((g) => URGENCIES.indexOf(g.urgency)));

@@ -145,6 +145,7 @@ export class PushmeshNode implements NodeCore {
       },
       hold: (target, wire) => this.#hold(target, wire),
       logger,
+      registry: this.metrics.registry,
     });
     this.#links = new LinkManager({
       identity,

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
 import { VapidError, isPushmeshError } from '../errors/index.js';
 import { nodeIdFromPublicKey } from '../identity/node-id.js';
 import type { NodeId } from '../identity/types.js';
@@ -32,6 +33,7 @@ export interface MeshRoutingOptions {
   /** Keeps a relayed message on disk until `target` is back (store-and-forward); throws ERR_QUEUE_FULL. */
   hold: (target: NodeId, wire: WebpushMessage) => void;
   logger: Logger;
+  registry?: Registry;
   now?: () => number;
 }
 
@@ -54,6 +56,8 @@ export class MeshRouting {
   readonly #upstreams = new Set<NodeId>();
   /** upstream → the shape (chains' node lists) last announced to it; a change re-announces. */
   readonly #lastSent = new Map<NodeId, string>();
+  /** Messages for other nodes that arrived here, by what became of them. */
+  readonly relayed: Counter<'action' | 'outcome'>;
   #timer: NodeJS.Timeout | null = null;
   #announceSoon: NodeJS.Timeout | null = null;
 
@@ -63,6 +67,12 @@ export class MeshRouting {
     this.#now = opts.now ?? Date.now;
     this.table = new RouteTable({ now: this.#now });
     this.router = new Router(opts.self, this.table);
+    this.relayed = new Counter({
+      name: 'pushmesh_relayed_messages_total',
+      help: 'Messages for other nodes that arrived on a link: forwarded, held (store-and-forward), duplicate or refused; outcome is ack or the NACK reason',
+      labelNames: ['action', 'outcome'],
+      registers: opts.registry ? [opts.registry] : [],
+    });
     this.#timer = setInterval(() => this.#announceAll(), REANNOUNCE_MS);
     this.#timer.unref();
   }
@@ -113,29 +123,35 @@ export class MeshRouting {
     } catch (err) {
       const reason = nackReasonForError(err) ?? 'bad_message';
       this.#log.info({ peer: fromPeer, from: wire.from, msg_id: wire.id, reason, detail: isPushmeshError(err) ? err.message : String(err) }, 'refused a message to relay');
+      this.relayed.inc({ action: 'nack', outcome: reason });
       m.nack(reason);
       return;
     }
     const d = this.router.decide(wire, fromPeer);
+    const answer = (ok: boolean, reason?: NackReason): void => {
+      this.relayed.inc({ action: d.action, outcome: ok ? 'ack' : reason! });
+      if (ok) m.ack();
+      else m.nack(reason!);
+    };
     switch (d.action) {
       case 'deliver':
       case 'duplicate':
-        m.ack();
+        answer(true);
         return;
       case 'nack':
         this.#log.debug({ peer: fromPeer, msg_id: wire.id, reason: d.reason, detail: d.detail }, 'not relaying a message');
-        m.nack(d.reason);
+        answer(false, d.reason);
         return;
       case 'hold':
         try {
           this.#o.hold(d.target, d.wire);
         } catch (err) {
           this.router.forget(wire);
-          m.nack(nackReasonForError(err) ?? 'queue_full');
+          answer(false, nackReasonForError(err) ?? 'queue_full');
           return;
         }
         this.#log.debug({ msg_id: wire.id, target: d.target }, 'holding a message until its destination is back');
-        m.ack();
+        answer(true);
         return;
       case 'forward': {
         const link = this.#o.linkTo(d.next);
@@ -146,15 +162,15 @@ export class MeshRouting {
         } catch (err) {
           this.router.forget(wire);
           this.#log.debug({ msg_id: wire.id, next: d.next, err: (err as Error).message }, 'next hop did not take a relayed message');
-          m.nack('queue_full');
+          answer(false, 'queue_full');
           return;
         }
         if (outcome.ok) {
-          m.ack();
+          answer(true);
           return;
         }
         this.router.forget(wire);
-        m.nack(outcome.reason as NackReason);
+        answer(false, outcome.reason as NackReason);
         return;
       }
     }

@@ -32,6 +32,7 @@ import { LinkManager } from '../links/link-manager.js';
 import { linkMessageHandler } from '../links/link-receiver.js';
 import { MeshRouting, ROUTES_TOPIC } from '../routing/mesh-routing.js';
 import type { RouteEntry } from '../routing/types.js';
+import type { Fabric } from '../routing/fabric.js';
 import type { WebpushMessage } from '../message/types.js';
 import { loadTrustCas } from '../transport/auth/trust-ca.js';
 import { linkLimits } from '../transport/link-limits.js';
@@ -175,7 +176,7 @@ export class PushmeshNode implements NodeCore {
     // A link came up: what waits for that peer, or may be routed through it, goes now, not at its next retry.
     this.#links.on('up', (link) => {
       this.#mesh.linkUp(link);
-      this.#outbox.wakeAll(Date.now());
+      this.#outbox.wake(null, Date.now());
       this.#dispatcher.kick();
     });
     this.#links.on('down', (link) => this.#mesh.linkDown(link));
@@ -405,6 +406,11 @@ export class PushmeshNode implements NodeCore {
       now,
     );
     this.#dispatcher.kick();
+  }
+
+  /** Relays through a shared fabric (NATS JetStream) from now on: messages it has no route for go there. */
+  useFabric(fabric: Fabric): void {
+    this.#mesh.useFabric(fabric);
   }
 
   /** This node's route table (`GET /routes`). */

@@ -15,6 +15,7 @@ import type { VapidVerifier } from '../webpush/index.js';
 import { MAX_ATTACHMENT_TTL_MS, signAttachment, verifyAttachment, verifyRoute } from './attachment.js';
 import { RouteTable } from './route-table.js';
 import { Router } from './router.js';
+import type { Fabric } from './fabric.js';
 import type { Attachment, Route, RouteEntry } from './types.js';
 
 /** Reserved topic that carries route announcements between linked nodes (docs/routing.md). */
@@ -58,6 +59,9 @@ export class MeshRouting {
   readonly #lastSent = new Map<NodeId, string>();
   /** Messages for other nodes that arrived here, by what became of them. */
   readonly relayed: Counter<'action' | 'outcome'>;
+  #fabric: Fabric | null = null;
+  /** Linked (non-upstream) peers this relay carries in the fabric: their detach functions. */
+  readonly #attachments = new Map<NodeId, Promise<(() => Promise<void>) | null>>();
   #timer: NodeJS.Timeout | null = null;
   #announceSoon: NodeJS.Timeout | null = null;
 
@@ -84,7 +88,65 @@ export class MeshRouting {
     if (upstream) {
       this.#upstreams.add(peer);
       void this.#announce(peer);
-    } else this.#changed();
+    } else {
+      this.#attachFabric(peer);
+      this.#changed();
+    }
+  }
+
+  /**
+   * Uses a shared fabric (NATS JetStream, docs/backends.md "Scale-out"):
+   * nodes linked here (not upstreams) are attached to it, and a message
+   * this relay has no route for, or whose destination left, goes into it
+   * for whichever relay that node is attached to.
+   */
+  useFabric(fabric: Fabric): void {
+    this.#fabric = fabric;
+    for (const r of this.table.list()) if (r.kind === 'link' && r.up && !this.#upstreams.has(r.dest)) this.#attachFabric(r.dest);
+  }
+
+  #attachFabric(peer: NodeId): void {
+    const fabric = this.#fabric;
+    if (!fabric || this.#attachments.has(peer)) return;
+    const deliver = async (bytes: Uint8Array): Promise<boolean> => {
+      const link = this.#o.linkTo(peer);
+      if (!link) return false;
+      try {
+        const outcome = await link.send(bytes, { signal: AbortSignal.timeout(60_000) });
+        if (outcome.ok) return true;
+        this.#log.info({ peer, reason: outcome.reason }, 'a node refused a message from the fabric');
+        return outcome.reason !== 'queue_full';
+      } catch {
+        return false;
+      }
+    };
+    this.#attachments.set(
+      peer,
+      fabric.attach(peer, deliver).catch((err: unknown) => {
+        this.#log.warn({ peer, reason: (err as Error).message }, 'could not attach a node to the fabric');
+        this.#attachments.delete(peer);
+        return null;
+      }),
+    );
+  }
+
+  #detachFabric(peer: NodeId): void {
+    const a = this.#attachments.get(peer);
+    if (!a) return;
+    this.#attachments.delete(peer);
+    void a.then((detach) => detach?.()).catch((err: unknown) => this.#log.warn({ peer, reason: (err as Error).message }, 'could not detach a node from the fabric'));
+  }
+
+  /** Hands a relayed message to the fabric for `target`; resolves the answer for the previous hop. */
+  async #toFabric(fabric: Fabric, target: NodeId, wire: WebpushMessage): Promise<{ ok: true } | { ok: false; reason: NackReason }> {
+    try {
+      await fabric.forward(target, encodeWebpushMessage(wire), { ttlSeconds: wire.ttl, signal: AbortSignal.timeout(30_000) });
+      this.#log.debug({ msg_id: wire.id, target }, 'handed a message to the fabric');
+      return { ok: true };
+    } catch (err) {
+      this.#log.warn({ msg_id: wire.id, target, reason: (err as Error).message }, 'the fabric did not take a message');
+      return { ok: false, reason: 'queue_full' };
+    }
   }
 
   linkDown(link: Link): void {
@@ -92,6 +154,7 @@ export class MeshRouting {
     if (this.#o.linkTo(peer)) return; // another link to it is still up
     this.table.linkDown(peer);
     this.#upstreams.delete(peer);
+    this.#detachFabric(peer);
     this.#lastSent.delete(peer);
     // Its own attachment stays (until it expires): a departed node's messages wait here, so upstreams keep sending them here.
     this.#chains.delete(peer);
@@ -127,7 +190,13 @@ export class MeshRouting {
       m.nack(reason);
       return;
     }
-    const d = this.router.decide(wire, fromPeer);
+    let d = this.router.decide(wire, fromPeer);
+    const fabric = this.#fabric;
+    if (fabric && d.action === 'nack' && d.reason === 'no_route') {
+      // No route here: the fabric may know a relay the destination is attached to.
+      const via = wire.via[0] === this.#o.self ? wire.via.slice(1) : wire.via;
+      d = { action: 'hold', target: via[0] ?? wire.to, wire: { ...wire, via, path: [...wire.path, this.#o.self], hopLimit: wire.hopLimit - 1 } };
+    }
     const answer = (ok: boolean, reason?: NackReason): void => {
       this.relayed.inc({ action: d.action, outcome: ok ? 'ack' : reason! });
       if (ok) m.ack();
@@ -143,6 +212,15 @@ export class MeshRouting {
         answer(false, d.reason);
         return;
       case 'hold':
+        if (fabric) {
+          const r = await this.#toFabric(fabric, d.target, d.wire);
+          if (r.ok) answer(true);
+          else {
+            this.router.forget(wire);
+            answer(false, r.reason);
+          }
+          return;
+        }
         try {
           this.#o.hold(d.target, d.wire);
         } catch (err) {

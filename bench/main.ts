@@ -10,13 +10,14 @@ import { backendsBench } from './backends.js';
 import { cryptoBench } from './crypto.js';
 import { signedConfigBench } from './signed-config.js';
 import { nodeBench } from './node.js';
+import { routingBench } from './routing.js';
 import { transportsBench } from './transports.js';
 import { targetsMet } from './ratio.js';
 import { markdownTable } from './table.js';
 import type { BenchContext, BenchModule } from './types.js';
 
 /** Add new areas (transports, routing, …) here. */
-const MODULES: BenchModule[] = [cryptoBench, nodeBench, transportsBench, signedConfigBench, backendsBench];
+const MODULES: BenchModule[] = [cryptoBench, nodeBench, transportsBench, signedConfigBench, backendsBench, routingBench];
 
 async function main(): Promise<void> {
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 4);

@@ -39,6 +39,8 @@ export interface LinkManagerOptions {
   verifier: Pick<VapidVerifier, 'verify'>;
   /** Signs this node's messages for an HTTPS endpoint's origin. */
   signer: MessageSigner;
+  /** The linked peer to hand a message for `dest` to when there is no link to `dest` (mesh routing). */
+  nextHop?: (dest: NodeId) => NodeId | undefined;
   /** Handles a message that arrived on a link; must answer it (ack or nack). */
   onMessage: (m: InboundMessage) => Promise<void>;
 }
@@ -210,8 +212,10 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
 
   /**
    * One delivery attempt of an outbox entry: over a link to the
-   * destination when one is up (preferred), else an HTTPS Web Push to
-   * `card`. The TTL sent is what is left of it. Resolves how it went, and
+   * destination when one is up (preferred), else over the link to the
+   * next hop the route table names, else an HTTPS Web Push to `card`.
+   * `entry.dest` is the final destination (the wire's `to`, or the next
+   * jump host a relay holds it for). The TTL sent is what is left of it. Resolves how it went, and
    * which way it went.
    */
   async deliver(entry: OutboxEntry, card: Card | undefined, signal: AbortSignal): Promise<{ result: DeliveryResult; via: 'link' | 'https' }> {
@@ -220,10 +224,14 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     // What is left of the TTL, rounded up: a message with under a second left is still not a TTL 0 message.
     if (!ttlZero) wire.ttl = Math.max(1, Math.ceil((entry.expiresAt - Date.now()) / 1000));
     const bytes = encodeWebpushMessage(wire);
-    const link = this.linkTo(entry.dest);
+    // The first jump host (`via`), else the destination; a direct link to it first, else the route table's next hop.
+    const goal = wire.via[0] ?? entry.dest;
+    const hop = this.linkTo(goal) ? undefined : this.#o.nextHop?.(goal);
+    const link = this.linkTo(goal) ?? (hop ? this.linkTo(hop) : undefined);
     const via = link ? 'link' : 'https';
     let target: Link | undefined = link;
     if (!target) {
+      if (goal !== entry.dest) return { result: retryUnlessNow(ttlZero, `no route to jump host ${goal}`), via };
       // Queued with a card learned from a link, before a restart: wait for the link to come back (within the TTL).
       if (!card) return { result: retryUnlessNow(ttlZero, 'no link to the destination and no card to reach it otherwise'), via };
       target = this.#httpsLink(card);
@@ -236,7 +244,8 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     }
     this.metrics.messages.inc({ direction: 'out', outcome: outcome.ok ? 'ack' : outcome.reason });
     if (outcome.ok) return { result: { kind: 'delivered' }, via };
-    if (outcome.reason === 'queue_full') return { result: retryUnlessNow(ttlZero, 'queue_full'), via };
+    // queue_full: try later; no_route: no hop on the way knows the destination now, so the origin holds it (docs/routing.md).
+    if (outcome.reason === 'queue_full' || outcome.reason === 'no_route') return { result: retryUnlessNow(ttlZero, outcome.reason), via };
     return { result: { kind: 'rejected', reason: outcome.reason }, via };
   }
 

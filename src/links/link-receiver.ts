@@ -13,6 +13,8 @@ export interface LinkReceiverOptions {
   seen: (key: string) => boolean;
   /** Hands a verified, decrypted, new message to local apps. */
   deliver: (msg: Message, hop: NodeId) => void;
+  /** Handles (and answers) a message for another node; without it such a message is NACKed `no_route`. */
+  relay?: (m: InboundMessage) => Promise<void>;
   /** A message was refused (for metrics). */
   refused?: (reason: string, err: unknown) => void;
   logger: Logger;
@@ -23,12 +25,13 @@ export interface LinkReceiverOptions {
  * addressed to it: open it (VAPID `aud` pushmesh://<this node>, `from` =
  * the token's key, decrypt, encrypted id = clear id), drop it if it is a
  * duplicate, hand it to local apps, and ACK — or NACK with the reason.
- * A message for another node is refused with `no_route`: relaying is
- * decided elsewhere (issue 5).
+ * A message for another node goes to `relay` (mesh routing), or is
+ * refused with `no_route` when the node does not relay.
  */
 export function linkMessageHandler(o: LinkReceiverOptions): (m: InboundMessage) => Promise<void> {
   return async (m) => {
     if (m.wire.to !== o.receiver.id) {
+      if (o.relay) return o.relay(m);
       o.refused?.('no_route', undefined);
       m.nack('no_route');
       return;

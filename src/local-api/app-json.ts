@@ -19,6 +19,8 @@ export interface AppMessageJson {
   meta: Record<string, string>;
   data: unknown;
   encoding?: 'base64';
+  /** Relays the message came through (only when it came through any). */
+  path?: string[];
 }
 
 export function toAppJson(ev: LocalEvent): AppMessageJson {
@@ -36,6 +38,7 @@ export function toAppJson(ev: LocalEvent): AppMessageJson {
     data: null,
   };
   Object.assign(out, payloadJson(m.data));
+  if (m.path) out.path = m.path;
   return out;
 }
 

@@ -77,5 +77,6 @@ export async function openMessage(wire: WebpushMessage, receiver: MessageReceive
   };
   if (wire.replace !== '') msg.replace = wire.replace;
   if (!content.foreign && content.receipt) msg.receipt = true;
+  if (wire.path.length > 0) msg.path = [...wire.path];
   return msg;
 }

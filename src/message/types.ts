@@ -31,6 +31,8 @@ export interface Message {
   data: Payload;
   /** The sender asked for a delivery receipt (carried encrypted, end to end). */
   receipt?: boolean;
+  /** Relays the message came through, in order (received messages only; absent when it came directly). */
+  path?: NodeId[];
 }
 
 /**

@@ -30,6 +30,10 @@ import { RECEIPT_TOPIC, STATUS_TOPIC, type DeliveryStatus } from '../status/type
 import { isSystemTopic } from '../message/system-topic.js';
 import { LinkManager } from '../links/link-manager.js';
 import { linkMessageHandler } from '../links/link-receiver.js';
+import { MeshRouting, ROUTES_TOPIC } from '../routing/mesh-routing.js';
+import type { RouteEntry } from '../routing/types.js';
+import type { Fabric } from '../routing/fabric.js';
+import type { WebpushMessage } from '../message/types.js';
 import { loadTrustCas } from '../transport/auth/trust-ca.js';
 import { linkLimits } from '../transport/link-limits.js';
 import { packageVersion } from '../util/package-version.js';
@@ -89,6 +93,7 @@ export class PushmeshNode implements NodeCore {
   readonly #status: StatusStore;
   readonly #receipts: Receipts;
   readonly #configRelay: MeshConfigRelay;
+  readonly #mesh: MeshRouting;
   #localApi: FastifyInstance | null = null;
   #pushServer: FastifyInstance | null = null;
   #addresses: NodeAddresses | null = null;
@@ -131,6 +136,18 @@ export class PushmeshNode implements NodeCore {
     this.#receipts = new Receipts({ port: this, store: this.#status, logger: logger.child({ component: 'receipts' }) });
     this.#status.on('change', (st) => this.#announceStatus(st));
     this.bus.on('consumed', (ev) => this.#receipts.onConsumed(ev));
+    this.#mesh = new MeshRouting({
+      self: identity.id,
+      key: { privateKey: identity.privateKey, publicKey: identity.publicKey },
+      verifier: this.#verifier,
+      linkTo: (peer) => this.#links.linkTo(peer),
+      sendToPeer: async (peer, topic, value) => {
+        await this.send({ to: peer, topic, data: { kind: 'json', value }, ttl: 600, urgency: 'high' });
+      },
+      hold: (target, wire) => this.#hold(target, wire),
+      logger,
+      registry: this.metrics.registry,
+    });
     this.#links = new LinkManager({
       identity,
       card: () => this.card(),
@@ -142,6 +159,7 @@ export class PushmeshNode implements NodeCore {
       registry: this.metrics.registry,
       verifier: this.#verifier,
       signer: this.#signer,
+      nextHop: (dest) => this.#mesh.nextHop(dest),
       onMessage: linkMessageHandler({
         receiver: { id: identity.id, decrypter: this.#decrypter, verifier: this.#verifier, senderMac: this.#senderMac },
         seen: (key) => this.#dedupe.check(key),
@@ -150,15 +168,18 @@ export class PushmeshNode implements NodeCore {
           this.#peers.countReceived(msg.from, Date.now());
           this.#deliverLocal(msg);
         },
+        relay: (m) => this.#mesh.relay(m),
         refused: (reason) => this.metrics.dropped.inc({ reason }),
         logger: logger.child({ component: 'links' }),
       }),
     });
-    // A link to a destination came up: what waits for it goes now, not at its next retry.
+    // A link came up: what waits for that peer, or may be routed through it, goes now, not at its next retry.
     this.#links.on('up', (link) => {
-      this.#outbox.wake(link.peer.id, Date.now());
+      this.#mesh.linkUp(link);
+      this.#outbox.wake(null, Date.now());
       this.#dispatcher.kick();
     });
+    this.#links.on('down', (link) => this.#mesh.linkDown(link));
     this.#dispatcher.on('delivered', (e) => {
       this.#status.update(e.id, 'sent');
       this.metrics.messagesOut.inc({ via: this.#deliveredVia.get(e.id) ?? 'https' });
@@ -188,6 +209,7 @@ export class PushmeshNode implements NodeCore {
     });
     this.#rpcClient = new RpcClient(this);
     this.#rpcServer = new RpcServer({ port: this, service: config.service, logger: logger.child({ component: 'rpc' }) });
+    this.#system.on(ROUTES_TOPIC, (m) => this.#mesh.onAnnouncement(m));
     this.#system.on(RECEIPT_TOPIC, (m) => this.#receipts.onReceipt(m));
     this.#system.on(CONFIG_TOPIC, (m) => this.#configRelay.receive(m));
     this.#system.on(RPC_REQUEST_TOPIC, (m) => this.#rpcServer.onRequest(m));
@@ -368,6 +390,34 @@ export class PushmeshNode implements NodeCore {
     return { id: msg.id, status: 'queued' };
   }
 
+  /** A relayed message whose next hop is away now: it waits here, on disk, until that node is back (store-and-forward). */
+  #hold(target: NodeId, wire: WebpushMessage): void {
+    const now = Date.now();
+    this.#outbox.enqueue(
+      {
+        id: wire.id,
+        dest: target,
+        // Replace keys are the origin's: one origin cannot replace another's messages.
+        replace: wire.replace === '' ? null : `${wire.from}/${wire.replace}`,
+        urgency: wire.urgency,
+        expiresAt: now + (wire.ttl === 0 ? 10_000 : wire.ttl * 1000),
+        wire: encodeWebpushMessage(wire),
+      },
+      now,
+    );
+    this.#dispatcher.kick();
+  }
+
+  /** Relays through a shared fabric (NATS JetStream) from now on: messages it has no route for go there. */
+  useFabric(fabric: Fabric): void {
+    this.#mesh.useFabric(fabric);
+  }
+
+  /** This node's route table (`GET /routes`). */
+  routes(): RouteEntry[] {
+    return this.#mesh.list();
+  }
+
   /** A message for this node, verified and new: to the node's own protocol handlers, or to apps. */
   #deliverLocal(msg: Message): void {
     if (this.#system.dispatch(msg)) return;
@@ -479,6 +529,7 @@ export class PushmeshNode implements NodeCore {
 
   #finish(): void {
     if (this.#state === 'closed') return;
+    this.#mesh.close();
     this.#rpcClient.close();
     this.#rpcServer.close();
     this.#outbox.flush();

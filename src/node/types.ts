@@ -1,3 +1,4 @@
+import type { RouteEntry } from '../routing/types.js';
 import type { Card, Identity, NodeId } from '../identity/types.js';
 import type { LocalBus } from '../local/local-bus.js';
 import type { Payload, Urgency } from '../message/types.js';
@@ -58,6 +59,8 @@ export interface NodeCore {
   /** Where a message this node sent stands (`GET /msg/status/<id>`). */
   deliveryStatus(id: string): DeliveryStatus | undefined;
   peers(): PeerInfo[];
+  /** The route table (`GET /routes`); a node without routing has none. */
+  routes?(): RouteEntry[];
   queueDepth(): number;
   /** Liveness and readiness details for /healthz. */
   health(): { ok: boolean; [k: string]: unknown };

@@ -153,8 +153,8 @@ export class OutboxStore {
     this.#schedule.wake(now, null, true);
   }
 
-  /** Makes every waiting entry for `dest` due now (e.g. when a link to it comes up). */
-  wake(dest: string, now: number): void {
+  /** Makes every waiting entry for `dest` (all destinations with null) due now, e.g. when a link comes up; in-flight ones stay as they are. */
+  wake(dest: string | null, now: number): void {
     this.#schedule.wake(now, dest, false);
   }
 

@@ -25,7 +25,7 @@ export const NACK_CODES: Readonly<Record<NackReason, number>> = Object.freeze({
   bad_signature: 7, // PERMISSION_DENIED
   too_large: 3, // INVALID_ARGUMENT: retrying cannot help
   no_route: 5, // NOT_FOUND
-  queue_full: 8, // RESOURCE_EXHAUSTED: the only reason worth a retry later
+  queue_full: 8, // RESOURCE_EXHAUSTED: retried later (as no_route is, by the origin)
   hop_limit: 9, // FAILED_PRECONDITION
   bad_message: 3, // INVALID_ARGUMENT
 });

@@ -141,13 +141,13 @@ describe('a client built from Envoy’s own protos', { timeout: 120_000 }, () =>
       return peers.peers.find((p) => p['id'] === me.id && p['connected'] === true)?.['sent'] === 1;
     });
 
-    // A second message, NACKed with a reason: the node drops it and logs the reason.
+    // A second message, NACKed with a reason: the node drops it and logs the reason (no_route or queue_full would be retried).
     const second = await localRequest(node, 'POST', `/msg/greetings?to=${me.id}`, { n: 2 });
     assert.equal(second.status, 202);
     const res2 = await nextResponse(2);
-    call.write({ type_url: WEBPUSH, response_nonce: res2.nonce, version_info: res.version_info, error_detail: { code: 5, message: 'no_route' } });
+    call.write({ type_url: WEBPUSH, response_nonce: res2.nonce, version_info: res.version_info, error_detail: { code: 9, message: 'hop_limit' } });
     const refused = await node.waitForLog((l) => l['msg'] === 'message refused by destination' && l['msg_id'] === (second.json as { id: string }).id);
-    assert.equal(refused['reason'], 'no_route');
+    assert.equal(refused['reason'], 'hop_limit');
     call.end();
   });
 });

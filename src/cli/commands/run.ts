@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { startBackends } from '../../../adapters/index.js';
+import { createFabric, startBackends } from '../../../adapters/index.js';
 import { layerFromEnv, layerFromFile, parseBridgeSpec, resolveConfig, type ConfigLayer } from '../../config/index.js';
 import { parsePeerUrl } from '../../links/peer-url.js';
 import { PushmeshNode } from '../../node/pushmesh-node.js';
@@ -59,10 +59,15 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const logger = pino({ name: 'pushmesh', level: config.logLevel });
       logger.debug({ config }, 'configuration'); // addresses, limits, trust: nothing secret
       const node = await PushmeshNode.start(config, logger);
-      let backends: Awaited<ReturnType<typeof startBackends>>;
+      let backends: Awaited<ReturnType<typeof startBackends>> = null;
+      let fabric: Awaited<ReturnType<typeof createFabric>> = null;
       try {
         backends = await startBackends(node, config, logger);
+        // Scale-out (backends.nats.fabric): relays share a JetStream for nodes they have no route to.
+        fabric = await createFabric(config, logger, { name: `pushmesh-${node.id.slice(0, 12)}` });
+        if (fabric) node.useFabric(fabric);
       } catch (err) {
+        await backends?.close();
         await node.close();
         throw err;
       }
@@ -75,15 +80,16 @@ export function registerRun(program: Command, ctx: CliContext): void {
           const tooLong = new Promise<void>((resolve) => {
             timer = setTimeout(() => {
               logger.warn({ afterMs: DRAIN_LIMIT_MS }, 'drain is taking too long; stopping now');
-              resolve(Promise.allSettled([backends?.close(), node.close()]).then(() => undefined));
+              resolve(Promise.allSettled([backends?.close(), node.close(), fabric?.close()]).then(() => undefined));
             }, DRAIN_LIMIT_MS);
           });
-          await Promise.race([(async () => { await backends?.drain(); await node.drain(); })(), tooLong]);
+          await Promise.race([(async () => { await backends?.drain(); await node.drain(); await fabric?.close(); })(), tooLong]);
           clearTimeout(timer);
         } else {
           logger.info({ signal }, 'stopping now');
           await backends?.close();
           await node.close();
+          await fabric?.close();
         }
       });
     });

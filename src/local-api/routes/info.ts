@@ -7,6 +7,7 @@ export function registerInfoRoutes(app: FastifyInstance, core: NodeCore): void {
     await core.refreshPeers();
     return { peers: core.peers() };
   });
+  app.get('/routes', async () => ({ routes: core.routes?.() ?? [] }));
   app.get('/healthz', async (_req, reply) => {
     const h = core.health();
     return reply.status(h.ok ? 200 : 503).send(h);

@@ -1,0 +1,363 @@
+import type { KeyObject } from 'node:crypto';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import { VapidError, isPushmeshError } from '../errors/index.js';
+import { nodeIdFromPublicKey } from '../identity/node-id.js';
+import type { NodeId } from '../identity/types.js';
+import { linkAudience } from '../message/link-audience.js';
+import type { Message, WebpushMessage } from '../message/types.js';
+import { validateWebpushMessage } from '../message/validate.js';
+import { decodeRouteAnnouncement, encodeRouteAnnouncement } from '../proto/routing.js';
+import { nackReasonForError, type NackReason } from '../proto/status.js';
+import { encodeWebpushMessage } from '../proto/webpush-message.js';
+import type { InboundMessage, Link, SendOutcome } from '../transport/types.js';
+import type { VapidVerifier } from '../webpush/index.js';
+import { MAX_ATTACHMENT_TTL_MS, signAttachment, verifyAttachment, verifyRoute } from './attachment.js';
+import { RouteTable } from './route-table.js';
+import { Router } from './router.js';
+import type { Fabric } from './fabric.js';
+import type { Attachment, Route, RouteEntry } from './types.js';
+
+/** Reserved topic that carries route announcements between linked nodes (docs/routing.md). */
+export const ROUTES_TOPIC = 'pushmesh.routes';
+/** Re-announce (and re-sign attachments) this often while a link stays up. */
+const REANNOUNCE_MS = 3 * 3600 * 1000;
+
+export interface MeshRoutingOptions {
+  self: NodeId;
+  key: { privateKey: KeyObject; publicKey: Uint8Array };
+  verifier: Pick<VapidVerifier, 'verify'>;
+  /** The live link to a peer. */
+  linkTo: (peer: NodeId) => Link | undefined;
+  /** Sends a node message (encrypted, from this node) to a linked peer. */
+  sendToPeer: (peer: NodeId, topic: string, data: unknown) => Promise<void>;
+  /** Keeps a relayed message on disk until `target` is back (store-and-forward); throws ERR_QUEUE_FULL. */
+  hold: (target: NodeId, wire: WebpushMessage) => void;
+  logger: Logger;
+  registry?: Registry;
+  now?: () => number;
+}
+
+/**
+ * A node's part in mesh routing: its route table, the forwarding rules
+ * (Router) for messages that arrive on a link for another node, and the
+ * signed route announcements it sends to its upstreams and learns from
+ * the nodes linked to it. Relays never decrypt.
+ */
+export class MeshRouting {
+  readonly table: RouteTable;
+  readonly router: Router;
+  readonly #o: MeshRoutingOptions;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  /** peer → its own attachment to this node (it announced "I am reachable through you"). */
+  readonly #attached = new Map<NodeId, Attachment>();
+  /** peer → verified routes it announced (chains ending at the peer). */
+  readonly #chains = new Map<NodeId, Route[]>();
+  readonly #upstreams = new Set<NodeId>();
+  /** upstream → the shape (chains' node lists) last announced to it; a change re-announces. */
+  readonly #lastSent = new Map<NodeId, string>();
+  /** Messages for other nodes that arrived here, by what became of them. */
+  readonly relayed: Counter<'action' | 'outcome'>;
+  #fabric: Fabric | null = null;
+  /** Linked (non-upstream) peers this relay carries in the fabric: their detach functions. */
+  readonly #attachments = new Map<NodeId, Promise<(() => Promise<void>) | null>>();
+  #timer: NodeJS.Timeout | null = null;
+  #announceSoon: NodeJS.Timeout | null = null;
+
+  constructor(opts: MeshRoutingOptions) {
+    this.#o = opts;
+    this.#log = opts.logger.child({ component: 'routing' });
+    this.#now = opts.now ?? Date.now;
+    this.table = new RouteTable({ now: this.#now });
+    this.router = new Router(opts.self, this.table);
+    this.relayed = new Counter({
+      name: 'pushmesh_relayed_messages_total',
+      help: 'Messages for other nodes that arrived on a link: forwarded, held (store-and-forward), duplicate or refused; outcome is ack or the NACK reason',
+      labelNames: ['action', 'outcome'],
+      registers: opts.registry ? [opts.registry] : [],
+    });
+    this.#timer = setInterval(() => this.#announceAll(), REANNOUNCE_MS);
+    this.#timer.unref();
+  }
+
+  linkUp(link: Link): void {
+    const peer = link.peer.id;
+    const upstream = link.direction === 'outbound';
+    this.table.linkUp(peer, { upstream });
+    if (upstream) {
+      this.#upstreams.add(peer);
+      void this.#announce(peer);
+    } else {
+      this.#attachFabric(peer);
+      this.#changed();
+    }
+  }
+
+  /**
+   * Uses a shared fabric (NATS JetStream, docs/backends.md "Scale-out"):
+   * nodes linked here (not upstreams) are attached to it, and a message
+   * this relay has no route for, or whose destination left, goes into it
+   * for whichever relay that node is attached to.
+   */
+  useFabric(fabric: Fabric): void {
+    this.#fabric = fabric;
+    for (const r of this.table.list()) if (r.kind === 'link' && r.up && !this.#upstreams.has(r.dest)) this.#attachFabric(r.dest);
+  }
+
+  #attachFabric(peer: NodeId): void {
+    const fabric = this.#fabric;
+    if (!fabric || this.#attachments.has(peer)) return;
+    const deliver = async (bytes: Uint8Array): Promise<boolean> => {
+      const link = this.#o.linkTo(peer);
+      if (!link) return false;
+      try {
+        const outcome = await link.send(bytes, { signal: AbortSignal.timeout(60_000) });
+        if (outcome.ok) return true;
+        this.#log.info({ peer, reason: outcome.reason }, 'a node refused a message from the fabric');
+        return outcome.reason !== 'queue_full';
+      } catch {
+        return false;
+      }
+    };
+    this.#attachments.set(
+      peer,
+      fabric.attach(peer, deliver).catch((err: unknown) => {
+        this.#log.warn({ peer, reason: (err as Error).message }, 'could not attach a node to the fabric');
+        this.#attachments.delete(peer);
+        return null;
+      }),
+    );
+  }
+
+  #detachFabric(peer: NodeId): void {
+    const a = this.#attachments.get(peer);
+    if (!a) return;
+    this.#attachments.delete(peer);
+    void a.then((detach) => detach?.()).catch((err: unknown) => this.#log.warn({ peer, reason: (err as Error).message }, 'could not detach a node from the fabric'));
+  }
+
+  /** Hands a relayed message to the fabric for `target`; resolves the answer for the previous hop. */
+  async #toFabric(fabric: Fabric, target: NodeId, wire: WebpushMessage): Promise<{ ok: true } | { ok: false; reason: NackReason }> {
+    try {
+      await fabric.forward(target, encodeWebpushMessage(wire), { ttlSeconds: wire.ttl, signal: AbortSignal.timeout(30_000) });
+      this.#log.debug({ msg_id: wire.id, target }, 'handed a message to the fabric');
+      return { ok: true };
+    } catch (err) {
+      this.#log.warn({ msg_id: wire.id, target, reason: (err as Error).message }, 'the fabric did not take a message');
+      return { ok: false, reason: 'queue_full' };
+    }
+  }
+
+  linkDown(link: Link): void {
+    const peer = link.peer.id;
+    if (this.#o.linkTo(peer)) return; // another link to it is still up
+    this.table.linkDown(peer);
+    this.#upstreams.delete(peer);
+    this.#detachFabric(peer);
+    this.#lastSent.delete(peer);
+    // Its own attachment stays (until it expires): a departed node's messages wait here, so upstreams keep sending them here.
+    this.#chains.delete(peer);
+    this.#changed();
+  }
+
+  /** The linked peer to hand a message for `dest` to (a direct link first), or undefined. */
+  nextHop(dest: NodeId): NodeId | undefined {
+    const r = this.table.lookup(dest, null);
+    return r.kind === 'link' || r.kind === 'announced' || r.kind === 'upstream' ? r.next : undefined;
+  }
+
+  list(): RouteEntry[] {
+    return this.table.list();
+  }
+
+  /**
+   * A message that arrived on a link for another node: verify its VAPID
+   * token (audience pushmesh://<to>, `from` = the token's key), then
+   * forward it, hold it, or refuse it, and answer the link with the
+   * outcome (a forward is ACKed only after the next hop ACKed).
+   */
+  async relay(m: InboundMessage): Promise<void> {
+    const wire = m.wire;
+    const fromPeer = m.link.peer.id;
+    try {
+      validateWebpushMessage(wire);
+      await this.#verifySender(wire);
+    } catch (err) {
+      const reason = nackReasonForError(err) ?? 'bad_message';
+      this.#log.info({ peer: fromPeer, from: wire.from, msg_id: wire.id, reason, detail: isPushmeshError(err) ? err.message : String(err) }, 'refused a message to relay');
+      this.relayed.inc({ action: 'nack', outcome: reason });
+      m.nack(reason);
+      return;
+    }
+    let d = this.router.decide(wire, fromPeer);
+    const fabric = this.#fabric;
+    if (fabric && d.action === 'nack' && d.reason === 'no_route') {
+      // No route here: the fabric may know a relay the destination is attached to.
+      const via = wire.via[0] === this.#o.self ? wire.via.slice(1) : wire.via;
+      d = { action: 'hold', target: via[0] ?? wire.to, wire: { ...wire, via, path: [...wire.path, this.#o.self], hopLimit: wire.hopLimit - 1 } };
+    }
+    const answer = (ok: boolean, reason?: NackReason): void => {
+      this.relayed.inc({ action: d.action, outcome: ok ? 'ack' : reason! });
+      if (ok) m.ack();
+      else m.nack(reason!);
+    };
+    switch (d.action) {
+      case 'deliver':
+      case 'duplicate':
+        answer(true);
+        return;
+      case 'nack':
+        this.#log.debug({ peer: fromPeer, msg_id: wire.id, reason: d.reason, detail: d.detail }, 'not relaying a message');
+        answer(false, d.reason);
+        return;
+      case 'hold':
+        if (fabric) {
+          const r = await this.#toFabric(fabric, d.target, d.wire);
+          if (r.ok) answer(true);
+          else {
+            this.router.forget(wire);
+            answer(false, r.reason);
+          }
+          return;
+        }
+        try {
+          this.#o.hold(d.target, d.wire);
+        } catch (err) {
+          this.router.forget(wire);
+          answer(false, nackReasonForError(err) ?? 'queue_full');
+          return;
+        }
+        this.#log.debug({ msg_id: wire.id, target: d.target }, 'holding a message until its destination is back');
+        answer(true);
+        return;
+      case 'forward': {
+        const link = this.#o.linkTo(d.next);
+        let outcome: SendOutcome;
+        try {
+          if (!link) throw new Error('next hop link is gone');
+          outcome = await link.send(encodeWebpushMessage(d.wire), { signal: AbortSignal.timeout(60_000) });
+        } catch (err) {
+          this.router.forget(wire);
+          this.#log.debug({ msg_id: wire.id, next: d.next, err: (err as Error).message }, 'next hop did not take a relayed message');
+          answer(false, 'queue_full');
+          return;
+        }
+        if (outcome.ok) {
+          answer(true);
+          return;
+        }
+        this.router.forget(wire);
+        answer(false, outcome.reason as NackReason);
+        return;
+      }
+    }
+  }
+
+  async #verifySender(wire: WebpushMessage): Promise<void> {
+    const { publicKey } = await this.#o.verifier.verify(wire.authorization, linkAudience(wire.to));
+    let sender: NodeId;
+    try {
+      sender = nodeIdFromPublicKey(publicKey);
+    } catch (cause) {
+      throw new VapidError('ERR_VAPID_INVALID', 'VAPID key is not a P-256 public key', { cause });
+    }
+    if (sender !== wire.from) throw new VapidError('ERR_VAPID_INVALID', '"from" is not the node ID of the VAPID key');
+  }
+
+  /** A `pushmesh.routes` message from a linked peer: verify every route, then learn them. */
+  onAnnouncement(msg: Message): void {
+    const peer = msg.from;
+    if (!this.table.isLinked(peer)) throw new Error(`route announcement from ${peer}, which is not linked`);
+    const value = msg.data.kind === 'json' ? (msg.data.value as { v?: unknown; announcement?: unknown }) : null;
+    if (!value || value.v !== 1 || typeof value.announcement !== 'string') throw new Error('route announcement without a v1 body');
+    const ann = decodeRouteAnnouncement(Buffer.from(value.announcement, 'base64'));
+    const now = this.#now();
+    const learned: { dest: NodeId; hops: number; expires: number }[] = [];
+    const chains: Route[] = [];
+    let own: Attachment | undefined;
+    for (const route of ann.routes) {
+      try {
+        const first = route.chain[0];
+        if (route.chain.length === 1 && first && first.node === peer && first.relay === this.#o.self) {
+          // The peer's own attachment: "I am reachable through you".
+          verifyAttachment(first, now);
+          own = first;
+          continue;
+        }
+        learned.push(verifyRoute(route, peer, this.#o.self, now));
+        chains.push(route);
+      } catch (err) {
+        this.#log.warn({ peer, reason: (err as Error).message }, 'refused an announced route');
+      }
+    }
+    if (ann.full) {
+      this.#chains.set(peer, chains);
+      if (own) this.#attached.set(peer, own);
+      else this.#attached.delete(peer);
+    } else {
+      const keep = (this.#chains.get(peer) ?? []).filter((r) => !ann.withdrawn.includes(r.chain[0]!.node));
+      this.#chains.set(peer, [...keep, ...chains]);
+      if (own) this.#attached.set(peer, own);
+    }
+    this.table.learn(peer, learned, { full: ann.full, withdrawn: ann.withdrawn });
+    this.#log.debug({ peer, routes: learned.length, attached: own !== undefined }, 'learned routes');
+    this.#changed();
+  }
+
+  /** What this node announces to `upstream`: its own attachment, and every chain it can extend. */
+  #announcementFor(upstream: NodeId): Route[] {
+    const now = this.#now();
+    const expires = now + MAX_ATTACHMENT_TTL_MS;
+    const routes: Route[] = [{ chain: [signAttachment(this.#o.key, upstream, expires)] }];
+    const seen = new Set<NodeId>([upstream, this.#o.self]);
+    for (const [peer, att] of this.#attached) {
+      if (this.#upstreams.has(peer) || att.expires <= now) continue;
+      if (!seen.has(peer)) {
+        seen.add(peer);
+        routes.push({ chain: [att] });
+      }
+      for (const r of this.#chains.get(peer) ?? []) {
+        const dest = r.chain[0]!.node;
+        if (seen.has(dest) || r.chain.some((a) => a.node === upstream || a.expires <= now) || r.chain.length + 1 > 32) continue;
+        seen.add(dest);
+        routes.push({ chain: [...r.chain, att] });
+      }
+    }
+    return routes;
+  }
+
+  async #announce(upstream: NodeId, onlyIfChanged = false): Promise<void> {
+    const routes = this.#announcementFor(upstream);
+    const shape = routes.map((r) => r.chain.map((a) => a.node).join('>')).sort().join(',');
+    if (onlyIfChanged && this.#lastSent.get(upstream) === shape) return;
+    this.#lastSent.set(upstream, shape);
+    const announcement = encodeRouteAnnouncement({ routes, full: true, withdrawn: [] }).toString('base64');
+    try {
+      await this.#o.sendToPeer(upstream, ROUTES_TOPIC, { v: 1, announcement });
+      this.#log.debug({ upstream, routes: routes.length }, 'announced routes');
+    } catch (err) {
+      this.#log.warn({ upstream, reason: (err as Error).message }, 'could not announce routes');
+    }
+  }
+
+  #announceAll(onlyIfChanged = false): void {
+    for (const up of this.#upstreams) void this.#announce(up, onlyIfChanged);
+  }
+
+  /** What is reachable through this node changed: tell the upstreams (coalesced). */
+  #changed(): void {
+    if (this.#announceSoon || this.#upstreams.size === 0) return;
+    this.#announceSoon = setTimeout(() => {
+      this.#announceSoon = null;
+      this.#announceAll(true);
+    }, 50);
+    this.#announceSoon.unref();
+  }
+
+  close(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#announceSoon) clearTimeout(this.#announceSoon);
+    this.#timer = this.#announceSoon = null;
+  }
+}

@@ -129,7 +129,7 @@ function validateLayer(doc: unknown, where: string): ConfigLayer {
     const limits: Partial<NodeLimits> = {};
     for (const [k, v] of Object.entries(l as Record<string, unknown>)) {
       if (!LIMIT_KEYS.has(k as keyof NodeLimits)) throw new PushmeshError('ERR_CONFIG', `${where}: unknown limit "${k}"`);
-      if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new PushmeshError('ERR_CONFIG', `${where}: limits.${k} must be a positive integer`);
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new PushmeshError('ERR_CONFIG', `${where}: limits.${k} must be a positive integer`);
       limits[k as keyof NodeLimits] = v;
     }
     layer.limits = limits;
@@ -182,7 +182,10 @@ export function resolveConfig(home: string, layers: ConfigLayer[]): NodeConfig {
   for (const t of pick('trust') ?? []) {
     const m = /^([^=\s]+)=(\S+)$/.exec(t);
     if (!m) throw new PushmeshError('ERR_CONFIG', `trust "${t}" is not NAMESPACE=ID`);
-    (cfg.trust[m[1]!] ??= []).push(m[2]!);
+    const ns = m[1]!;
+    // Own keys only: a namespace named like an Object.prototype member ("__proto__", "constructor") is a name like any other.
+    if (!Object.hasOwn(cfg.trust, ns)) Object.defineProperty(cfg.trust, ns, { value: [], enumerable: true, writable: true, configurable: true });
+    cfg.trust[ns]!.push(m[2]!);
   }
   cfg.service = resolveService(layers);
   const level = pick('logLevel');

@@ -25,7 +25,7 @@ export function defaultConfig(home: string): NodeConfig {
       maxQueuedMessages: 10_000,
       subscriberBuffer: 1_000,
       maxTtl: 28 * 24 * 3600,
-      deliveryWindow: 8,
+      deliveryWindow: 1,
     },
     backends: defaultBackends(),
   };

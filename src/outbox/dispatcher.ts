@@ -42,6 +42,13 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
   readonly #now: () => number;
   readonly #inFlight = new Set<Promise<void>>();
   readonly #perDestInFlight = new Map<string, number>();
+  /**
+   * Destinations whose last attempt failed: they get one attempt at a time
+   * (a probe) until one gets an answer, so a backlog that drains when the
+   * destination comes back keeps its order even if attempts take different
+   * paths (a link that came up, or HTTPS).
+   */
+  readonly #failing = new Set<string>();
   readonly #abort = new AbortController();
   #timer: NodeJS.Timeout | null = null;
   #immediate: NodeJS.Immediate | null = null;
@@ -94,9 +101,13 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
     this.#timer.unref();
   }
 
+  #windowOf(dest: string): number {
+    return this.#failing.has(dest) ? 1 : this.#perDest;
+  }
+
   #busyDestinations(): Set<string> {
     const busy = new Set<string>();
-    for (const [dest, n] of this.#perDestInFlight) if (n >= this.#perDest) busy.add(dest);
+    for (const [dest, n] of this.#perDestInFlight) if (n >= this.#windowOf(dest)) busy.add(dest);
     return busy;
   }
 
@@ -113,7 +124,7 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
         let started = 0;
         for (const entry of batch) {
           if (this.#inFlight.size >= this.#concurrency) break;
-          if ((this.#perDestInFlight.get(entry.dest) ?? 0) >= this.#perDest) continue;
+          if ((this.#perDestInFlight.get(entry.dest) ?? 0) >= this.#windowOf(entry.dest)) continue;
           this.#start(entry);
           started++;
         }
@@ -155,14 +166,17 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
       if (this.#stopped && result.kind === 'retry') return; // stays queued (claimed) for the next start, which wakes it
       switch (result.kind) {
         case 'delivered':
+          this.#failing.delete(entry.dest);
           this.#store.remove(entry.seq);
           this.emit('delivered', entry);
           break;
         case 'rejected':
+          this.#failing.delete(entry.dest);
           this.#store.remove(entry.seq);
           this.emit('rejected', entry, result.reason);
           break;
         case 'retry': {
+          this.#failing.add(entry.dest);
           const delay = backoffDelay(entry.attempts, this.#backoff);
           this.#store.scheduleRetry(entry.seq, this.#now() + delay, this.#now());
           this.emit('retry', entry, result.reason, delay);

@@ -38,6 +38,31 @@ function gate() {
 }
 
 describe('OutboxDispatcher', () => {
+  it('a destination whose attempt failed gets one attempt at a time until one is answered; its backlog stays in order', async (t) => {
+    const { store, add } = await setup(t);
+    for (let i = 0; i < 6; i++) add(`m${i}`, 'a');
+    const g = gate();
+    const d = new OutboxDispatcher({ store, deliver: g.deliver, logger: silent, perDestination: 4, backoff: { baseMs: 1, capMs: 2 } });
+    t.after(() => d.close());
+    d.kick();
+    await g.until(4); // the full window while all is well
+    for (const o of g.open.splice(0)) o.settle({ kind: 'retry', reason: 'down' });
+    await g.until(1);
+    await new Promise((r) => setTimeout(r, 50)); // room for a (wrong) second attempt to start
+    assert.equal(g.open.length, 1, 'one probe while the destination fails');
+    assert.equal(g.open[0]!.entry.id, 'm0', 'the probe is the oldest message');
+    const order: string[] = [];
+    d.on('delivered', (e) => order.push(e.id));
+    g.open.splice(0)[0]!.settle({ kind: 'delivered' });
+    // Answered: the window opens again, and the rest go in queue order.
+    while (order.length < 6) {
+      await g.until(1);
+      for (const o of g.open.splice(0).sort((x, y) => x.entry.seq - y.entry.seq)) o.settle({ kind: 'delivered' });
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.deepEqual(order, ['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
+  });
+
   it('keeps a window of attempts per destination and a total bound', async (t) => {
     const { store, add } = await setup(t);
     for (let i = 0; i < 10; i++) add(`a${i}`, 'a');

@@ -1,6 +1,7 @@
 import grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { PushmeshError } from '../../errors/index.js';
+import { awaitHandshake } from '../ads/await-handshake.js';
 import type { Card, NodeId } from '../../identity/types.js';
 import { AdsClientLink } from '../ads/ads-client-link.js';
 import type { MisbehaviorKind } from '../ads/ads-link.js';
@@ -75,21 +76,7 @@ export class GrpcDialer implements Dialer {
         client.close();
       });
       link.start();
-      const onAbort = (): void => link.close('normal', 'dial aborted');
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        await link.ready;
-      } catch (err) {
-        const ended = await link.closed;
-        throw new PushmeshError(
-          ended.reason === 'forbidden' || ended.reason === 'unauthenticated' ? 'ERR_PEER_REFUSED' : 'ERR_LINK_CLOSED',
-          `${target.url}: ${ended.message || ended.reason}`,
-          { cause: err },
-        );
-      } finally {
-        options.signal?.removeEventListener('abort', onAbort);
-      }
-      return link;
+      return await awaitHandshake(link, target, options.signal);
     } catch (err) {
       client.close();
       throw err;

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
 import { isPushmeshError, PushmeshError } from '../../errors/index.js';
 import type { Card, NodeId } from '../../identity/types.js';
+import { awaitHandshake } from '../ads/await-handshake.js';
 import { AdsClientLink } from '../ads/ads-client-link.js';
 import type { MisbehaviorKind } from '../ads/ads-link.js';
 import type { PeerAuthenticator } from '../auth/peer-authenticator.js';
@@ -54,21 +55,7 @@ export class WsDialer implements Dialer {
       ...(o.onMisbehavior ? { onMisbehavior: o.onMisbehavior } : {}),
     });
     link.start();
-    const onAbort = (): void => link.close('normal', 'dial aborted');
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      await link.ready;
-    } catch (err) {
-      const ended = await link.closed;
-      throw new PushmeshError(
-        ended.reason === 'forbidden' || ended.reason === 'unauthenticated' ? 'ERR_PEER_REFUSED' : 'ERR_LINK_CLOSED',
-        `${target.url}: ${ended.message || ended.reason}`,
-        { cause: err },
-      );
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
-    }
-    return link;
+    return awaitHandshake(link, target, options.signal);
   }
 
   #connect(target: PeerTarget, signal: AbortSignal | undefined): Promise<{ ws: WebSocket; proof: CertificateProof }> {

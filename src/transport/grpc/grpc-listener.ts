@@ -1,32 +1,19 @@
 import type { X509Certificate } from 'node:crypto';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import grpc, { type ServerDuplexStream } from '@grpc/grpc-js';
-import type { Logger } from 'pino';
 import { isPushmeshError, PushmeshError } from '../../errors/index.js';
-import type { Card, NodeId } from '../../identity/types.js';
-import type { MisbehaviorKind } from '../ads/ads-link.js';
 import { AdsServerLink } from '../ads/ads-server-link.js';
-import type { PeerAuthenticator } from '../auth/peer-authenticator.js';
 import { refusalReason } from '../auth/peer-proof.js';
 import { CLOSE_CODES, closeText } from '../close-codes.js';
-import type { LinkLimits } from '../link-limits.js';
-import type { Link, LinkHandler, Listener } from '../types.js';
+import type { AdsListenerOptions } from '../listener-options.js';
+import type { Listener } from '../types.js';
 import { ADS_SERVICE } from './ads-service.js';
 import { GrpcServerChannel } from './grpc-channels.js';
 import { grpcKeepaliveOptions } from './grpc-options.js';
 
-export interface GrpcListenerOptions {
+export interface GrpcListenerOptions extends AdsListenerOptions {
   host: string;
   port: number;
-  auth: PeerAuthenticator;
-  /** This node: ID, card (read when a client asks for it), version. */
-  self: { id: NodeId; card: () => Card | undefined; version: string };
-  limits: LinkLimits;
-  logger: Logger;
-  onLink: LinkHandler;
-  onMisbehavior?: (kind: MisbehaviorKind, link: Link) => void;
-  /** A peer refused before its link started (no certificate, wrong key, policy). */
-  onRefused?: (reason: 'unauthenticated' | 'forbidden', detail: string) => void;
 }
 
 /**

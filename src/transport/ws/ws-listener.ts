@@ -1,34 +1,23 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isPushmeshError, VapidError } from '../../errors/index.js';
 import { nodeIdFromPublicKey } from '../../identity/node-id.js';
-import type { Card, NodeId } from '../../identity/types.js';
 import { linkAudience } from '../../message/link-audience.js';
 import type { VapidVerifier } from '../../webpush/index.js';
-import type { MisbehaviorKind } from '../ads/ads-link.js';
 import { AdsServerLink } from '../ads/ads-server-link.js';
-import type { PeerAuthenticator } from '../auth/peer-authenticator.js';
 import { refusalReason, refused, type CertificateProof } from '../auth/peer-proof.js';
-import type { LinkLimits } from '../link-limits.js';
-import type { Link, LinkHandler, Listener, PeerIdentity } from '../types.js';
+import type { AdsListenerOptions } from '../listener-options.js';
+import type { Listener, PeerIdentity } from '../types.js';
 import { WsChannel } from './ws-channel.js';
 import { PEER_WS_PATH, WS_SUBPROTOCOL } from './subprotocol.js';
 
-export interface WsListenerOptions {
-  auth: PeerAuthenticator;
+export interface WsListenerOptions extends AdsListenerOptions {
   /** Verifies a VAPID Authorization header (peers without a client certificate). */
   verifier: Pick<VapidVerifier, 'verify'>;
   /** Origins a VAPID token may name as `aud`, besides `https://` + Host and `pushmesh://<this node>`. */
   audiences: () => string[];
-  self: { id: NodeId; card: () => Card | undefined; version: string };
-  limits: LinkLimits;
-  logger: Logger;
-  onLink: LinkHandler;
-  onMisbehavior?: (kind: MisbehaviorKind, link: Link) => void;
-  onRefused?: (reason: 'unauthenticated' | 'forbidden', detail: string) => void;
 }
 
 /**

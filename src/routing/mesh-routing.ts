@@ -70,7 +70,7 @@ export class MeshRouting {
     this.#log = opts.logger.child({ component: 'routing' });
     this.#now = opts.now ?? Date.now;
     this.table = new RouteTable({ now: this.#now });
-    this.router = new Router(opts.self, this.table);
+    this.router = new Router(opts.self, this.table, { holdWithoutRoute: () => this.#fabric !== null });
     this.relayed = new Counter({
       name: 'pushmesh_relayed_messages_total',
       help: 'Messages for other nodes that arrived on a link: forwarded, held (store-and-forward), duplicate or refused; outcome is ack or the NACK reason',
@@ -190,13 +190,8 @@ export class MeshRouting {
       m.nack(reason);
       return;
     }
-    let d = this.router.decide(wire, fromPeer);
+    const d = this.router.decide(wire, fromPeer);
     const fabric = this.#fabric;
-    if (fabric && d.action === 'nack' && d.reason === 'no_route') {
-      // No route here: the fabric may know a relay the destination is attached to.
-      const via = wire.via[0] === this.#o.self ? wire.via.slice(1) : wire.via;
-      d = { action: 'hold', target: via[0] ?? wire.to, wire: { ...wire, via, path: [...wire.path, this.#o.self], hopLimit: wire.hopLimit - 1 } };
-    }
     const answer = (ok: boolean, reason?: NackReason): void => {
       this.relayed.inc({ action: d.action, outcome: ok ? 'ack' : reason! });
       if (ok) m.ack();

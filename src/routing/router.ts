@@ -25,10 +25,17 @@ export class Router {
   readonly #self: NodeId;
   readonly #table: RouteTable;
   readonly #seen: LRUCache<string, true>;
+  readonly #holdWithoutRoute: () => boolean;
 
-  constructor(self: NodeId, table: RouteTable, opts: { dedupeSize?: number } = {}) {
+  /**
+   * `holdWithoutRoute`: when it answers true (a shared fabric is there, which
+   * may know a relay the destination is attached to), a target with no route
+   * is held instead of refused with `no_route`.
+   */
+  constructor(self: NodeId, table: RouteTable, opts: { dedupeSize?: number; holdWithoutRoute?: () => boolean } = {}) {
     this.#self = self;
     this.#table = table;
+    this.#holdWithoutRoute = opts.holdWithoutRoute ?? (() => false);
     this.#seen = new LRUCache({ max: opts.dedupeSize ?? 100_000, ttl: 24 * 3600 * 1000 });
   }
 
@@ -51,12 +58,13 @@ export class Router {
     if (relaying && wire.hopLimit === 0) return { action: 'nack', reason: 'hop_limit', detail: 'hop limit reached' };
     const target = via[0] ?? wire.to;
     const route = this.#table.lookup(target, from);
-    if (route.kind === 'none') return { action: 'nack', reason: 'no_route', detail: `no route to ${target}` };
+    if (route.kind === 'none' && !this.#holdWithoutRoute()) return { action: 'nack', reason: 'no_route', detail: `no route to ${target}` };
     if (relaying && !this.#firstTime(wire)) return { action: 'duplicate' };
     const next: WebpushMessage = relaying
       ? { ...wire, via, path: [...wire.path, this.#self], hopLimit: wire.hopLimit - 1 }
       : { ...wire, via };
-    if (route.kind === 'departed') return { action: 'hold', target, wire: next };
+    // A departed node, or (with a fabric) one with no route: held here.
+    if (route.kind === 'departed' || route.kind === 'none') return { action: 'hold', target, wire: next };
     return { action: 'forward', next: route.next, wire: next };
   }
 

@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import { LRUCache } from 'lru-cache';
 import { isPushmeshError } from '../errors/index.js';
 import type { Card, Identity, NodeId } from '../identity/types.js';
+import { linkAudience } from '../message/link-audience.js';
 import type { MessageSigner } from '../message/seal.js';
 import type { DeliveryResult, OutboxEntry } from '../outbox/types.js';
 import { decodeWebpushMessage, encodeWebpushMessage } from '../proto/webpush-message.js';
@@ -223,6 +224,8 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     const ttlZero = wire.ttl === 0;
     // What is left of the TTL, rounded up: a message with under a second left is still not a TTL 0 message.
     if (!ttlZero) wire.ttl = Math.max(1, Math.ceil((entry.expiresAt - Date.now()) / 1000));
+    // This node's own message: a fresh VAPID token (the signer caches it), so one that waited here longer than its token lived still verifies.
+    if (wire.from === this.#o.identity.id) wire.authorization = await this.#o.signer.authorization(linkAudience(wire.to));
     const bytes = encodeWebpushMessage(wire);
     // The first jump host (`via`), else the destination; a direct link to it first, else the route table's next hop.
     const goal = wire.via[0] ?? entry.dest;

@@ -30,6 +30,8 @@ import { RECEIPT_TOPIC, STATUS_TOPIC, type DeliveryStatus } from '../status/type
 import { isSystemTopic } from '../message/system-topic.js';
 import { LinkManager } from '../links/link-manager.js';
 import { linkMessageHandler } from '../links/link-receiver.js';
+import { SqliteAttachmentStore } from '../routing/sqlite-attachment-store.js';
+import { ReceiptDeadlines } from '../status/receipt-deadlines.js';
 import { MeshRouting, ROUTES_TOPIC } from '../routing/mesh-routing.js';
 import type { RouteEntry } from '../routing/types.js';
 import type { Fabric } from '../routing/fabric.js';
@@ -91,6 +93,7 @@ export class PushmeshNode implements NodeCore {
   readonly #rpcClient: RpcClient;
   readonly #rpcServer: RpcServer;
   readonly #status: StatusStore;
+  readonly #deadlines: ReceiptDeadlines;
   readonly #receipts: Receipts;
   readonly #configRelay: MeshConfigRelay;
   readonly #mesh: MeshRouting;
@@ -133,6 +136,7 @@ export class PushmeshNode implements NodeCore {
     });
     this.#dispatcher = new OutboxDispatcher({ store: this.#outbox, deliver: (e, s) => this.#deliver(e, s), logger: logger.child({ component: 'outbox' }), perDestination: config.limits.deliveryWindow });
     this.#status = new StatusStore(this.#db);
+    this.#deadlines = new ReceiptDeadlines(this.#status);
     this.#receipts = new Receipts({ port: this, store: this.#status, logger: logger.child({ component: 'receipts' }) });
     this.#status.on('change', (st) => this.#announceStatus(st));
     this.bus.on('consumed', (ev) => this.#receipts.onConsumed(ev));
@@ -144,7 +148,13 @@ export class PushmeshNode implements NodeCore {
       sendToPeer: async (peer, topic, value) => {
         await this.send({ to: peer, topic, data: { kind: 'json', value }, ttl: 600, urgency: 'high' });
       },
-      hold: (target, wire) => this.#hold(target, wire),
+      hold: (target, wire, notAfter) => this.#hold(target, wire, notAfter),
+      backlog: (target) => this.#outbox.depth(target) > 0,
+      attachments: new SqliteAttachmentStore(this.#db),
+      routesLearned: () => {
+        this.#outbox.wake(null, Date.now());
+        this.#dispatcher.kick();
+      },
       logger,
       registry: this.metrics.registry,
     });
@@ -366,32 +376,42 @@ export class PushmeshNode implements NodeCore {
       throw new PushmeshError('ERR_NOT_FOUND', `no card for node ${req.to}: add it with "pushmesh peer add"`);
     }
     const wire = await sealMessage(msg, card, this.#signer, { receipt: req.receipt ?? false, via: req.via ?? [], senderMac: this.#senderMac });
+    // TTL 0 (RFC 8030 §5.2): one immediate attempt, no retries; the grace covers that attempt.
+    const expiresAt = msg.time + (msg.ttl === 0 ? 10_000 : msg.ttl * 1000);
+    let replaced: string | null;
     try {
-      this.#outbox.enqueue(
+      ({ replacedId: replaced } = this.#outbox.enqueue(
         {
           id: msg.id,
           dest: card.id,
           replace: msg.replace ?? null,
           urgency: msg.urgency,
-          // TTL 0 (RFC 8030 §5.2): one immediate attempt, no retries; the grace covers that attempt.
-          expiresAt: msg.time + (msg.ttl === 0 ? 10_000 : msg.ttl * 1000),
+          expiresAt,
           wire: encodeWebpushMessage(wire),
         },
         msg.time,
-      );
+      ));
     } catch (err) {
       if (err instanceof PushmeshError && err.code === 'ERR_QUEUE_FULL') this.metrics.dropped.inc({ reason: 'queue_full' });
       throw err;
     }
-    if (!isSystemTopic(msg.topic)) this.#status.create(msg.id, card.id, msg.receipt ?? false);
+    if (replaced !== null) this.#status.update(replaced, 'replaced', `replaced by ${msg.id}`);
+    if (!isSystemTopic(msg.topic)) {
+      this.#status.create(msg.id, card.id, msg.receipt ?? false, expiresAt);
+      if (msg.receipt) this.#deadlines.watch(msg.id, expiresAt);
+    }
     this.#acceptedAt.set(msg.id, performance.now());
     if (this.#acceptedAt.size > 100_000) this.#acceptedAt.delete(this.#acceptedAt.keys().next().value!);
     this.#dispatcher.kick();
     return { id: msg.id, status: 'queued' };
   }
 
-  /** A relayed message whose next hop is away now: it waits here, on disk, until that node is back (store-and-forward). */
-  #hold(target: NodeId, wire: WebpushMessage): void {
+  /**
+   * A relayed message whose next hop is away now (or that has earlier ones
+   * waiting for it): it waits here, on disk, until that node is back
+   * (store-and-forward), within its TTL and its VAPID token's life.
+   */
+  #hold(target: NodeId, wire: WebpushMessage, notAfter: number): void {
     const now = Date.now();
     this.#outbox.enqueue(
       {
@@ -400,7 +420,7 @@ export class PushmeshNode implements NodeCore {
         // Replace keys are the origin's: one origin cannot replace another's messages.
         replace: wire.replace === '' ? null : `${wire.from}/${wire.replace}`,
         urgency: wire.urgency,
-        expiresAt: now + (wire.ttl === 0 ? 10_000 : wire.ttl * 1000),
+        expiresAt: Math.min(notAfter, now + (wire.ttl === 0 ? 10_000 : wire.ttl * 1000)),
         wire: encodeWebpushMessage(wire),
       },
       now,
@@ -530,6 +550,7 @@ export class PushmeshNode implements NodeCore {
   #finish(): void {
     if (this.#state === 'closed') return;
     this.#mesh.close();
+    this.#deadlines.close();
     this.#rpcClient.close();
     this.#rpcServer.close();
     this.#outbox.flush();

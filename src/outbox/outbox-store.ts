@@ -212,11 +212,9 @@ export class OutboxStore {
     return entries;
   }
 
+  /** Entries waiting (in flight included): all, or those for `dest`. */
   depth(dest?: string): number {
-    if (dest === undefined) return this.#schedule.size;
-    let n = 0;
-    for (const s of this.#schedule.slots()) if (s.dest === dest) n++;
-    return n;
+    return dest === undefined ? this.#schedule.size : this.#schedule.countFor(dest);
   }
 
   depthByDestination(): Map<string, number> {

@@ -1,4 +1,4 @@
-import { MinHeap } from './min-heap.js';
+import { MinHeap } from '../util/min-heap.js';
 
 /** What the schedule knows of an outbox entry (the message itself stays on disk). */
 export interface Slot {
@@ -41,8 +41,16 @@ export class Schedule {
   /** Per destination, its entries waiting for a retry, by seq: an entry never overtakes an earlier one of its destination that waits. */
   readonly #delayedByDest = new Map<string, MinHeap<Ref>>();
 
+  /** dest → how many entries it has. */
+  readonly #perDest = new Map<string, number>();
+
   get size(): number {
     return this.#slots.size;
+  }
+
+  /** How many entries wait for `dest` (in flight included). */
+  countFor(dest: string): number {
+    return this.#perDest.get(dest) ?? 0;
   }
 
   get(seq: number): Slot | undefined {
@@ -57,6 +65,7 @@ export class Schedule {
   add(slot: Omit<Slot, 'state' | 'token' | 'expiredInFlight'>, now: number): Slot {
     const s: Slot = { ...slot, state: 'delayed', token: 0, expiredInFlight: false };
     this.#slots.set(s.seq, s);
+    this.#perDest.set(s.dest, (this.#perDest.get(s.dest) ?? 0) + 1);
     this.#expiry.push(s);
     this.#place(s, now);
     return s;
@@ -116,6 +125,9 @@ export class Schedule {
     const s = this.#slots.get(seq);
     if (!s) return undefined;
     this.#slots.delete(seq);
+    const n = (this.#perDest.get(s.dest) ?? 1) - 1;
+    if (n > 0) this.#perDest.set(s.dest, n);
+    else this.#perDest.delete(s.dest);
     s.state = 'gone';
     s.token++;
     return s;

@@ -16,7 +16,7 @@ import { MAX_ATTACHMENT_TTL_MS, signAttachment, verifyAttachment, verifyRoute } 
 import { RouteTable } from './route-table.js';
 import { Router } from './router.js';
 import type { Fabric } from './fabric.js';
-import type { Attachment, Route, RouteEntry } from './types.js';
+import type { Attachment, AttachmentStore, Route, RouteEntry } from './types.js';
 
 /** Reserved topic that carries route announcements between linked nodes (docs/routing.md). */
 export const ROUTES_TOPIC = 'pushmesh.routes';
@@ -31,8 +31,18 @@ export interface MeshRoutingOptions {
   linkTo: (peer: NodeId) => Link | undefined;
   /** Sends a node message (encrypted, from this node) to a linked peer. */
   sendToPeer: (peer: NodeId, topic: string, data: unknown) => Promise<void>;
-  /** Keeps a relayed message on disk until `target` is back (store-and-forward); throws ERR_QUEUE_FULL. */
-  hold: (target: NodeId, wire: WebpushMessage) => void;
+  /**
+   * Keeps a relayed message on disk until `target` is back (store-and-forward),
+   * at most until `notAfter` (Unix ms: its sender's VAPID token expires then,
+   * and no later hop would accept it); throws ERR_QUEUE_FULL.
+   */
+  hold: (target: NodeId, wire: WebpushMessage, notAfter: number) => void;
+  /** Whether messages for `target` already wait on this node's disk: a new one queues behind them, so none overtakes another. */
+  backlog?: (target: NodeId) => boolean;
+  /** Attachments of linked nodes, kept across restarts (a node that left before the restart is still held for). */
+  attachments?: AttachmentStore;
+  /** Routes were learned: messages waiting for a route may go now. */
+  routesLearned?: () => void;
   logger: Logger;
   registry?: Registry;
   now?: () => number;
@@ -79,6 +89,26 @@ export class MeshRouting {
     });
     this.#timer = setInterval(() => this.#announceAll(), REANNOUNCE_MS);
     this.#timer.unref();
+    this.#restoreAttachments();
+  }
+
+  /** Nodes that were attached here before a restart: departed until they come back or their attachment runs out. */
+  #restoreAttachments(): void {
+    const store = this.#o.attachments;
+    if (!store) return;
+    const now = this.#now();
+    for (const a of store.load(now)) {
+      try {
+        if (a.relay !== this.#o.self) throw new Error('attachment is to another relay');
+        verifyAttachment(a, now);
+      } catch (err) {
+        this.#log.warn({ node: a.node, reason: (err as Error).message }, 'ignoring a stored attachment');
+        continue;
+      }
+      this.#attached.set(a.node, a);
+      this.table.markDeparted(a.node, a.expires);
+    }
+    if (this.#attached.size > 0) this.#log.info({ nodes: this.#attached.size }, 'restored attachments of nodes that were linked before the restart');
   }
 
   linkUp(link: Link): void {
@@ -156,8 +186,8 @@ export class MeshRouting {
     this.#upstreams.delete(peer);
     this.#detachFabric(peer);
     this.#lastSent.delete(peer);
-    // Its own attachment stays (until it expires): a departed node's messages wait here, so upstreams keep sending them here.
-    this.#chains.delete(peer);
+    // Its own attachment and the chains it announced stay (until they expire): messages for a departed node, or for nodes
+    // behind it, wait here, so upstreams keep sending them here.
     this.#changed();
   }
 
@@ -180,9 +210,10 @@ export class MeshRouting {
   async relay(m: InboundMessage): Promise<void> {
     const wire = m.wire;
     const fromPeer = m.link.peer.id;
+    let tokenExpires: number;
     try {
       validateWebpushMessage(wire);
-      await this.#verifySender(wire);
+      tokenExpires = await this.#verifySender(wire);
     } catch (err) {
       const reason = nackReasonForError(err) ?? 'bad_message';
       this.#log.info({ peer: fromPeer, from: wire.from, msg_id: wire.id, reason, detail: isPushmeshError(err) ? err.message : String(err) }, 'refused a message to relay');
@@ -216,17 +247,14 @@ export class MeshRouting {
           }
           return;
         }
-        try {
-          this.#o.hold(d.target, d.wire);
-        } catch (err) {
-          this.router.forget(wire);
-          answer(false, nackReasonForError(err) ?? 'queue_full');
-          return;
-        }
-        this.#log.debug({ msg_id: wire.id, target: d.target }, 'holding a message until its destination is back');
-        answer(true);
+        this.#holdHere(d.target, d.wire, wire, tokenExpires, answer);
         return;
       case 'forward': {
+        if (this.#o.backlog?.(d.target)) {
+          // Earlier messages for it wait here: this one goes behind them, not past them.
+          this.#holdHere(d.target, d.wire, wire, tokenExpires, answer);
+          return;
+        }
         const link = this.#o.linkTo(d.next);
         let outcome: SendOutcome;
         try {
@@ -249,8 +277,22 @@ export class MeshRouting {
     }
   }
 
-  async #verifySender(wire: WebpushMessage): Promise<void> {
-    const { publicKey } = await this.#o.verifier.verify(wire.authorization, linkAudience(wire.to));
+  /** Keeps a relayed message on this node's disk for `target`; answers the previous hop. */
+  #holdHere(target: NodeId, next: WebpushMessage, wire: WebpushMessage, tokenExpires: number, answer: (ok: boolean, reason?: NackReason) => void): void {
+    try {
+      this.#o.hold(target, next, tokenExpires * 1000);
+    } catch (err) {
+      this.router.forget(wire);
+      answer(false, nackReasonForError(err) ?? 'queue_full');
+      return;
+    }
+    this.#log.debug({ msg_id: wire.id, target }, 'holding a message until its destination is back');
+    answer(true);
+  }
+
+  /** Checks the sender's VAPID token; returns its `exp` (Unix seconds). */
+  async #verifySender(wire: WebpushMessage): Promise<number> {
+    const { publicKey, expires } = await this.#o.verifier.verify(wire.authorization, linkAudience(wire.to));
     let sender: NodeId;
     try {
       sender = nodeIdFromPublicKey(publicKey);
@@ -258,6 +300,7 @@ export class MeshRouting {
       throw new VapidError('ERR_VAPID_INVALID', 'VAPID key is not a P-256 public key', { cause });
     }
     if (sender !== wire.from) throw new VapidError('ERR_VAPID_INVALID', '"from" is not the node ID of the VAPID key');
+    return expires;
   }
 
   /** A `pushmesh.routes` message from a linked peer: verify every route, then learn them. */
@@ -288,15 +331,18 @@ export class MeshRouting {
     }
     if (ann.full) {
       this.#chains.set(peer, chains);
-      if (own) this.#attached.set(peer, own);
-      else this.#attached.delete(peer);
+      if (!own && this.#attached.delete(peer)) this.#o.attachments?.remove(peer);
     } else {
       const keep = (this.#chains.get(peer) ?? []).filter((r) => !ann.withdrawn.includes(r.chain[0]!.node));
       this.#chains.set(peer, [...keep, ...chains]);
-      if (own) this.#attached.set(peer, own);
+    }
+    if (own) {
+      this.#attached.set(peer, own);
+      this.#o.attachments?.save(own);
     }
     this.table.learn(peer, learned, { full: ann.full, withdrawn: ann.withdrawn });
     this.#log.debug({ peer, routes: learned.length, attached: own !== undefined }, 'learned routes');
+    if (learned.length > 0) this.#o.routesLearned?.();
     this.#changed();
   }
 

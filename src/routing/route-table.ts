@@ -9,7 +9,7 @@ interface Learned {
 /** What the table says about reaching a node. */
 export type Lookup =
   | { kind: 'link' | 'announced' | 'upstream'; next: NodeId; hops: number }
-  /** The node was linked here and left: hold its messages here (store-and-forward) until it is back. */
+  /** The node was linked here and left, or the peer it was announced by is away: hold its messages here (store-and-forward) until it is back. */
   | { kind: 'departed'; until: number }
   | { kind: 'none' };
 
@@ -23,7 +23,8 @@ export interface RouteTableOptions {
  * This node's routes: its links (direct peers, some of them upstreams),
  * the routes each linked peer announced (signed chains, checked before they
  * get here), and the nodes that were linked and left, whose messages wait
- * here. Routes learned from a peer vanish when its link drops.
+ * here. Routes learned from a peer outlive its link (down, until they
+ * expire): this node stays the last hop that knows the way.
  */
 export class RouteTable {
   readonly #links = new Map<NodeId, { upstream: boolean; since: number }>();
@@ -43,16 +44,23 @@ export class RouteTable {
     this.#departed.delete(peer);
   }
 
-  /** The link to `peer` dropped: forget what it announced; remember it (if it was no upstream) as departed. */
+  /**
+   * The link to `peer` dropped: remember it as departed, and keep what it
+   * announced (until each route expires) as routes that are down: messages
+   * for those nodes wait here, the last hop that knows the way, until `peer`
+   * is back or another route comes up.
+   */
   linkDown(peer: NodeId): void {
     const link = this.#links.get(peer);
     if (!link) return;
     this.#links.delete(peer);
-    for (const [dest, by] of this.#learned) {
-      by.delete(peer);
-      if (by.size === 0) this.#learned.delete(dest);
-    }
     this.#departed.set(peer, this.#now() + this.#departedMs);
+  }
+
+  /** Remembers `peer` as departed until `until` (e.g. from an attachment kept on disk across a restart), unless it is linked. */
+  markDeparted(peer: NodeId, until: number): void {
+    if (this.#links.has(peer) || until <= this.#now()) return;
+    this.#departed.set(peer, Math.max(until, this.#departed.get(peer) ?? 0));
   }
 
   isLinked(peer: NodeId): boolean {
@@ -81,6 +89,8 @@ export class RouteTable {
     const now = this.#now();
     if (this.#links.has(dest) && dest !== except) return { kind: 'link', next: dest, hops: 1 };
     let best: { next: NodeId; hops: number } | null = null;
+    /** Latest expiry of a route through a peer whose link is down. */
+    let down = 0;
     const by = this.#learned.get(dest);
     if (by) {
       for (const [peer, r] of by) {
@@ -88,16 +98,19 @@ export class RouteTable {
           by.delete(peer);
           continue;
         }
-        if (peer === except || !this.#links.has(peer)) continue;
-        if (!best || r.hops < best.hops) best = { next: peer, hops: r.hops };
+        if (peer === except) continue;
+        if (!this.#links.has(peer)) down = Math.max(down, r.expires);
+        else if (!best || r.hops < best.hops) best = { next: peer, hops: r.hops };
       }
+      if (by.size === 0) this.#learned.delete(dest);
     }
     if (best) return { kind: 'announced', ...best };
     const gone = this.#departed.get(dest);
     if (gone !== undefined) {
-      if (gone > now) return { kind: 'departed', until: gone };
+      if (gone > now) return { kind: 'departed', until: Math.max(gone, down) };
       this.#departed.delete(dest);
     }
+    if (down > 0) return { kind: 'departed', until: down };
     for (const [peer, l] of this.#links) if (l.upstream && peer !== except) return { kind: 'upstream', next: peer, hops: 0 };
     return { kind: 'none' };
   }

@@ -8,9 +8,9 @@ import type { RouteTable } from './route-table.js';
 export type Decision =
   /** It is for this node: open it and hand it to apps. */
   | { action: 'deliver' }
-  /** Hand `wire` (path, hop limit and via updated) to the linked peer `next`. */
-  | { action: 'forward'; next: NodeId; wire: WebpushMessage }
-  /** `target` is not reachable now but was linked here: keep `wire` on disk until it is back (within the TTL). */
+  /** Hand `wire` (path, hop limit and via updated) to the linked peer `next`, on the way to `target` (first jump host, else the destination). */
+  | { action: 'forward'; next: NodeId; target: NodeId; wire: WebpushMessage }
+  /** `target` is not reachable now but was linked here (or announced by a peer that is away): keep `wire` on disk until it is back (within the TTL). */
   | { action: 'hold'; target: NodeId; wire: WebpushMessage }
   /** Seen this message ID from this origin before: acknowledge, do nothing. */
   | { action: 'duplicate' }
@@ -65,7 +65,7 @@ export class Router {
       : { ...wire, via };
     // A departed node, or (with a fabric) one with no route: held here.
     if (route.kind === 'departed' || route.kind === 'none') return { action: 'hold', target, wire: next };
-    return { action: 'forward', next: route.next, wire: next };
+    return { action: 'forward', next: route.next, target, wire: next };
   }
 
   /** Records (origin, id); false if it was seen before. */

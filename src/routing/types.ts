@@ -38,3 +38,16 @@ export interface RouteEntry {
   /** Unix ms after which the route is forgotten (null: while the link lasts). */
   expires: number | null;
 }
+
+/**
+ * Where a relay keeps the attachments of the nodes linked to it, so that
+ * after a restart it still knows (and announces) a node that left before,
+ * and holds its messages (docs/routing.md "Store-and-forward").
+ */
+export interface AttachmentStore {
+  /** Every attachment kept, expired ones left out. */
+  load(now: number): Attachment[];
+  save(a: Attachment): void;
+  /** `node` no longer attaches here. */
+  remove(node: string): void;
+}

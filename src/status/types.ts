@@ -12,9 +12,11 @@ export const STATUS_TOPIC = 'pushmesh.status';
  * - `delivered`: the destination's node says an app there has it (receipt);
  * - `expired`: its TTL ran out before a hop accepted it;
  * - `rejected`: a hop refused it for good; `reason` says why (`no route`,
- *   `hop limit`, `unauthorized`, `queue full`, an HTTP status, …).
+ *   `hop limit`, `unauthorized`, `queue full`, an HTTP status, …);
+ * - `replaced`: a newer message with the same Topic (RFC 8030 `replace`)
+ *   took its place while it waited at this node.
  */
-export type DeliveryState = 'queued' | 'sent' | 'delivered' | 'expired' | 'rejected';
+export type DeliveryState = 'queued' | 'sent' | 'delivered' | 'expired' | 'rejected' | 'replaced';
 
 export interface DeliveryStatus {
   id: string;

@@ -90,9 +90,14 @@ describe('RouteTable', () => {
     t.learn(r3.id, [{ dest: b.id, hops: 2, expires: NOW + HOUR }], { full: true });
     assert.deepEqual(t.lookup(b.id), { kind: 'announced', next: r3.id, hops: 2 });
     t.linkDown(r3.id);
-    assert.deepEqual(t.lookup(b.id), { kind: 'announced', next: r2.id, hops: 3 }, 'routes vanish with their link');
+    assert.deepEqual(t.lookup(b.id), { kind: 'announced', next: r2.id, hops: 3 }, 'a route whose link is up wins over one whose link is down');
     t.learn(r2.id, [], { full: false, withdrawn: [b.id] });
-    assert.equal(t.lookup(b.id).kind, 'upstream');
+    assert.deepEqual(t.lookup(b.id), { kind: 'departed', until: NOW + HOUR }, 'only the route through R3 (down) is left: hold here');
+    assert.ok(t.list().some((r) => r.dest === b.id && r.next === r3.id && !r.up));
+    t.linkUp(r3.id, { upstream: false });
+    assert.deepEqual(t.lookup(b.id), { kind: 'announced', next: r3.id, hops: 2 }, 'R3 back: its route is used again at once');
+    t.learn(r3.id, [], { full: true });
+    assert.equal(t.lookup(b.id).kind, 'upstream', 'R3 no longer announces B');
     t.linkUp(b.id, { upstream: false });
     assert.deepEqual(t.lookup(b.id), { kind: 'link', next: b.id, hops: 1 });
     t.linkDown(b.id);
@@ -100,7 +105,7 @@ describe('RouteTable', () => {
     assert.ok(t.list().some((r) => r.dest === b.id && !r.up));
     now += HOUR + 1;
     assert.equal(t.lookup(b.id).kind, 'upstream', 'a departed node is forgotten after departedMs');
-    assert.deepEqual(t.reachable().map((x) => x.dest).sort(), [r2.id].sort());
+    assert.deepEqual(t.reachable().map((x) => x.dest).sort(), [r2.id, r3.id].sort());
   });
 
   it('announced routes expire with their earliest attachment', () => {

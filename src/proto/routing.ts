@@ -1,18 +1,29 @@
 import type { Attachment, Route, RouteAnnouncement } from '../routing/types.js';
 import { badMessage } from '../message/bad-message.js';
-import { bool, bytes, decodeMapped, encodeRaw, int64, str, strList, subList } from './raw.js';
+import { bool, bytes, decodeMapped, encodeRaw, int, int64, str, strList, subList } from './raw.js';
 import { typeUrlFor } from './any.js';
 
 const TYPE = 'pushmesh.v1.RouteAnnouncement';
 /** Type URL of route announcements in xDS resources and WebSocket frames. */
 export const ROUTE_ANNOUNCEMENT_TYPE_URL = typeUrlFor(TYPE);
-/** Most routes in one announcement. */
+/** Most routes in one announcement (one part). */
 export const MAX_ROUTES = 10_000;
+/** Most parts of one announcement. */
+export const MAX_PARTS = 10_000;
 
 const attachmentRaw = (a: Attachment) => ({ node: a.node, relay: a.relay, expires: a.expires, publicKey: a.publicKey, signature: a.signature });
 
 export function encodeRouteAnnouncement(ann: RouteAnnouncement): Buffer {
-  return encodeRaw(TYPE, { routes: ann.routes.map((r) => ({ chain: r.chain.map(attachmentRaw) })), full: ann.full, withdrawn: ann.withdrawn });
+  return encodeRaw(TYPE, {
+    routes: ann.routes.map((r) => ({ chain: r.chain.map(attachmentRaw) })),
+    full: ann.full,
+    withdrawn: ann.withdrawn,
+    generation: ann.generation ?? 0,
+    base: ann.base ?? 0,
+    part: ann.part ?? 0,
+    parts: ann.parts ?? 0,
+    requestFull: ann.requestFull ?? false,
+  });
 }
 
 /** Parses a RouteAnnouncement; throws ERR_BAD_MESSAGE only. Signatures are checked by verifyRoute. */
@@ -35,6 +46,18 @@ export function decodeRouteAnnouncement(data: Uint8Array): RouteAnnouncement {
       ),
     }));
     if (routes.length > MAX_ROUTES) throw badMessage(`at most ${MAX_ROUTES} routes`);
-    return { routes, full: bool(raw.full, 'full'), withdrawn: strList(raw.withdrawn, 'withdrawn') };
+    const parts = Math.max(1, int(raw.parts, 'parts'));
+    const part = int(raw.part, 'part');
+    if (parts > MAX_PARTS || part >= parts) throw badMessage(`part ${part} of ${parts}: at most ${MAX_PARTS} parts, numbered from 0`);
+    return {
+      routes,
+      full: bool(raw.full, 'full'),
+      withdrawn: strList(raw.withdrawn, 'withdrawn'),
+      generation: int64(raw.generation, 'generation'),
+      base: int64(raw.base, 'base'),
+      part,
+      parts,
+      requestFull: bool(raw.requestFull, 'request_full'),
+    };
   });
 }

@@ -13,6 +13,8 @@ import { encodeWebpushMessage } from '../proto/webpush-message.js';
 import type { InboundMessage, Link, SendOutcome } from '../transport/types.js';
 import type { VapidVerifier } from '../webpush/index.js';
 import { MAX_ATTACHMENT_TTL_MS, signAttachment, verifyAttachment, verifyRoute } from './attachment.js';
+import { AnnouncementAssembler } from './announcement-assembler.js';
+import { Announcer } from './announcer.js';
 import { RouteTable } from './route-table.js';
 import { Router } from './router.js';
 import type { Fabric } from './fabric.js';
@@ -65,8 +67,10 @@ export class MeshRouting {
   /** peer → verified routes it announced (chains ending at the peer). */
   readonly #chains = new Map<NodeId, Route[]>();
   readonly #upstreams = new Set<NodeId>();
-  /** upstream → the shape (chains' node lists) last announced to it; a change re-announces. */
-  readonly #lastSent = new Map<NodeId, string>();
+  readonly #announcer: Announcer;
+  readonly #assembler = new AnnouncementAssembler();
+  /** peer → when this node last asked it for a full announcement (at most one ask per 5 s). */
+  readonly #askedFull = new Map<NodeId, number>();
   /** Messages for other nodes that arrived here, by what became of them. */
   readonly relayed: Counter<'action' | 'outcome'>;
   #fabric: Fabric | null = null;
@@ -87,7 +91,12 @@ export class MeshRouting {
       labelNames: ['action', 'outcome'],
       registers: opts.registry ? [opts.registry] : [],
     });
-    this.#timer = setInterval(() => this.#announceAll(), REANNOUNCE_MS);
+    this.#announcer = new Announcer({
+      send: (peer, ann) => opts.sendToPeer(peer, ROUTES_TOPIC, { v: 1, announcement: encodeRouteAnnouncement(ann).toString('base64') }),
+      skipped: (peer, r) => this.#log.warn({ upstream: peer, dest: r.chain[0]!.node, hops: r.chain.length }, 'a route is too long to announce; left out'),
+      now: this.#now,
+    });
+    this.#timer = setInterval(() => this.#announceAll('full'), REANNOUNCE_MS);
     this.#timer.unref();
     this.#restoreAttachments();
   }
@@ -117,7 +126,7 @@ export class MeshRouting {
     this.table.linkUp(peer, { upstream });
     if (upstream) {
       this.#upstreams.add(peer);
-      void this.#announce(peer);
+      void this.#announce(peer, 'full');
     } else {
       this.#attachFabric(peer);
       this.#changed();
@@ -185,7 +194,8 @@ export class MeshRouting {
     this.table.linkDown(peer);
     this.#upstreams.delete(peer);
     this.#detachFabric(peer);
-    this.#lastSent.delete(peer);
+    this.#announcer.forget(peer);
+    this.#assembler.forget(peer);
     // Its own attachment and the chains it announced stay (until they expire): messages for a departed node, or for nodes
     // behind it, wait here, so upstreams keep sending them here.
     this.#changed();
@@ -309,7 +319,19 @@ export class MeshRouting {
     if (!this.table.isLinked(peer)) throw new Error(`route announcement from ${peer}, which is not linked`);
     const value = msg.data.kind === 'json' ? (msg.data.value as { v?: unknown; announcement?: unknown }) : null;
     if (!value || value.v !== 1 || typeof value.announcement !== 'string') throw new Error('route announcement without a v1 body');
-    const ann = decodeRouteAnnouncement(Buffer.from(value.announcement, 'base64'));
+    const part = decodeRouteAnnouncement(Buffer.from(value.announcement, 'base64'));
+    if (part.requestFull) {
+      // The peer (an upstream of this node) missed something: it gets everything again.
+      if (this.#upstreams.has(peer)) void this.#announce(peer, 'full');
+      return;
+    }
+    const a = this.#assembler.add(peer, part);
+    if (a.kind === 'resync') {
+      this.#askFull(peer);
+      return;
+    }
+    if (a.kind !== 'apply') return;
+    const ann = a.ann;
     const now = this.#now();
     const learned: { dest: NodeId; hops: number; expires: number }[] = [];
     const chains: Route[] = [];
@@ -333,7 +355,8 @@ export class MeshRouting {
       this.#chains.set(peer, chains);
       if (!own && this.#attached.delete(peer)) this.#o.attachments?.remove(peer);
     } else {
-      const keep = (this.#chains.get(peer) ?? []).filter((r) => !ann.withdrawn.includes(r.chain[0]!.node));
+      const gone = new Set([...ann.withdrawn, ...chains.map((r) => r.chain[0]!.node)]);
+      const keep = (this.#chains.get(peer) ?? []).filter((r) => !gone.has(r.chain[0]!.node));
       this.#chains.set(peer, [...keep, ...chains]);
     }
     if (own) {
@@ -368,22 +391,29 @@ export class MeshRouting {
     return routes;
   }
 
-  async #announce(upstream: NodeId, onlyIfChanged = false): Promise<void> {
+  /** Tells `upstream` what is reachable through this node: everything, or what changed since the last announcement. */
+  async #announce(upstream: NodeId, mode: 'full' | 'changes'): Promise<void> {
     const routes = this.#announcementFor(upstream);
-    const shape = routes.map((r) => r.chain.map((a) => a.node).join('>')).sort().join(',');
-    if (onlyIfChanged && this.#lastSent.get(upstream) === shape) return;
-    this.#lastSent.set(upstream, shape);
-    const announcement = encodeRouteAnnouncement({ routes, full: true, withdrawn: [] }).toString('base64');
     try {
-      await this.#o.sendToPeer(upstream, ROUTES_TOPIC, { v: 1, announcement });
-      this.#log.debug({ upstream, routes: routes.length }, 'announced routes');
+      const parts = await this.#announcer.announce(upstream, routes, mode);
+      if (parts > 0) this.#log.debug({ upstream, routes: routes.length, mode, parts }, 'announced routes');
     } catch (err) {
       this.#log.warn({ upstream, reason: (err as Error).message }, 'could not announce routes');
     }
   }
 
-  #announceAll(onlyIfChanged = false): void {
-    for (const up of this.#upstreams) void this.#announce(up, onlyIfChanged);
+  #announceAll(mode: 'full' | 'changes'): void {
+    for (const up of this.#upstreams) void this.#announce(up, mode);
+  }
+
+  /** Asks a peer that announces to this node for a full announcement (it sent changes to a generation this node lacks). */
+  #askFull(peer: NodeId): void {
+    const now = this.#now();
+    if ((this.#askedFull.get(peer) ?? 0) > now - 5_000) return;
+    this.#askedFull.set(peer, now);
+    const announcement = encodeRouteAnnouncement({ routes: [], full: false, withdrawn: [], requestFull: true }).toString('base64');
+    this.#log.debug({ peer }, 'asking for a full route announcement');
+    this.#o.sendToPeer(peer, ROUTES_TOPIC, { v: 1, announcement }).catch((err: unknown) => this.#log.warn({ peer, reason: (err as Error).message }, 'could not ask for a full route announcement'));
   }
 
   /** What is reachable through this node changed: tell the upstreams (coalesced). */
@@ -391,7 +421,7 @@ export class MeshRouting {
     if (this.#announceSoon || this.#upstreams.size === 0) return;
     this.#announceSoon = setTimeout(() => {
       this.#announceSoon = null;
-      this.#announceAll(true);
+      this.#announceAll('changes');
     }, 50);
     this.#announceSoon.unref();
   }

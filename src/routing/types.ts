@@ -21,6 +21,15 @@ export interface RouteAnnouncement {
   routes: Route[];
   full: boolean;
   withdrawn: NodeId[];
+  /** Numbers announcements from one announcer to one peer (0 or absent: not numbered). */
+  generation?: number;
+  /** For an incremental one: the generation it changes. */
+  base?: number;
+  /** Part `part` of `parts` (absent: the only part). */
+  part?: number;
+  parts?: number;
+  /** "Send me a full announcement" (receiver to announcer; no routes). */
+  requestFull?: boolean;
 }
 
 /** A row of `GET /routes`. */

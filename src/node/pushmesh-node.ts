@@ -114,7 +114,15 @@ export class PushmeshNode implements NodeCore {
     this.bus = new LocalBus({ subscriberBuffer: config.limits.subscriberBuffer, holdCount: config.limits.subscriberBuffer });
     this.metrics = new NodeMetrics({ queueDepth: () => this.#outbox.depth(), subscribers: () => this.bus.subscriberCount });
     this.#peers = new PeerDirectory(new PeerStore(config.home));
-    this.#signer = new VapidSigner({ privateKey: identity.privateKey, publicKey: identity.publicKey, subject: `https://pushmesh.invalid/node/${identity.id}` });
+    // Tokens that live 23 h and are renewed 11 h before they end: a message signed now keeps a token good for at least
+    // 11 h, which is how long a relay can hold it (docs/routing.md "VAPID token life"); under RFC 8292's 24 h with room for clock skew.
+    this.#signer = new VapidSigner({
+      privateKey: identity.privateKey,
+      publicKey: identity.publicKey,
+      subject: `https://pushmesh.invalid/node/${identity.id}`,
+      ttlSeconds: 23 * 3600,
+      renewBeforeSeconds: 11 * 3600,
+    });
     this.#decrypter = new WebPushDecrypter({ privateScalar: identity.privateScalar, publicKey: identity.publicKey, auth: identity.auth });
     this.#senderMac = new SenderMacKeys(identity.privateScalar, identity.publicKey);
     const peerCards = new PeerStore(config.home);

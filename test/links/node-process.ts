@@ -210,3 +210,25 @@ export function subscribe(node: { local: string }, path: string): Promise<SseStr
     req.end();
   });
 }
+
+/** The processes a test suite started; `stopAll` (in `after`) kills those still running, by PID. */
+export class NodeGroup {
+  readonly #nodes = new Set<NodeProcess>();
+
+  track(n: NodeProcess): NodeProcess {
+    this.#nodes.add(n);
+    void n.child.once('exit', () => this.#nodes.delete(n));
+    return n;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.#nodes].map((n) => n.stop('SIGKILL')));
+  }
+}
+
+/** The `--peer` URL to dial a node's gRPC listener. */
+export const grpcUrl = (n: NodeProcess): string => `grpcs://${n.id}@${n.grpc}`;
+
+/** Resolves when `n` logs that its link to `peer` is ready. */
+export const linkReady = (n: NodeProcess, peer: NodeProcess, timeoutMs = 60_000): Promise<unknown> =>
+  n.waitForLog((l) => l['msg'] === 'peer link ready' && l['peer'] === peer.id, timeoutMs);

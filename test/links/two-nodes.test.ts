@@ -9,21 +9,15 @@
 import { strict as assert } from 'node:assert';
 import { after, describe, it } from 'node:test';
 import { tempHome } from '../helpers/temp-dir.js';
-import { localRequest, startNode, subscribe, type NodeProcess } from './node-process.js';
+import { localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from './node-process.js';
 
 const TIMEOUT = 120_000;
 
 for (const transport of ['grpc', 'wss'] as const) {
   describe(`two nodes linked over ${transport === 'grpc' ? 'gRPC ADS' : 'WebSocket'} (B behind NAT dials A)`, { timeout: 300_000 }, () => {
-    const nodes = new Set<NodeProcess>();
-    after(async () => {
-      await Promise.all([...nodes].map((n) => n.stop('SIGKILL')));
-    });
-    const track = (n: NodeProcess): NodeProcess => {
-      nodes.add(n);
-      void n.child.once('exit', () => nodes.delete(n));
-      return n;
-    };
+    const group = new NodeGroup();
+    after(() => group.stopAll());
+    const track = (n: NodeProcess): NodeProcess => group.track(n);
     const peerUrl = (a: NodeProcess): string =>
       transport === 'grpc' ? `grpcs://${a.id}@${a.grpc}` : `wss://${a.id}@${a.https}/ws`;
 

@@ -12,24 +12,19 @@ import { createServer, type Server } from 'node:http';
 import { after, describe, it } from 'node:test';
 import { PeerStore, cardFor, openIdentity } from '../../src/identity/index.js';
 import { tempHome } from '../helpers/temp-dir.js';
-import { localRequest, startNode, subscribe, type NodeProcess } from '../links/node-process.js';
+import { grpcUrl, linkReady, localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../links/node-process.js';
 
 const NOWHERE = 'https://127.0.0.1:9';
 
 describe('mesh routing through a chain of relays (A → R1 ← R2 ← B)', { timeout: 300_000 }, () => {
-  const nodes = new Set<NodeProcess>();
+  const group = new NodeGroup();
   let service: Server | null = null;
   after(async () => {
-    await Promise.all([...nodes].map((n) => n.stop('SIGKILL')));
+    await group.stopAll();
     service?.close();
   });
-  const track = (n: NodeProcess): NodeProcess => {
-    nodes.add(n);
-    void n.child.once('exit', () => nodes.delete(n));
-    return n;
-  };
-  const grpcUrl = (n: NodeProcess): string => `grpcs://${n.id}@${n.grpc}`;
-  const linked = (n: NodeProcess, peer: NodeProcess): Promise<unknown> => n.waitForLog((l) => l['msg'] === 'peer link ready' && l['peer'] === peer.id, 60_000);
+  const track = (n: NodeProcess): NodeProcess => group.track(n);
+  const linked = linkReady;
 
   it('relays both ways, honours via, never shows relays the plaintext, holds for a departed node, carries receipts and requests', { timeout: 240_000 }, async (t) => {
     const [homeA, homeB, homeR1, homeR2] = await Promise.all([tempHome(t), tempHome(t), tempHome(t), tempHome(t)]);

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { PeerStore, cardFor, openIdentity } from '../../src/identity/index.js';
 import { tempHome } from '../helpers/temp-dir.js';
-import { localRequest, startNode, subscribe, type NodeProcess } from '../links/node-process.js';
+import { localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../links/node-process.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -34,15 +34,9 @@ function metricSum(text: string, name: string, filter: (labels: string) => boole
 }
 
 describe('mesh routing with a loop between relays', { timeout: 180_000 }, () => {
-  const nodes = new Set<NodeProcess>();
-  after(async () => {
-    await Promise.all([...nodes].map((n) => n.stop('SIGKILL')));
-  });
-  const track = (n: NodeProcess): NodeProcess => {
-    nodes.add(n);
-    void n.child.once('exit', () => nodes.delete(n));
-    return n;
-  };
+  const group = new NodeGroup();
+  after(() => group.stopAll());
+  const track = (n: NodeProcess): NodeProcess => group.track(n);
 
   it('does not amplify traffic for an unreachable node', { timeout: 150_000 }, async (t) => {
     const [homeA, homeR1, homeR2, homeZ] = await Promise.all([tempHome(t), tempHome(t), tempHome(t), tempHome(t)]);

@@ -19,7 +19,7 @@ import { after, describe, it } from 'node:test';
 import { PeerStore, cardFor, openIdentity } from '../../src/identity/index.js';
 import { saveLogs } from '../helpers/save-logs.js';
 import { tempHome } from '../helpers/temp-dir.js';
-import { localRequest, startNode, subscribe, type NodeProcess } from '../links/node-process.js';
+import { grpcUrl, linkReady, localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../links/node-process.js';
 
 const NOWHERE = 'https://127.0.0.1:9';
 const TOTAL = 100;
@@ -27,17 +27,10 @@ const TOTAL = 100;
 const topicOf = (n: number): string | undefined => (n % 10 === 3 ? 'weather' : n % 10 === 7 ? 'score' : undefined);
 
 describe('store-and-forward through a chain with a relay restart (A → R1 ← R2 ← B)', { timeout: 420_000 }, () => {
-  const nodes = new Set<NodeProcess>();
-  after(async () => {
-    await Promise.all([...nodes].map((n) => n.stop('SIGKILL')));
-  });
-  const track = (n: NodeProcess): NodeProcess => {
-    nodes.add(n);
-    void n.child.once('exit', () => nodes.delete(n));
-    return n;
-  };
-  const grpcUrl = (n: NodeProcess): string => `grpcs://${n.id}@${n.grpc}`;
-  const linked = (n: NodeProcess, peer: NodeProcess): Promise<unknown> => n.waitForLog((l) => l['msg'] === 'peer link ready' && l['peer'] === peer.id, 60_000);
+  const group = new NodeGroup();
+  after(() => group.stopAll());
+  const track = (n: NodeProcess): NodeProcess => group.track(n);
+  const linked = linkReady;
   const held = (n: NodeProcess, id: string): Promise<unknown> => n.waitForLog((l) => l['msg'] === 'holding a message until its destination is back' && l['msg_id'] === id, 120_000);
 
   it('100 messages with Topics: R2 restarts meanwhile; B gets exactly the expected set once, in order; A gets every receipt; TTL 2 expires', { timeout: 400_000 }, async (t) => {

@@ -1,23 +1,11 @@
 import { strict as assert } from 'node:assert';
 import type { IncomingMessage } from 'node:http';
 import { after, describe, it } from 'node:test';
+import type { AppMessageJson } from '../../src/local-api/app-json.js';
 import { startHttpServer } from '../helpers/http-server.js';
 import { tempHome } from '../helpers/temp-dir.js';
 import { startTestNode, type TestNode } from './support/node.js';
 import { SseClient } from './support/sse.js';
-
-interface AppMessage {
-  id: string;
-  from: string;
-  to: string;
-  topic: string;
-  time: number;
-  ttl: number;
-  urgency: string;
-  meta: Record<string, string>;
-  data: unknown;
-  encoding?: string;
-}
 
 interface SinkRequest {
   at: number;
@@ -93,7 +81,7 @@ describe('HTTP CloudEvents: POST /ce in, webhook sinks out', { timeout: 60_000 }
     });
     assert.equal(res.status, 202);
     assert.deepEqual(await res.json(), { id: 'order-1001', status: 'accepted' });
-    const [m] = await app.waitForMessages<AppMessage>(1, 10_000);
+    const [m] = await app.waitForMessages<AppMessageJson>(1, 10_000);
     assert.equal(m!.id, 'order-1001');
     assert.equal(m!.from, n.node.identity.id);
     assert.equal(m!.to, '');
@@ -124,7 +112,7 @@ describe('HTTP CloudEvents: POST /ce in, webhook sinks out', { timeout: 60_000 }
     assert.deepEqual([r1.status, r2.status, r3.status], [202, 202, 202]);
     const derived = ((await r3.json()) as { id: string }).id;
     assert.match(derived, /^[A-Za-z0-9_-]{22}$/);
-    const got = await app.waitForMessages<AppMessage>(3, 10_000);
+    const got = await app.waitForMessages<AppMessageJson>(3, 10_000);
     const byTopic = Object.fromEntries(got.map((m) => [m.topic, m]));
     assert.deepEqual(byTopic['reading']!.data, { t: 20 });
     assert.equal(byTopic['image']!.encoding, 'base64');
@@ -175,7 +163,7 @@ describe('HTTP CloudEvents: POST /ce in, webhook sinks out', { timeout: 60_000 }
       body: '1',
     });
     assert.equal(res.status, 202);
-    const [m] = await app.waitForMessages<AppMessage>(1, 10_000);
+    const [m] = await app.waitForMessages<AppMessageJson>(1, 10_000);
     assert.equal(m!.to, '');
     assert.equal(m!.meta['ce-subject'], other);
   });

@@ -1,4 +1,5 @@
 import { request, type ClientRequest } from 'node:http';
+import { SseParser } from './sse-parser.js';
 
 /** One Server-Sent Event as received. */
 export interface SseEvent {
@@ -18,7 +19,7 @@ export class SseClient {
   readonly opened: Promise<void>;
 
   constructor(url: string) {
-    let buffer = '';
+    const parser = new SseParser();
     let opened!: () => void;
     let failed!: (err: Error) => void;
     this.opened = new Promise((resolve, reject) => {
@@ -35,32 +36,14 @@ export class SseClient {
       opened();
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          this.#dispatch(buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
-        }
+        for (const e of parser.feed(chunk)) this.#dispatch({ event: e.event ?? 'message', id: e.id, data: e.data });
       });
     });
     this.#req.on('error', (err) => failed(err));
     this.#req.end();
   }
 
-  #dispatch(block: string): void {
-    const ev: SseEvent = { event: 'message', id: undefined, data: '' };
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line === '' || line.startsWith(':')) continue;
-      const i = line.indexOf(':');
-      const field = i < 0 ? line : line.slice(0, i);
-      const value = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
-      if (field === 'data') data.push(value);
-      else if (field === 'id') ev.id = value;
-      else if (field === 'event') ev.event = value;
-    }
-    if (data.length === 0) return;
-    ev.data = data.join('\n');
+  #dispatch(ev: SseEvent): void {
     this.events.push(ev);
     for (const w of this.#waiters) {
       if (w.match(ev)) {

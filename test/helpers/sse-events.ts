@@ -1,9 +1,6 @@
-/** One Server-Sent Event as received. */
-export interface SseEvent {
-  id?: string;
-  event?: string;
-  data: string;
-}
+import { SseParser, type SseEvent } from './sse-parser.js';
+
+export type { SseEvent } from './sse-parser.js';
 
 /**
  * Opens an SSE stream with fetch and returns an async queue of its events;
@@ -22,26 +19,10 @@ export async function openSse(url: string, opts: { headers?: Record<string, stri
   let ended = false;
   void (async () => {
     const decoder = new TextDecoder();
-    let buf = '';
+    const parser = new SseParser();
     try {
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buf += decoder.decode(chunk, { stream: true });
-        let i: number;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const ev: SseEvent = { data: '' };
-          const data: string[] = [];
-          for (const line of block.split('\n')) {
-            if (line.startsWith(':')) continue;
-            const [k, ...rest] = line.split(':');
-            const v = rest.join(':').replace(/^ /, '');
-            if (k === 'data') data.push(v);
-            else if (k === 'id') ev.id = v;
-            else if (k === 'event') ev.event = v;
-          }
-          if (data.length === 0) continue;
-          ev.data = data.join('\n');
+        for (const ev of parser.feed(decoder.decode(chunk, { stream: true }))) {
           events.push(ev);
           wake?.();
         }

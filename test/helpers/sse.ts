@@ -1,7 +1,8 @@
 import { request, type IncomingHttpHeaders } from 'node:http';
+import { SseParser } from './sse-parser.js';
 import type { CleanupScope } from './temp-dir.js';
 
-/** One Server-Sent Event as received. */
+/** One Server-Sent Event as received (`event` is `message` when the server named none). */
 export interface SseEvent {
   id?: string;
   event: string;
@@ -40,38 +41,16 @@ export function openSse(url: string, opts: { headers?: Record<string, string>; s
     const ended = new Promise<void>((r) => (endResolve = r));
     const req = request(url, { headers: { accept: 'text/event-stream', ...opts.headers } }, (res) => {
       res.setEncoding('utf8');
-      let buffer = '';
-      let current: SseEvent = { event: 'message', data: '' };
-      let hasData = false;
+      const parser = new SseParser();
       res.on('data', (chunk: string) => {
-        buffer += chunk;
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, nl).replace(/\r$/, '');
-          buffer = buffer.slice(nl + 1);
-          if (line === '') {
-            if (hasData) {
-              const ev = current;
-              events.push(ev);
-              waiters = waiters.filter((w) => {
-                if (!w.match(ev)) return true;
-                w.resolve(ev);
-                return false;
-              });
-            }
-            current = { event: 'message', data: '' };
-            hasData = false;
-            continue;
-          }
-          if (line.startsWith(':')) continue;
-          const colon = line.indexOf(':');
-          const field = colon < 0 ? line : line.slice(0, colon);
-          const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-          if (field === 'data') {
-            current.data = hasData ? `${current.data}\n${value}` : value;
-            hasData = true;
-          } else if (field === 'id') current.id = value;
-          else if (field === 'event') current.event = value;
+        for (const e of parser.feed(chunk)) {
+          const ev: SseEvent = { ...e, event: e.event ?? 'message' };
+          events.push(ev);
+          waiters = waiters.filter((w) => {
+            if (!w.match(ev)) return true;
+            w.resolve(ev);
+            return false;
+          });
         }
       });
       res.on('end', endResolve);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { CLI_PATH } from '../helpers/cli.js';
+import { SseParser } from '../helpers/sse-parser.js';
 
 /** A `pushmesh run` process, with the addresses it reported in its "pushmesh node running" log line. */
 export interface NodeProcess {
@@ -148,26 +149,15 @@ export function subscribe(node: { local: string }, path: string): Promise<SseStr
         res.resume();
         return;
       }
-      let buffer = '';
+      const parser = new SseParser();
       res.setEncoding('utf8').on('data', (chunk: string) => {
-        buffer += chunk;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = block
-            .split('\n')
-            .filter((l) => l.startsWith('data:'))
-            .map((l) => l.slice(5).trimStart())
-            .join('\n');
-          if (data) {
-            try {
-              events.push(JSON.parse(data) as Record<string, unknown>);
-            } catch {
-              /* not an event */
-            }
-            notify?.();
+        for (const e of parser.feed(chunk)) {
+          try {
+            events.push(JSON.parse(e.data) as Record<string, unknown>);
+          } catch {
+            continue; // not a message
           }
+          notify?.();
         }
       });
       const until = <T>(ready: () => T | undefined, what: () => string, timeoutMs: number): Promise<T> =>

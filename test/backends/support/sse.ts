@@ -1,10 +1,7 @@
 import { request, type IncomingMessage } from 'node:http';
+import { SseParser, type SseEvent } from '../../helpers/sse-parser.js';
 
-export interface SseEvent {
-  id?: string;
-  event?: string;
-  data: string;
-}
+export type { SseEvent } from '../../helpers/sse-parser.js';
 
 /** A local app reading a node's SSE stream (GET /msg[/topic], Accept: text/event-stream). */
 export class SseClient {
@@ -27,13 +24,11 @@ export class SseClient {
         }
         c.#res = res;
         res.setEncoding('utf8');
-        let buf = '';
+        const parser = new SseParser();
         res.on('data', (chunk: string) => {
-          buf += chunk;
-          let i: number;
-          while ((i = buf.indexOf('\n\n')) >= 0) {
-            c.#parse(buf.slice(0, i));
-            buf = buf.slice(i + 2);
+          for (const e of parser.feed(chunk)) {
+            c.#events.push(e);
+            c.#notify();
           }
         });
         res.on('close', () => {
@@ -46,24 +41,6 @@ export class SseClient {
       req.end();
     });
     return c;
-  }
-
-  #parse(block: string): void {
-    const ev: SseEvent = { data: '' };
-    const data: string[] = [];
-    for (const line of block.split('\n')) {
-      if (line.startsWith(':')) continue;
-      const i = line.indexOf(':');
-      const field = i < 0 ? line : line.slice(0, i);
-      const value = i < 0 ? '' : line.slice(i + 1).replace(/^ /, '');
-      if (field === 'data') data.push(value);
-      else if (field === 'id') ev.id = value;
-      else if (field === 'event') ev.event = value;
-    }
-    if (data.length === 0) return;
-    ev.data = data.join('\n');
-    this.#events.push(ev);
-    this.#notify();
   }
 
   #notify(): void {

@@ -16,9 +16,10 @@ import { strict as assert } from 'node:assert';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { connect, type NatsConnection } from 'nats';
+import { connect, type Msg, type NatsConnection } from 'nats';
 import { fabricConsumerName } from '../../adapters/nats/fabric-resources.js';
 import { PeerStore, cardFor, openIdentity } from '../../src/identity/index.js';
+import { decodeWebpushMessage } from '../../src/proto/index.js';
 import { startNatsServer, type NatsServer } from '../backends/support/nats-server.js';
 import { tempHome } from '../helpers/temp-dir.js';
 import { localRequest, startNode, subscribe, type NodeProcess } from '../links/node-process.js';
@@ -84,6 +85,11 @@ describe('relay failover on a shared NATS fabric (relay killed with SIGKILL)', {
     await r2.waitForLog((l) => l['msg'] === 'peer link ready' && l['peer'] === b.id, 60_000);
     assert.equal(r1.logs.some((l) => l['msg'] === 'peer link ready' && l['peer'] === b.id), false, 'B keeps one link, to relay 2');
 
+    // An outside NATS client watching the fabric sees only sealed WebpushMessages.
+    const tapped: Msg[] = [];
+    outside.subscribe('pushmesh.fabric.node.>', { callback: (_err, m) => tapped.push(m) });
+    await outside.flush();
+
     // Both ways, across the two relays and the fabric, with receipts.
     const sseB = await subscribe(b, '/msg/chat');
     const sseA = await subscribe(a, '/msg/chat');
@@ -132,6 +138,11 @@ describe('relay failover on a shared NATS fabric (relay killed with SIGKILL)', {
     for (const e of sseB.events.filter((x) => meanwhile.includes(String(x['id'])))) assert.deepEqual(e['path'], [r1.id]);
     const drained = await jsm.consumers.info('PUSHMESH_FABRIC', consumer);
     assert.equal(drained.num_pending + drained.num_ack_pending, 0, 'nothing left for B in the fabric');
+
+    const forB = tapped.filter((m) => m.subject === `pushmesh.fabric.node.${b.id}`).map((m) => decodeWebpushMessage(m.data));
+    // (A's receipt for B's first message went that way too.)
+    assert.deepEqual(forB.map((w) => w.id).filter((id) => [hello, ...all].includes(id)), [hello, ...all], "A's messages went through the fabric once each");
+    for (const m of tapped) assert.ok(!Buffer.from(m.data).toString('latin1').includes('hello'), 'no plaintext on NATS');
 
     // And B reaches A through relay 1 now.
     const again = await send(b, a.id, { text: 'back on relay 1' });

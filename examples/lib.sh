@@ -64,11 +64,6 @@ wait_until() {
   fail "$what: not within $limit s"
 }
 
-# wait_port HOST PORT: until something accepts TCP connections there (30 s at most).
-wait_port() {
-  wait_until 30 "nothing answers on $1:$2" bash -c "exec 3<>/dev/tcp/$1/$2"
-}
-
 # json_get FIELD: reads one JSON object on stdin, prints FIELD (a top-level key; empty when absent or null).
 json_get() {
   node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s)[process.argv[1]];console.log(v==null?"":typeof v==="string"?v:JSON.stringify(v))})' "$1"

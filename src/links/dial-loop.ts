@@ -24,7 +24,7 @@ export interface DialLoopOptions {
  * cannot help. The new link runs a fresh handshake, which subscribes
  * again: subscriptions are rebuilt on every reconnect.
  *
- * With alternatives (relay failover, docs/configuration.md "Peers"): each
+ * With alternatives (relay failover, docs/transports.md "Reconnection"): each
  * round tries them in the order given, at once one after the other, and
  * keeps the first link that comes up; only a round in which none answered
  * waits the backoff. A link that is up stays up (no switching back to a
@@ -75,6 +75,7 @@ export class DialLoop {
     while (!signal.aborted) {
       let refusals = 0;
       let linked = false;
+      let linkRefused = false;
       for (const target of this.targets) {
         if (signal.aborted) return;
         this.#target = target;
@@ -100,11 +101,11 @@ export class DialLoop {
         if (Date.now() - link.since >= (o.stableMs ?? 10_000)) attempt = 0;
         if (signal.aborted) return;
         o.logger.info({ peer: link.peer.id, url: target.url, reason: ended.reason, detail: ended.message }, 'peer link down; reconnecting');
-        if (ended.reason === 'forbidden' || ended.reason === 'unauthenticated') refusals++;
+        linkRefused = ended.reason === 'forbidden' || ended.reason === 'unauthenticated';
         break; // the next round starts again from the first alternative
       }
-      // Only refusals (this round's link refused us, or every alternative did): retrying quickly cannot help.
-      const refusedForGood = refusals > 0 && (linked || refusals === this.targets.length);
+      // Refused (the link was ended as refused, or every alternative refused the dial): retrying quickly cannot help.
+      const refusedForGood = linked ? linkRefused : refusals === this.targets.length;
       await sleep(refusedForGood ? backoff.capMs : backoffDelay(attempt++, backoff, o.random), signal);
     }
   }

@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { isPushmeshError } from '../../src/errors/index.js';
+import { PushmeshError, isPushmeshError } from '../../src/errors/index.js';
 import { DialLoop } from '../../src/links/dial-loop.js';
 import { MAX_PEER_ALTERNATIVES, parsePeerGroup } from '../../src/links/peer-group.js';
 import type { Dialer, Link, LinkClosed, PeerTarget } from '../../src/transport/types.js';
@@ -47,12 +47,15 @@ describe('peer alternatives', () => {
   class ScriptedDialer implements Dialer {
     readonly transport = 'grpc' as const;
     readonly up = new Set<string>();
+    /** Hosts that refuse us (authentication or policy). */
+    readonly refusing = new Set<string>();
     readonly dialed: string[] = [];
     readonly links: Array<{ host: string; end: (c: LinkClosed) => void }> = [];
     #waiters: Array<() => void> = [];
     async dial(target: PeerTarget): Promise<Link> {
       this.dialed.push(target.host);
       this.changed();
+      if (this.refusing.has(target.host)) throw new PushmeshError('ERR_PEER_REFUSED', `${target.host} refused us`);
       if (!this.up.has(target.host)) throw new Error(`connect ECONNREFUSED ${target.host}`);
       let end!: (c: LinkClosed) => void;
       const closed = new Promise<LinkClosed>((r) => (end = r));
@@ -112,6 +115,30 @@ describe('peer alternatives', () => {
     await d.until(() => d.dialed.length >= 7);
     assert.deepEqual(d.dialed.slice(3, 7), ['r1', 'r2', 'r1', 'r2']);
     assert.ok(loop.lastError?.includes('ECONNREFUSED'));
+    await loop.stop();
+  });
+
+  it('DialLoop: one alternative refusing does not make a broken link wait the longest backoff', async () => {
+    const d = new ScriptedDialer();
+    d.refusing.add('r1');
+    d.up.add('r2');
+    const linked: string[] = [];
+    const loop = new DialLoop({
+      targets: [target('r1'), target('r2')],
+      dialer: () => d,
+      logger: pino({ level: 'silent' }),
+      onLink: (l) => {
+        linked.push(l.peer.id);
+        d.changed();
+      },
+      backoff: { baseMs: 1, capMs: 3_600_000 }, // a wait of the cap would outlast the test
+    });
+    loop.start();
+    await d.until(() => linked.length === 1);
+    // r1 refused the dial, but the link to r2 just broke: a quick new round, not the cap.
+    d.links[0]!.end({ reason: 'transport_error', message: 'relay killed', remote: true });
+    await d.until(() => linked.length === 2);
+    assert.deepEqual(d.dialed, ['r1', 'r2', 'r1', 'r2']);
     await loop.stop();
   });
 });

@@ -120,6 +120,22 @@ export class PubSubAdapter implements BackendAdapter {
     }
   }
 
+  /**
+   * Closes the subscription's streaming pulls. First lets the calls the
+   * client started in this turn of the event loop reach the wire: grpc-js
+   * (1.14) starts a call cancelled before its metadata was sent anyway,
+   * and such a stream pull stays open, unread, while the process lives —
+   * the server leases messages to it that come back only after the ack
+   * deadline (docs/backends.md, "Google Pub/Sub"). That happens to a node
+   * stopped just after it started.
+   */
+  async #closeSubscription(): Promise<void> {
+    const sub = this.#subscription;
+    if (!sub) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await sub.close().catch(() => undefined);
+  }
+
   configChannel(): ConfigChannel {
     return (this.#channel ??= new PubSubConfigChannel({ client: this.#client, settings: this.#opts.settings, logger: this.#log }));
   }
@@ -127,7 +143,7 @@ export class PubSubAdapter implements BackendAdapter {
   async drain(): Promise<void> {
     this.#accepting = false;
     await Promise.allSettled([...this.#inflight]);
-    await this.#subscription?.close().catch(() => undefined);
+    await this.#closeSubscription();
     await this.#channel?.close();
     for (const t of this.#topics.values()) await t.then((topic) => topic.flush()).catch(() => undefined);
     await this.#client.close().catch(() => undefined);
@@ -135,7 +151,7 @@ export class PubSubAdapter implements BackendAdapter {
 
   async close(): Promise<void> {
     this.#accepting = false;
-    await this.#subscription?.close().catch(() => undefined);
+    await this.#closeSubscription();
     await this.#channel?.close();
     await this.#client.close().catch(() => undefined);
   }

@@ -24,7 +24,7 @@ import { WsListener } from '../transport/ws/ws-listener.js';
 import type { VapidVerifier } from '../webpush/index.js';
 import { DialLoop } from './dial-loop.js';
 import { LinkMetrics } from './link-metrics.js';
-import { parsePeerUrl } from './peer-url.js';
+import { parsePeerGroup } from './peer-group.js';
 import type { LinkInfo } from './types.js';
 
 export interface LinkManagerOptions {
@@ -133,13 +133,17 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     });
   }
 
-  /** Keeps a link to each peer URL up (ERR_CONFIG for a bad URL, before anything is dialed). */
-  dial(urls: readonly string[]): void {
-    const targets = urls.map(parsePeerUrl);
-    for (const target of targets) {
+  /**
+   * Keeps a link up for each peer entry: a URL, or alternatives joined by
+   * `|` of which one is linked at a time (failover). ERR_CONFIG for a bad
+   * entry, before anything is dialed.
+   */
+  dial(entries: readonly string[]): void {
+    const groups = entries.map(parsePeerGroup);
+    for (const targets of groups) {
       const loop = new DialLoop({
-        target,
-        dialer: this.#dialers[target.transport === 'grpc' ? 'grpc' : 'wss'],
+        targets,
+        dialer: (target) => this.#dialers[target.transport === 'grpc' ? 'grpc' : 'wss'],
         logger: this.#log,
         onLink: (l) => this.#add(l),
       });
@@ -284,9 +288,9 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     });
   }
 
-  /** Peers configured with --peer that are not linked now, and why. */
+  /** Peers configured with --peer that are not linked now (the whole entry, alternatives joined by `|`), and why. */
   pending(): Array<{ url: string; error: string | null }> {
-    return this.#loops.filter((d) => !d.link).map((d) => ({ url: d.target.url, error: d.lastError }));
+    return this.#loops.filter((d) => !d.link).map((d) => ({ url: d.url, error: d.lastError }));
   }
 
   /** Stops dialing and listening; drains live links (in-flight messages finish) or closes them now. */

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { createFabric, startBackends } from '../../../adapters/index.js';
 import { layerFromEnv, layerFromFile, parseBridgeSpec, resolveConfig, type ConfigLayer } from '../../config/index.js';
-import { parsePeerUrl } from '../../links/peer-url.js';
+import { parsePeerGroup } from '../../links/peer-group.js';
 import { PushmeshNode } from '../../node/pushmesh-node.js';
 import type { CliContext } from '../context.js';
 import { homeFrom, withHomeOption } from '../home-option.js';
@@ -39,7 +39,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--https <host:port|off>', 'HTTPS address: Web Push and peer WebSocket (default 0.0.0.0:15443)')
     .option('--grpc <host:port|off>', 'gRPC ADS address (default 0.0.0.0:15007)')
     .option('--advertise <url>', "origin put in the card's endpoint")
-    .option('--peer <url>', 'peer to dial: grpcs://[ID@]HOST:PORT or wss://[ID@]HOST:PORT/ws (repeatable)', collect)
+    .option('--peer <url>', 'peer to dial: grpcs://[ID@]HOST:PORT or wss://[ID@]HOST:PORT/ws (repeatable); URL|URL|… = alternatives, one link kept up (failover)', collect)
     .option('--trust-ca <file>', 'PEM file of a CA whose certificates peer links accept as well')
     .option('--nats <url>', 'NATS server (repeatable)', collect)
     .option('--pubsub <project>', 'Google Pub/Sub project')
@@ -55,7 +55,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const layers = [flags, layerFromEnv(ctx.env)];
       if (file) layers.push(await layerFromFile(file));
       const config = resolveConfig(home, layers);
-      for (const url of config.peers) parsePeerUrl(url); // a bad peer URL is refused before anything opens
+      for (const entry of config.peers) parsePeerGroup(entry); // a bad peer URL is refused before anything opens
       const logger = pino({ name: 'pushmesh', level: config.logLevel });
       logger.debug({ config }, 'configuration'); // addresses, limits, trust: nothing secret
       const node = await PushmeshNode.start(config, logger);

@@ -23,15 +23,15 @@ export interface TestNode {
 
 /**
  * An in-process PushmeshNode on a port-0 local API (HTTPS and gRPC off)
- * in `home`, with the backends `configure` sets up.
+ * in `home`, with the backends `configure` sets up; logs to `logger`
+ * (default: silent unless PUSHMESH_TEST_LOG).
  */
-export async function startTestNode(home: string, configure: (c: NodeConfig) => void = () => {}): Promise<TestNode> {
+export async function startTestNode(home: string, configure: (c: NodeConfig) => void = () => {}, logger: Logger = testLogger()): Promise<TestNode> {
   const config = defaultConfig(home);
   config.local = { host: '127.0.0.1', port: 0 };
   config.https = null;
   config.grpc = null;
   configure(config);
-  const logger = testLogger();
   const node = await PushmeshNode.start(config, logger);
   let bridge: BackendBridge | null;
   try {

@@ -9,7 +9,7 @@ import type { Message, WebpushMessage } from '../message/types.js';
 import { validateWebpushMessage } from '../message/validate.js';
 import { decodeRouteAnnouncement, encodeRouteAnnouncement } from '../proto/routing.js';
 import { nackReasonForError, type NackReason } from '../proto/status.js';
-import { encodeWebpushMessage } from '../proto/webpush-message.js';
+import { decodeWebpushMessage, encodeWebpushMessage } from '../proto/webpush-message.js';
 import type { InboundMessage, Link, SendOutcome } from '../transport/types.js';
 import type { VapidVerifier } from '../webpush/index.js';
 import { MAX_ATTACHMENT_TTL_MS, signAttachment, verifyAttachment, verifyRoute } from './attachment.js';
@@ -151,7 +151,7 @@ export class MeshRouting {
       const link = this.#o.linkTo(peer);
       if (!link) return false;
       try {
-        const outcome = await link.send(bytes, { signal: AbortSignal.timeout(60_000) });
+        const outcome = await link.send(this.#lastHop(bytes), { signal: AbortSignal.timeout(60_000) });
         if (outcome.ok) return true;
         this.#log.info({ peer, reason: outcome.reason }, 'a node refused a message from the fabric');
         return outcome.reason !== 'queue_full';
@@ -167,6 +167,22 @@ export class MeshRouting {
         return null;
       }),
     );
+  }
+
+  /**
+   * A message the fabric hands this relay for a node linked here: this
+   * relay is on its path too (unless it also put it into the fabric), so
+   * the destination sees every relay it crossed.
+   */
+  #lastHop(bytes: Uint8Array): Uint8Array {
+    let wire: WebpushMessage;
+    try {
+      wire = decodeWebpushMessage(bytes);
+    } catch {
+      return bytes; // the destination refuses it with the reason
+    }
+    if (wire.path[wire.path.length - 1] === this.#o.self) return bytes;
+    return encodeWebpushMessage({ ...wire, path: [...wire.path, this.#o.self], hopLimit: Math.max(0, wire.hopLimit - 1) });
   }
 
   #detachFabric(peer: NodeId): void {

@@ -56,7 +56,7 @@ describe('mesh routing over a shared NATS fabric', { timeout: 240_000 }, () => {
     assert.equal(sent.status, 202, JSON.stringify(sent.json));
     const [got] = await sseB.waitForIds([(sent.json as { id: string }).id], 60_000);
     assert.deepEqual(got!['data'], { text: 'over the fabric' });
-    assert.deepEqual(got!['path'], [r1.id]);
+    assert.deepEqual(got!['path'], [r1.id, r2.id], 'R1 into the fabric, R2 out of it');
     sseB.close();
     await r1.waitForLog((l) => l['msg'] === 'handed a message to the fabric' && l['msg_id'] === got!['id']);
 
@@ -64,7 +64,7 @@ describe('mesh routing over a shared NATS fabric', { timeout: 240_000 }, () => {
     const sseA = await subscribe(a, '/msg/chat');
     const reply = await localRequest(b, 'POST', `/msg/chat?to=${a.id}`, { text: 'back' });
     const [back] = await sseA.waitForIds([(reply.json as { id: string }).id], 60_000);
-    assert.deepEqual(back!['path'], [r2.id]);
+    assert.deepEqual(back!['path'], [r2.id, r1.id]);
     sseA.close();
 
     // B leaves; messages for it wait in the fabric; B comes back attached to R1 instead and gets them in order.

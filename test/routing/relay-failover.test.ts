@@ -96,10 +96,10 @@ describe('relay failover on a shared NATS fabric (relay killed with SIGKILL)', {
     t.after(() => (sseA.close(), sseB.close()));
     const hello = await send(a, b.id, { text: 'hello B' });
     const [got] = await sseB.waitForIds([hello], 60_000);
-    assert.deepEqual(got!['path'], [r1.id]);
+    assert.deepEqual(got!['path'], [r1.id, r2.id], 'R1 into the fabric, R2 out of it');
     const reply = await send(b, a.id, { text: 'hello A' });
     const [back] = await sseA.waitForIds([reply], 60_000);
-    assert.deepEqual(back!['path'], [r2.id]);
+    assert.deepEqual(back!['path'], [r2.id, r1.id]);
     await delivered(a, [hello]);
     await delivered(b, [reply]);
 

@@ -75,7 +75,7 @@ if [ "${ONCE:-0}" = 1 ]; then
   [ -n "$id" ] || fail "A could not send"
   wait_until 60 "A's message did not reach B" pm_has_message "$B_LOCAL" chat "$id"
   log_has "$WORK/relay1.log" '"msg":"handed a message to the fabric"' "\"msg_id\":\"$id\"" || fail "relay 1 did not hand A's message to the fabric"
-  echo "== B's app received (path: the relay that handed it to NATS):"
+  echo "== B's app received (path: the relay that handed it to NATS, then the one that took it out):"
   curl -fsS "http://$B_LOCAL/msg/chat"
   echo
   wait_until 60 "no receipt from B for A's message" pm_delivered "$A_LOCAL" "$id"

@@ -31,11 +31,11 @@ describe('examples/nats-relays/run.sh', { timeout: 180_000 }, () => {
     assert.ok(atB && atA, out);
     assert.deepEqual(
       atB.map((m) => [m.from, m.to, m.data.text, m.path]),
-      [[a, b, 'A to B, relay 1 → NATS → relay 2', [r1]]],
+      [[a, b, 'A to B, relay 1 → NATS → relay 2', [r1, r2]]],
     );
     assert.deepEqual(
       atA.map((m) => [m.from, m.to, m.data.text, m.path]),
-      [[b, a, 'B to A, relay 2 → NATS → relay 1', [r2]]],
+      [[b, a, 'B to A, relay 2 → NATS → relay 1', [r2, r1]]],
     );
     assert.match(out, /A has B's receipt: delivered/);
     assert.match(out, /B has A's receipt: delivered/);

@@ -9,54 +9,36 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { defaultConfig, type NodeConfig } from '../src/config/index.js';
 import { PeerStore } from '../src/identity/index.js';
 import { PushmeshNode } from '../src/node/pushmesh-node.js';
 import { measureGroup, type BenchCase } from './harness.js';
+import { grpcUrl, startBenchNode, waitRoute } from './mesh-fixtures.js';
 import { ratioOf, type BenchRow } from './ratio.js';
 import type { BenchContext, BenchModule } from './types.js';
 
-const logger = pino({ level: 'silent' });
 /** Messages per measured operation. */
-const BATCH = 64;
+export const BATCH = 64;
 const PAD = 'x'.repeat(900);
 
-interface Chain {
+export interface Chain {
   origin: PushmeshNode;
   dest: PushmeshNode;
   received: () => number;
   close(): Promise<void>;
 }
 
-async function startNode(home: string, peers: string[], grpc: boolean): Promise<PushmeshNode> {
-  const config: NodeConfig = {
-    ...defaultConfig(home),
-    local: { host: '127.0.0.1', port: 0 },
-    https: null,
-    grpc: grpc ? { host: '127.0.0.1', port: 0 } : null,
-    peers,
-    // Nothing listens there: no message ever goes over HTTPS by mistake (to someone's default port).
-    advertise: 'https://127.0.0.1:9',
-    logLevel: 'silent',
-  };
-  config.limits = { ...config.limits, maxQueuedMessages: 100_000 };
-  return PushmeshNode.start(config, logger);
-}
-
 /** origin → R1 ← R2 ← … ← dest with `relays` relays; with none, origin → dest. Every node but the top one dials the one above it. */
-async function chain(dir: string, name: string, relays: number): Promise<Chain> {
+export async function chain(dir: string, name: string, relays: number, opts: { deliveryWindow?: number } = {}): Promise<Chain> {
   const nodes: PushmeshNode[] = [];
-  const url = (n: PushmeshNode): string => `grpcs://${n.id}@127.0.0.1:${n.addresses.grpc!.port}`;
   try {
     let above: PushmeshNode | null = null;
     for (let i = 0; i < relays; i++) {
-      above = await startNode(join(dir, `${name}-r${i}`), above ? [url(above)] : [], true);
+      above = await startBenchNode(join(dir, `${name}-r${i}`), above ? [grpcUrl(above)] : [], { ...opts, grpc: true });
       nodes.push(above);
     }
-    const dest = await startNode(join(dir, `${name}-d`), above ? [url(above)] : [], true);
+    const dest = await startBenchNode(join(dir, `${name}-d`), above ? [grpcUrl(above)] : [], { ...opts, grpc: true });
     nodes.push(dest);
-    const origin = await startNode(join(dir, `${name}-o`), [url(relays > 0 ? nodes[0]! : dest)], false);
+    const origin = await startBenchNode(join(dir, `${name}-o`), [grpcUrl(relays > 0 ? nodes[0]! : dest)], { ...opts, grpc: false });
     nodes.push(origin);
     await new PeerStore(origin.config.home).add(dest.card());
     await origin.refreshPeers();
@@ -66,20 +48,6 @@ async function chain(dir: string, name: string, relays: number): Promise<Chain> 
     for (const n of nodes) await n.close();
     throw err;
   }
-}
-
-/** Waits until a probe message from `origin` reaches `dest`'s apps (links up, routes announced). */
-async function waitRoute(origin: PushmeshNode, dest: PushmeshNode): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('routing bench: chain did not come up in 60 s')), 60_000);
-    const onEv = (): void => {
-      clearTimeout(timer);
-      dest.bus.off('published', onEv);
-      resolve();
-    };
-    dest.bus.on('published', onEv);
-    void origin.send({ to: dest.id, topic: 'bench', data: { kind: 'text', value: 'probe' }, ttl: 120, urgency: 'normal' });
-  });
 }
 
 function finish(origin: PushmeshNode, dest: PushmeshNode, nodes: PushmeshNode[]): Chain {
@@ -95,7 +63,7 @@ function finish(origin: PushmeshNode, dest: PushmeshNode, nodes: PushmeshNode[])
   };
 }
 
-function sendCase(name: string, c: Chain): BenchCase {
+export function sendCase(name: string, c: Chain): BenchCase {
   let sent = 0;
   return {
     name,

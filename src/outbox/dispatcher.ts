@@ -119,7 +119,8 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
       for (const e of this.#store.takeExpired(now)) this.emit('expired', e);
       let busy = this.#busyDestinations();
       while (this.#inFlight.size < this.#concurrency) {
-        const batch = this.#store.due(now, this.#concurrency - this.#inFlight.size, busy);
+        const room = (dest: string): number => this.#windowOf(dest) - (this.#perDestInFlight.get(dest) ?? 0);
+        const batch = this.#store.due(now, this.#concurrency - this.#inFlight.size, busy, room);
         if (batch.length === 0) break;
         let started = 0;
         for (const entry of batch) {

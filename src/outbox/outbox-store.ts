@@ -122,10 +122,10 @@ export class OutboxStore {
     return { seq, replacedId: replaced?.id ?? null };
   }
 
-  /** Entries due now, most urgent first, leaving out destinations in `busy`; each with its wire message. */
-  due(now: number, limit: number, busy: ReadonlySet<string> | readonly string[] = []): OutboxEntry[] {
+  /** Entries due now, most urgent first, leaving out destinations in `busy` (and taking at most `room(dest)` of one); each with its wire message. */
+  due(now: number, limit: number, busy: ReadonlySet<string> | readonly string[] = [], room?: (dest: string) => number): OutboxEntry[] {
     const set = busy instanceof Set ? busy : new Set(busy as readonly string[]);
-    return this.#schedule.due(now, limit, set).map((s) => this.#entry(s));
+    return this.#schedule.due(now, limit, set, room).map((s) => this.#entry(s));
   }
 
   #entry(s: Slot): OutboxEntry {

@@ -22,9 +22,13 @@ import { WsDialer } from '../transport/ws/ws-dialer.js';
 import { WsListener } from '../transport/ws/ws-listener.js';
 import type { VapidVerifier } from '../webpush/index.js';
 import { DialLoop } from './dial-loop.js';
+import { FlowLanes } from './flow-lanes.js';
 import { LinkMetrics } from './link-metrics.js';
 import { parsePeerUrl } from './peer-url.js';
 import type { LinkInfo } from './types.js';
+
+/** Messages of one link handled at once (across flows; one flow is handled in order, one at a time). */
+const FLOWS_IN_FLIGHT = 64;
 
 export interface LinkManagerOptions {
   identity: Identity;
@@ -169,15 +173,25 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.emit('up', link);
   }
 
-  /** One consumer per link, in order: the node's handler answers each message. */
+  /**
+   * One consumer per link: the node's handler answers each message. Messages
+   * of one flow (same origin and destination) are handled one after the
+   * other, in the order they came; other flows do not wait for them (a
+   * relayed message waiting for its next hop's answer does not hold up
+   * the link), up to FLOWS_IN_FLIGHT at once.
+   */
   async #consume(link: Link): Promise<void> {
+    const lanes = new FlowLanes(FLOWS_IN_FLIGHT);
     for await (const m of link.incoming) {
-      try {
-        await this.#o.onMessage(m);
-      } catch (err) {
-        this.#log.error({ err, peer: link.peer.id }, 'message handler failed');
-        m.nack('bad_message');
-      }
+      await lanes.room();
+      void lanes.run(`${m.wire.from}\u0000${m.wire.to}`, async () => {
+        try {
+          await this.#o.onMessage(m);
+        } catch (err) {
+          this.#log.error({ err, peer: link.peer.id }, 'message handler failed');
+          m.nack('bad_message');
+        }
+      });
     }
   }
 

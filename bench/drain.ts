@@ -7,7 +7,8 @@
  * fails the bench). The rate is a ratio to the live 1-hop delivered rate
  * (bench/routing.ts) measured in the same run.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PeerStore } from '../src/identity/index.js';
@@ -96,10 +97,12 @@ async function drain(dir: string, at: HeldAt, deliveryWindow: number): Promise<D
     const fillSeconds = (performance.now() - t0) / 1000;
 
     const arrivals = new Arrivals();
+    const profile = await startProfile();
     const start = performance.now();
     const back = track(await startBenchNode(bHome, [grpcUrl(hub)], { grpc: false, deliveryWindow }));
     arrivals.watch(back);
     await until(() => arrivals.count >= COUNT, 600_000, `the drain of ${COUNT} messages`);
+    await profile?.(`${name}.cpuprofile`);
     // Anything sent twice would arrive right behind: give it a moment, then look.
     await until(() => holder.queueDepth() <= before, 30_000, 'the holder emptying its queue');
     return {
@@ -112,6 +115,21 @@ async function drain(dir: string, at: HeldAt, deliveryWindow: number): Promise<D
   } finally {
     for (const n of nodes) await n.close();
   }
+}
+
+/** With BENCH_DRAIN_PROFILE=<dir>: a CPU profile of the drain alone (not the queueing), written there. */
+async function startProfile(): Promise<((file: string) => Promise<void>) | null> {
+  const dir = process.env['BENCH_DRAIN_PROFILE'];
+  if (!dir) return null;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async (file) => {
+    const { profile } = await session.post('Profiler.stop');
+    await writeFile(join(dir, file), JSON.stringify(profile));
+    session.disconnect();
+  };
 }
 
 export const drainBench: BenchModule = {

@@ -7,10 +7,11 @@ import { LRUCache } from 'lru-cache';
 import { isPushmeshError } from '../errors/index.js';
 import type { Card, Identity, NodeId } from '../identity/types.js';
 import type { MessageSigner } from '../message/seal.js';
-import type { DeliveryResult, OutboxEntry } from '../outbox/types.js';
+import type { DeliveryPin, DeliveryResult, OutboxEntry } from '../outbox/types.js';
 import { decodeWebpushMessage, encodeWebpushMessage } from '../proto/webpush-message.js';
 import { PushClient } from '../push/push-client.js';
 import type { MisbehaviorKind } from '../transport/ads/ads-link.js';
+import { flowKey } from '../transport/ads/flow-holds.js';
 import { AccessPolicy } from '../transport/auth/access-policy.js';
 import { PeerAuthenticator } from '../transport/auth/peer-authenticator.js';
 import { GrpcDialer } from '../transport/grpc/grpc-dialer.js';
@@ -184,8 +185,13 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     const lanes = new FlowLanes(FLOWS_IN_FLIGHT);
     for await (const m of link.incoming) {
       await lanes.room();
-      void lanes.run(`${m.wire.from}\u0000${m.wire.to}`, async () => {
+      void lanes.run(flowKey(m.wire), async () => {
         try {
+          const held = m.heldBack?.();
+          if (held) {
+            m.nack(held);
+            return;
+          }
           await this.#o.onMessage(m);
         } catch (err) {
           this.#log.error({ err, peer: link.peer.id }, 'message handler failed');
@@ -229,10 +235,18 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
    * destination when one is up (preferred), else over the link to the
    * next hop the route table names, else an HTTPS Web Push to `card`.
    * `entry.dest` is the final destination (the wire's `to`, or the next
-   * jump host a relay holds it for). The TTL sent is what is left of it. Resolves how it went, and
-   * which way it went.
+   * jump host a relay holds it for). The TTL sent is what is left of it.
+   * `card` (or a function that looks it up) is only needed for HTTPS; a
+   * link is chosen and written to before any await, so attempts started
+   * in order are written in order (see DeliveryPin for `pin`). Resolves
+   * how it went, and which way it went.
    */
-  async deliver(entry: OutboxEntry, card: Card | undefined, signal: AbortSignal): Promise<{ result: DeliveryResult; via: 'link' | 'https' }> {
+  async deliver(
+    entry: OutboxEntry,
+    card: Card | undefined | (() => Promise<Card | undefined>),
+    signal: AbortSignal,
+    pin?: DeliveryPin,
+  ): Promise<{ result: DeliveryResult; via: 'link' | 'https' }> {
     const wire = decodeWebpushMessage(entry.wire);
     const ttlZero = wire.ttl === 0;
     // What is left of the TTL, rounded up: a message with under a second left is still not a TTL 0 message.
@@ -243,12 +257,18 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     const hop = this.linkTo(goal) ? undefined : this.#o.nextHop?.(goal);
     const link = this.linkTo(goal) ?? (hop ? this.linkTo(hop) : undefined);
     const via = link ? 'link' : 'https';
+    if (pin) {
+      // Strict order, several in flight: all on the link the first one took (decided here, before any await).
+      if (pin.lane === undefined) pin.lane = link ?? null;
+      else if (pin.lane !== link || !link) return { result: retryUnlessNow(ttlZero, 'the way to the destination changed under an ordered pipeline'), via };
+    }
     let target: Link | undefined = link;
     if (!target) {
       if (goal !== entry.dest) return { result: retryUnlessNow(ttlZero, `no route to jump host ${goal}`), via };
+      const known = typeof card === 'function' ? await card() : card;
       // Queued with a card learned from a link, before a restart: wait for the link to come back (within the TTL).
-      if (!card) return { result: retryUnlessNow(ttlZero, 'no link to the destination and no card to reach it otherwise'), via };
-      target = this.#httpsLink(card);
+      if (!known) return { result: retryUnlessNow(ttlZero, 'no link to the destination and no card to reach it otherwise'), via };
+      target = this.#httpsLink(known);
     }
     let outcome: SendOutcome;
     try {

@@ -323,9 +323,14 @@ export abstract class AdsLink implements Link {
       return reason;
     }
     if (this.#state === 'draining') return 'queue_full';
-    const held = this.#holds.peek(wire);
-    if (held) return held;
+    // Load first: a peer that keeps sending over the window is cut off as a flood whatever its flows.
     if (this.#inboundUnanswered >= this.limits.window) return this.#overload('window_exceeded', wire);
+    const held = this.#holds.peek(wire);
+    if (held) {
+      // Refused without work, but refused: counts toward the flood limit like the load refusals.
+      if (this.#flood.hit()) this.fail('flood', 'too many messages over the window or rate limit', 'flood');
+      return held;
+    }
     if (!this.#bucket.take()) return this.#overload('rate_limited', wire);
     return wire;
   }

@@ -96,10 +96,10 @@ export function sendCase(name: string, c: Chain): BenchCase {
 }
 
 /** Rows of one group: the first case is the baseline of the others. */
-function hopRows(results: CaseResult[], label: (i: number) => string): BenchRow[] {
+function hopRows(results: CaseResult[], label: (i: number) => string, versus: string): BenchRow[] {
   const base = results[0]!;
   return results.map((r, i) =>
-    i === 0 ? { case: label(i), opsPerSec: r.opsPerSec * BATCH } : { case: label(i), opsPerSec: r.opsPerSec * BATCH, versus: label(0), ratio: ratioOf(r, base) },
+    i === 0 ? { case: label(i), opsPerSec: r.opsPerSec * BATCH } : { case: label(i), opsPerSec: r.opsPerSec * BATCH, versus, ratio: ratioOf(r, base) },
   );
 }
 
@@ -121,7 +121,7 @@ export const routingBench: BenchModule = {
       return [
         {
           title: 'Routing: delivered messages/s by hop count (all nodes in one process)',
-          rows: [...hopRows(one, (i) => `${hops(i)}, 1 KiB, app to app`), ...hopRows(fan, (i) => `${hops(i)}, 1 KiB, app to app, round robin to ${FAN} destinations`)],
+          rows: [...hopRows(one, (i) => `${hops(i)}, 1 KiB, app to app`, '1 hop'), ...hopRows(fan, (i) => `${hops(i)}, 1 KiB, app to app, round robin to ${FAN} destinations`, `1 hop, ${FAN} destinations`)],
           notes: [
             'Every node (origin, relays, destination) runs on the same JS thread, so each relay adds its full cost to the one thread: the ratio is a lower bound for relays on their own machines. Relays verify VAPID (cached) and forward without decrypting; the destination decrypts and dedupes.',
             `With ${FAN} destinations the origin's messages to all of them share its one link to the first relay: ${FAN} flows that a relay handles side by side (one flow is handled in order, one message at a time).`,

@@ -8,6 +8,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import { backendsBench } from './backends.js';
 import { cryptoBench } from './crypto.js';
+import { drainBench } from './drain.js';
 import { signedConfigBench } from './signed-config.js';
 import { nodeBench } from './node.js';
 import { routingBench } from './routing.js';
@@ -17,7 +18,7 @@ import { markdownTable } from './table.js';
 import type { BenchContext, BenchModule } from './types.js';
 
 /** Add new areas (transports, routing, …) here. */
-const MODULES: BenchModule[] = [cryptoBench, nodeBench, transportsBench, signedConfigBench, backendsBench, routingBench];
+const MODULES: BenchModule[] = [cryptoBench, nodeBench, transportsBench, signedConfigBench, backendsBench, routingBench, drainBench];
 
 async function main(): Promise<void> {
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 4);

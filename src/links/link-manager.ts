@@ -8,10 +8,11 @@ import { isPushmeshError } from '../errors/index.js';
 import type { Card, Identity, NodeId } from '../identity/types.js';
 import { linkAudience } from '../message/link-audience.js';
 import type { MessageSigner } from '../message/seal.js';
-import type { DeliveryResult, OutboxEntry } from '../outbox/types.js';
+import type { DeliveryPin, DeliveryResult, OutboxEntry } from '../outbox/types.js';
 import { decodeWebpushMessage, encodeWebpushMessage } from '../proto/webpush-message.js';
 import { PushClient } from '../push/push-client.js';
 import type { MisbehaviorKind } from '../transport/ads/ads-link.js';
+import { flowKey } from '../transport/ads/flow-holds.js';
 import { AccessPolicy } from '../transport/auth/access-policy.js';
 import { PeerAuthenticator } from '../transport/auth/peer-authenticator.js';
 import { GrpcDialer } from '../transport/grpc/grpc-dialer.js';
@@ -23,9 +24,13 @@ import { WsDialer } from '../transport/ws/ws-dialer.js';
 import { WsListener } from '../transport/ws/ws-listener.js';
 import type { VapidVerifier } from '../webpush/index.js';
 import { DialLoop } from './dial-loop.js';
+import { FlowLanes } from './flow-lanes.js';
 import { LinkMetrics } from './link-metrics.js';
 import { parsePeerGroup } from './peer-group.js';
 import type { LinkInfo } from './types.js';
+
+/** Messages of one link handled at once (across flows; one flow is handled in order, one at a time). */
+const FLOWS_IN_FLIGHT = 64;
 
 export interface LinkManagerOptions {
   identity: Identity;
@@ -174,15 +179,30 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.emit('up', link);
   }
 
-  /** One consumer per link, in order: the node's handler answers each message. */
+  /**
+   * One consumer per link: the node's handler answers each message. Messages
+   * of one flow (same origin and destination) are handled one after the
+   * other, in the order they came; other flows do not wait for them (a
+   * relayed message waiting for its next hop's answer does not hold up
+   * the link), up to FLOWS_IN_FLIGHT at once.
+   */
   async #consume(link: Link): Promise<void> {
+    const lanes = new FlowLanes(FLOWS_IN_FLIGHT);
     for await (const m of link.incoming) {
-      try {
-        await this.#o.onMessage(m);
-      } catch (err) {
-        this.#log.error({ err, peer: link.peer.id }, 'message handler failed');
-        m.nack('bad_message');
-      }
+      await lanes.room();
+      void lanes.run(flowKey(m.wire), async () => {
+        try {
+          const held = m.heldBack?.();
+          if (held) {
+            m.nack(held);
+            return;
+          }
+          await this.#o.onMessage(m);
+        } catch (err) {
+          this.#log.error({ err, peer: link.peer.id }, 'message handler failed');
+          m.nack('bad_message');
+        }
+      });
     }
   }
 
@@ -220,10 +240,18 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
    * destination when one is up (preferred), else over the link to the
    * next hop the route table names, else an HTTPS Web Push to `card`.
    * `entry.dest` is the final destination (the wire's `to`, or the next
-   * jump host a relay holds it for). The TTL sent is what is left of it. Resolves how it went, and
-   * which way it went.
+   * jump host a relay holds it for). The TTL sent is what is left of it.
+   * `card` (or a function that looks it up) is only needed for HTTPS; a
+   * link is chosen and written to before any await, so attempts started
+   * in order are written in order (see DeliveryPin for `pin`). Resolves
+   * how it went, and which way it went.
    */
-  async deliver(entry: OutboxEntry, card: Card | undefined, signal: AbortSignal): Promise<{ result: DeliveryResult; via: 'link' | 'https' }> {
+  async deliver(
+    entry: OutboxEntry,
+    card: Card | undefined | (() => Promise<Card | undefined>),
+    signal: AbortSignal,
+    pin?: DeliveryPin,
+  ): Promise<{ result: DeliveryResult; via: 'link' | 'https' }> {
     const wire = decodeWebpushMessage(entry.wire);
     const ttlZero = wire.ttl === 0;
     // What is left of the TTL, rounded up: a message with under a second left is still not a TTL 0 message.
@@ -236,12 +264,18 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     const hop = this.linkTo(goal) ? undefined : this.#o.nextHop?.(goal);
     const link = this.linkTo(goal) ?? (hop ? this.linkTo(hop) : undefined);
     const via = link ? 'link' : 'https';
+    if (pin) {
+      // Strict order, several in flight: all on the link the first one took (decided here, before any await).
+      if (pin.lane === undefined) pin.lane = link ?? null;
+      else if (pin.lane !== link || !link) return { result: retryUnlessNow(ttlZero, 'the way to the destination changed under an ordered pipeline'), via };
+    }
     let target: Link | undefined = link;
     if (!target) {
       if (goal !== entry.dest) return { result: retryUnlessNow(ttlZero, `no route to jump host ${goal}`), via };
+      const known = typeof card === 'function' ? await card() : card;
       // Queued with a card learned from a link, before a restart: wait for the link to come back (within the TTL).
-      if (!card) return { result: retryUnlessNow(ttlZero, 'no link to the destination and no card to reach it otherwise'), via };
-      target = this.#httpsLink(card);
+      if (!known) return { result: retryUnlessNow(ttlZero, 'no link to the destination and no card to reach it otherwise'), via };
+      target = this.#httpsLink(known);
     }
     let outcome: SendOutcome;
     try {

@@ -13,7 +13,7 @@ import type { Message } from '../message/types.js';
 import { NodeMetrics } from '../metrics/node-metrics.js';
 import { OutboxDispatcher } from '../outbox/dispatcher.js';
 import { OutboxStore } from '../outbox/outbox-store.js';
-import type { DeliveryResult, OutboxEntry } from '../outbox/types.js';
+import type { DeliveryPin, DeliveryResult, OutboxEntry } from '../outbox/types.js';
 import { encodeWebpushMessage } from '../proto/index.js';
 import { buildPushServer } from '../push/push-server.js';
 import type { ConfigChannel } from '../signed-config/channel.js';
@@ -54,6 +54,9 @@ export interface NodeAddresses {
   https: HostPort | null;
   grpc: HostPort | null;
 }
+
+/** Strict order (deliveryWindow 1): attempts in flight to a healthy destination over one link (OutboxDispatcher). */
+const ORDERED_PIPELINE = 32;
 
 /** What a node is started with besides its config. */
 export interface NodeStartOptions {
@@ -142,7 +145,7 @@ export class PushmeshNode implements NodeCore {
       mesh: configRelay,
       channels: opts.configChannels ?? [],
     });
-    this.#dispatcher = new OutboxDispatcher({ store: this.#outbox, deliver: (e, s) => this.#deliver(e, s), logger: logger.child({ component: 'outbox' }), perDestination: config.limits.deliveryWindow });
+    this.#dispatcher = new OutboxDispatcher({ store: this.#outbox, deliver: (e, s, pin) => this.#deliver(e, s, pin), logger: logger.child({ component: 'outbox' }), perDestination: config.limits.deliveryWindow, orderedPipeline: ORDERED_PIPELINE });
     this.#status = new StatusStore(this.#db);
     this.#deadlines = new ReceiptDeadlines(this.#status);
     this.#receipts = new Receipts({ port: this, store: this.#status, logger: logger.child({ component: 'receipts' }) });
@@ -475,9 +478,9 @@ export class PushmeshNode implements NodeCore {
   }
 
   /** One delivery attempt of an outbox entry: over a link to the destination if one is up, else HTTPS Web Push to its card. */
-  async #deliver(entry: OutboxEntry, signal: AbortSignal): Promise<DeliveryResult> {
-    const card = this.#links.cardOf(entry.dest) ?? (await this.#peers.card(entry.dest));
-    const { result, via } = await this.#links.deliver(entry, card, signal);
+  async #deliver(entry: OutboxEntry, signal: AbortSignal, pin?: DeliveryPin): Promise<DeliveryResult> {
+    const card = async (): Promise<Card | undefined> => this.#links.cardOf(entry.dest) ?? (await this.#peers.card(entry.dest));
+    const { result, via } = await this.#links.deliver(entry, card, signal, pin);
     if (result.kind === 'delivered') this.#deliveredVia.set(entry.id, via);
     return result;
   }

@@ -2,9 +2,10 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.js';
 import type { OutboxStore } from './outbox-store.js';
-import type { DeliveryResult, OutboxEntry } from './types.js';
+import type { DeliveryPin, DeliveryResult, OutboxEntry } from './types.js';
 
-export type Deliver = (entry: OutboxEntry, signal: AbortSignal) => Promise<DeliveryResult>;
+/** One delivery attempt. With a pin (ordered pipelining), see DeliveryPin. */
+export type Deliver = (entry: OutboxEntry, signal: AbortSignal, pin?: DeliveryPin) => Promise<DeliveryResult>;
 
 export interface DispatcherOptions {
   store: OutboxStore;
@@ -14,6 +15,13 @@ export interface DispatcherOptions {
   concurrency?: number;
   /** Attempts in flight at once to one destination. Default 8. */
   perDestination?: number;
+  /**
+   * With `perDestination` 1 (strict order): attempts in flight to one
+   * destination while it is healthy and they all go over the link the
+   * first one took (written in queue order; the receiver holds a flow
+   * behind a refused message, docs/transports.md). Default 1 (none).
+   */
+  orderedPipeline?: number;
   backoff?: { baseMs: number; capMs: number };
   now?: () => number;
 }
@@ -30,7 +38,9 @@ export interface DispatcherEvents {
  * destination (a window, so one slow round trip does not serialise a
  * destination's traffic), `concurrency` in all, retries with backoff until
  * an entry's TTL runs out. With a window above 1, messages to one
- * destination may arrive out of order.
+ * destination may arrive out of order. With a window of 1 (strict order)
+ * and `orderedPipeline`, up to that many attempts to a healthy
+ * destination are in flight over one link, written in queue order.
  */
 export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
   readonly #store: OutboxStore;
@@ -38,6 +48,9 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
   readonly #log: Logger;
   readonly #concurrency: number;
   readonly #perDest: number;
+  readonly #pipeline: number;
+  /** Strict order, pipelined: the pin shared by a destination's attempts in flight. */
+  readonly #pins = new Map<string, DeliveryPin>();
   readonly #backoff: { baseMs: number; capMs: number };
   readonly #now: () => number;
   readonly #inFlight = new Set<Promise<void>>();
@@ -63,6 +76,7 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
     this.#log = opts.logger;
     this.#concurrency = opts.concurrency ?? 64;
     this.#perDest = opts.perDestination ?? 8;
+    this.#pipeline = this.#perDest === 1 ? Math.max(1, opts.orderedPipeline ?? 1) : 1;
     this.#backoff = opts.backoff ?? { baseMs: 500, capMs: 60_000 };
     this.#now = opts.now ?? Date.now;
   }
@@ -102,7 +116,11 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
   }
 
   #windowOf(dest: string): number {
-    return this.#failing.has(dest) ? 1 : this.#perDest;
+    if (this.#failing.has(dest)) return 1;
+    if (this.#pipeline === 1) return this.#perDest;
+    // Strict order: more in flight only behind a first attempt that went over a link.
+    const lane = this.#pins.get(dest)?.lane;
+    return lane !== undefined && lane !== null ? this.#pipeline : 1;
   }
 
   #busyDestinations(): Set<string> {
@@ -119,7 +137,8 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
       for (const e of this.#store.takeExpired(now)) this.emit('expired', e);
       let busy = this.#busyDestinations();
       while (this.#inFlight.size < this.#concurrency) {
-        const batch = this.#store.due(now, this.#concurrency - this.#inFlight.size, busy);
+        const room = (dest: string): number => this.#windowOf(dest) - (this.#perDestInFlight.get(dest) ?? 0);
+        const batch = this.#store.due(now, this.#concurrency - this.#inFlight.size, busy, room);
         if (batch.length === 0) break;
         let started = 0;
         for (const entry of batch) {
@@ -144,21 +163,29 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
 
   #start(entry: OutboxEntry): void {
     this.#store.claim(entry.seq);
-    this.#perDestInFlight.set(entry.dest, (this.#perDestInFlight.get(entry.dest) ?? 0) + 1);
-    const p: Promise<void> = this.#attempt(entry).finally(() => {
+    const before = this.#perDestInFlight.get(entry.dest) ?? 0;
+    this.#perDestInFlight.set(entry.dest, before + 1);
+    let pin: DeliveryPin | undefined;
+    if (this.#pipeline > 1) {
+      pin = before === 0 ? { lane: undefined } : this.#pins.get(entry.dest);
+      if (pin) this.#pins.set(entry.dest, pin);
+    }
+    const p: Promise<void> = this.#attempt(entry, pin).finally(() => {
       this.#inFlight.delete(p);
       const n = (this.#perDestInFlight.get(entry.dest) ?? 1) - 1;
-      if (n <= 0) this.#perDestInFlight.delete(entry.dest);
-      else this.#perDestInFlight.set(entry.dest, n);
+      if (n <= 0) {
+        this.#perDestInFlight.delete(entry.dest);
+        this.#pins.delete(entry.dest);
+      } else this.#perDestInFlight.set(entry.dest, n);
       this.kick();
     });
     this.#inFlight.add(p);
   }
 
-  async #attempt(entry: OutboxEntry): Promise<void> {
+  async #attempt(entry: OutboxEntry, pin: DeliveryPin | undefined): Promise<void> {
     let result: DeliveryResult;
     try {
-      result = await this.#deliver(entry, this.#abort.signal);
+      result = await this.#deliver(entry, this.#abort.signal, pin);
     } catch (err) {
       result = { kind: 'retry', reason: (err as Error).message };
     }

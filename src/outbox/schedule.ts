@@ -1,4 +1,5 @@
 import { MinHeap } from '../util/min-heap.js';
+import { ReadyQueues } from './ready-queues.js';
 
 /** What the schedule knows of an outbox entry (the message itself stays on disk). */
 export interface Slot {
@@ -28,14 +29,16 @@ const URGENCY_LEVELS = 4;
 /**
  * The in-memory schedule of the outbox: which entries are due, in what
  * order, and when to wake up, so that picking work costs no disk I/O.
- * Ready entries wait in one FIFO per urgency (most urgent first); entries
- * waiting for a retry in a min-heap by time; every entry in a min-heap by
- * expiry. Stale queue and heap items are skipped lazily (tokens).
+ * Ready entries wait per urgency (most urgent first) in one queue per
+ * destination, merged in seq order (`ReadyQueues`), so a destination
+ * that is busy or waits behind a retry is skipped in one step however
+ * long its backlog; entries waiting for a retry in a min-heap by time;
+ * every entry in a min-heap by expiry. Stale queue and heap items are
+ * skipped lazily (tokens).
  */
 export class Schedule {
   readonly #slots = new Map<number, Slot>();
-  readonly #ready: Ref[][] = Array.from({ length: URGENCY_LEVELS }, () => []);
-  readonly #readyHead: number[] = new Array<number>(URGENCY_LEVELS).fill(0);
+  readonly #ready: ReadyQueues<Ref>[] = Array.from({ length: URGENCY_LEVELS }, () => new ReadyQueues<Ref>({ seq: (r) => r.slot.seq, live }));
   readonly #delayed = new MinHeap<Ref>((r) => r.slot.nextAttemptAt);
   readonly #expiry = new MinHeap<Slot>((s) => s.expiresAt);
   /** Per destination, its entries waiting for a retry, by seq: an entry never overtakes an earlier one of its destination that waits. */
@@ -75,7 +78,7 @@ export class Schedule {
     s.token++;
     if (s.nextAttemptAt <= now) {
       s.state = 'ready';
-      this.#enqueueReady(s.urgency, { slot: s, token: s.token });
+      this.#ready[s.urgency]!.add(s.dest, { slot: s, token: s.token });
     } else {
       s.state = 'delayed';
       const ref = { slot: s, token: s.token };
@@ -84,29 +87,6 @@ export class Schedule {
       if (!byDest) this.#delayedByDest.set(s.dest, (byDest = new MinHeap<Ref>((r) => r.slot.seq)));
       byDest.push(ref);
     }
-  }
-
-  /**
-   * Keeps each ready queue in seq order: new entries append (the usual
-   * case); an entry that becomes due again after a retry is inserted at its
-   * place, so entries that became due at different times still go out in
-   * queue order.
-   */
-  #enqueueReady(u: number, ref: Ref): void {
-    const queue = this.#ready[u]!;
-    const last = queue[queue.length - 1];
-    if (!last || last.slot.seq <= ref.slot.seq) {
-      queue.push(ref);
-      return;
-    }
-    let lo = this.#readyHead[u]!;
-    let hi = queue.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (queue[mid]!.slot.seq <= ref.slot.seq) lo = mid + 1;
-      else hi = mid;
-    }
-    queue.splice(lo, 0, ref);
   }
 
   /** Lowest seq of `dest` waiting for a retry (Infinity when none). */
@@ -173,36 +153,29 @@ export class Schedule {
 
   /**
    * Due entries, most urgent first, then in queue order (seq) within an
-   * urgency, skipping destinations in `busy`. An entry behind an earlier
-   * entry of its destination that waits for a retry waits too, so a
-   * destination that comes back gets its backlog in order.
+   * urgency, skipping destinations in `busy`, and at most `room(dest)`
+   * entries of a destination when `room` is given. An entry behind an
+   * earlier entry of its destination that waits for a retry waits too, so
+   * a destination that comes back gets its backlog in order.
    */
-  due(now: number, limit: number, busy: ReadonlySet<string>): Slot[] {
+  due(now: number, limit: number, busy: ReadonlySet<string>, room?: (dest: string) => number): Slot[] {
     this.#promote(now);
-    const out: Slot[] = [];
+    const refs: Ref[] = [];
     const firstDelayed = new Map<string, number>();
-    const blocked = (s: Slot): boolean => {
-      let f = firstDelayed.get(s.dest);
-      if (f === undefined) firstDelayed.set(s.dest, (f = this.#firstDelayed(s.dest)));
-      return s.seq > f;
+    const left = new Map<string, number>();
+    const admit = (dest: string, ref: Ref): boolean => {
+      if (busy.has(dest)) return false;
+      let f = firstDelayed.get(dest);
+      if (f === undefined) firstDelayed.set(dest, (f = this.#firstDelayed(dest)));
+      if (ref.slot.seq > f) return false;
+      if (!room) return true;
+      const n = left.get(dest) ?? room(dest);
+      if (n <= 0) return false;
+      left.set(dest, n - 1);
+      return true;
     };
-    for (let u = URGENCY_LEVELS - 1; u >= 0 && out.length < limit; u--) {
-      const queue = this.#ready[u]!;
-      let head = this.#readyHead[u]!;
-      // Drop stale items at the head.
-      while (head < queue.length && !live(queue[head]!)) head++;
-      for (let i = head; i < queue.length && out.length < limit; i++) {
-        const ref = queue[i]!;
-        if (live(ref) && !busy.has(ref.slot.dest) && !blocked(ref.slot)) out.push(ref.slot);
-      }
-
-      if (head > 1024 && head * 2 > queue.length) {
-        queue.splice(0, head);
-        head = 0;
-      }
-      this.#readyHead[u] = head;
-    }
-    return out;
+    for (let u = URGENCY_LEVELS - 1; u >= 0 && refs.length < limit; u--) this.#ready[u]!.take(limit - refs.length, admit, refs);
+    return refs.map((r) => r.slot);
   }
 
   /** Earliest retry time of an entry waiting for one, or null. */

@@ -43,6 +43,14 @@ export interface InboundMessage {
   ack(): void;
   /** Refused, with the reason the sender sees. */
   nack(reason: NackReason): void;
+  /**
+   * Asked right before handling: the reason to refuse this message
+   * without handling it, because an earlier message of its flow (origin →
+   * destination) on this link was refused for a passing reason and has
+   * not come again (ordered flows, docs/transports.md); null to handle it.
+   * Links that carry one message per exchange (HTTPS) have none.
+   */
+  heldBack?(): NackReason | null;
 }
 
 /** Counters of one link, for GET /peers and metrics. */

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { OutboxDispatcher } from '../../src/outbox/dispatcher.js';
 import { OutboxStore } from '../../src/outbox/outbox-store.js';
-import type { DeliveryResult, OutboxEntry } from '../../src/outbox/types.js';
+import type { DeliveryPin, DeliveryResult, OutboxEntry } from '../../src/outbox/types.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -61,6 +61,65 @@ describe('OutboxDispatcher', () => {
       await new Promise((r) => setImmediate(r));
     }
     assert.deepEqual(order, ['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
+  });
+
+  it('strict order, pipelined: attempts over one link in queue order; a refusal falls back to one probe, oldest first', async (t) => {
+    const { store, add } = await setup(t);
+    for (let i = 0; i < 10; i++) add(`m${i}`, 'a');
+    for (let i = 0; i < 3; i++) add(`h${i}`, 'h');
+    const open: { entry: OutboxEntry; pin: DeliveryPin | undefined; settle: (r: DeliveryResult) => void }[] = [];
+    const waiters: (() => void)[] = [];
+    const started: string[] = [];
+    // 'a' is reached over a link ("L1"); 'h' only over HTTPS (no lane): as LinkManager.deliver decides, before any await.
+    const deliver = (entry: OutboxEntry, signal: AbortSignal, pin?: DeliveryPin) => {
+      const lane = entry.dest === 'a' ? 'L1' : null;
+      if (pin) {
+        if (pin.lane === undefined) pin.lane = lane;
+        else if (pin.lane !== lane || lane === null) return Promise.resolve<DeliveryResult>({ kind: 'retry', reason: 'way changed' });
+      }
+      started.push(entry.id);
+      return new Promise<DeliveryResult>((settle) => {
+        signal.addEventListener('abort', () => settle({ kind: 'retry', reason: 'closed' }), { once: true });
+        open.push({ entry, pin, settle });
+        for (const w of waiters.splice(0)) w();
+      });
+    };
+    const until = async (pred: () => boolean) => {
+      while (!pred()) await new Promise<void>((r) => waiters.push(r));
+    };
+    const flying = (dest: string) => open.filter((o) => o.entry.dest === dest);
+    const d = new OutboxDispatcher({ store, deliver, logger: silent, perDestination: 1, orderedPipeline: 4, backoff: { baseMs: 1, capMs: 2 } });
+    t.after(() => d.close());
+    const delivered: string[] = [];
+    d.on('delivered', (e) => delivered.push(e.id));
+    d.kick();
+    await until(() => flying('a').length === 4);
+    await new Promise((r) => setTimeout(r, 50)); // room for a (wrong) fifth attempt to 'a' or second to 'h'
+    assert.deepEqual(flying('a').map((o) => o.entry.id), ['m0', 'm1', 'm2', 'm3'], 'in queue order');
+    assert.ok(flying('a').every((o) => o.pin === flying('a')[0]!.pin && o.pin?.lane === 'L1'), 'one pin, one lane');
+    assert.equal(flying('h').length, 1, 'no pipelining without a link');
+
+    const take = (id: string) => open.splice(open.findIndex((o) => o.entry.id === id), 1)[0]!;
+    take('m0').settle({ kind: 'delivered' });
+    await until(() => flying('a').length === 4);
+    assert.deepEqual(flying('a').map((o) => o.entry.id), ['m1', 'm2', 'm3', 'm4']);
+    // m1 is refused (the receiver then holds the flow: m2..m4 are refused too).
+    for (const id of ['m1', 'm2', 'm3', 'm4']) take(id).settle({ kind: 'retry', reason: 'queue_full' });
+    await until(() => flying('a').length === 1);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(flying('a').map((o) => o.entry.id), ['m1'], 'one probe, the oldest');
+    take('m1').settle({ kind: 'delivered' });
+    // Healthy again: the rest go, pipelined and in order.
+    while (delivered.filter((id) => id.startsWith('m')).length < 10) {
+      await until(() => flying('a').length > 0);
+      const next = flying('a').sort((x, y) => x.entry.seq - y.entry.seq)[0]!;
+      take(next.entry.id).settle({ kind: 'delivered' });
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.deepEqual(delivered.filter((id) => id.startsWith('m')), ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9']);
+    const aStarts = started.filter((id) => id.startsWith('m'));
+    assert.deepEqual(aStarts.slice(0, 9), ['m0', 'm1', 'm2', 'm3', 'm4', 'm1', 'm2', 'm3', 'm4'], 'written in queue order, the refused ones again from the oldest');
+    for (const o of open.splice(0)) o.settle({ kind: 'delivered' });
   });
 
   it('keeps a window of attempts per destination and a total bound', async (t) => {

@@ -41,10 +41,10 @@ describe('OutboxStore (SQLite)', () => {
     db.close();
   });
 
-  it('deletes reach the disk at the end of the event-loop turn, or at flush(); seqs are never reused', async (t) => {
+  it('deletes reach the disk in batches, or at flush(); seqs are never reused', async (t) => {
     const home = await tempDir(t);
     let db = openDatabase(home);
-    let store = new OutboxStore(db, { maxEntries: 10 });
+    let store = new OutboxStore(db, { maxEntries: 1000 });
     const a = store.enqueue(entry('a', 'x'), 1).seq;
     const b = store.enqueue(entry('b', 'x'), 1).seq;
     store.remove(b);
@@ -54,6 +54,16 @@ describe('OutboxStore (SQLite)', () => {
     store.flush();
     const c = store.enqueue(entry('c', 'x'), 2).seq;
     assert.ok(c > b, 'a removed seq is not handed out again');
+    // 512 deletes waiting go to disk at once, in one transaction (a second connection sees them).
+    const many = Array.from({ length: 512 }, (_, i) => store.enqueue(entry(`m${i}`, 'y'), 3).seq);
+    const reader = openDatabase(home);
+    const rows = (): number => (reader.prepare('SELECT COUNT(*) AS n FROM outbox').get() as { n: number }).n;
+    assert.equal(rows(), 513);
+    for (const seq of many.slice(0, 511)) store.remove(seq);
+    assert.equal(rows(), 513, 'fewer than 512 deletes wait');
+    store.remove(many[511]!);
+    assert.equal(rows(), 1, 'the 512th delete writes them all');
+    reader.close();
     db.close();
     db = openDatabase(home);
     store = new OutboxStore(db, { maxEntries: 10 });

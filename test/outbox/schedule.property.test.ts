@@ -20,7 +20,7 @@ interface ModelEntry {
 
 const op = fc.oneof(
   fc.record({ kind: fc.constant('enqueue' as const), dest: fc.constantFrom('a', 'b', 'c'), replace: fc.option(fc.constantFrom('k1', 'k2'), { nil: null }), urgency: fc.nat(3), ttl: fc.integer({ min: 1, max: 50 }) }),
-  fc.record({ kind: fc.constant('take' as const), limit: fc.integer({ min: 1, max: 5 }), busy: fc.subarray(['a', 'b', 'c']) }),
+  fc.record({ kind: fc.constant('take' as const), limit: fc.integer({ min: 1, max: 5 }), busy: fc.subarray(['a', 'b', 'c']), room: fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }) }),
   fc.record({ kind: fc.constant('finish' as const), pick: fc.nat(), outcome: fc.constantFrom('delivered', 'retry'), delay: fc.integer({ min: 1, max: 20 }) }),
   fc.record({ kind: fc.constant('tick' as const), by: fc.integer({ min: 1, max: 15 }) }),
 );
@@ -50,10 +50,18 @@ describe('outbox schedule against a model (property)', () => {
               if (replaced) model.splice(model.indexOf(replaced), 1);
               model.push({ seq, dest: o.dest, replace: o.replace, urgency: o.urgency, expiresAt: now + o.ttl, next: now, inFlight: false, expiredInFlight: false });
             } else if (o.kind === 'take') {
-              const got = store.due(now, o.limit, o.busy);
+              const got = store.due(now, o.limit, o.busy, o.room === undefined ? undefined : () => o.room!);
               // An entry waits behind an earlier entry of its destination that waits for a retry (order per destination).
               const waitsBehind = (e: ModelEntry): boolean => model.some((x) => x.dest === e.dest && x.seq < e.seq && !x.inFlight && x.next > now);
-              const eligible = model.filter((e) => !e.inFlight && e.next <= now && !o.busy.includes(e.dest) && !waitsBehind(e));
+              const inOrder = model.filter((e) => !e.inFlight && e.next <= now && !o.busy.includes(e.dest) && !waitsBehind(e)).sort((x, y) => y.urgency - x.urgency || x.seq - y.seq);
+              // At most `room` per destination: the first ones of each in that order.
+              const perDest = new Map<string, number>();
+              const eligible = inOrder.filter((e) => {
+                const n = perDest.get(e.dest) ?? 0;
+                perDest.set(e.dest, n + 1);
+                return o.room === undefined || n < o.room;
+              });
+              assert.deepEqual(got.map((g) => g.seq), eligible.slice(0, o.limit).map((e) => e.seq), 'exactly the first eligible entries, most urgent first, then queue order');
               assert.equal(got.length, Math.min(o.limit, eligible.length));
               for (let i = 1; i < got.length; i++) {
                 const [u0, u1] = [URGENCIES.indexOf(got[i - 1]!.urgency), URGENCIES.indexOf(got[i]!.urgency)];

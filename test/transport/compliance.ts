@@ -9,7 +9,7 @@ import { isPushmeshError } from '../../src/errors/index.js';
 import { decodeWebpushMessage, NACK_REASONS } from '../../src/proto/index.js';
 import type { LinkLimits } from '../../src/transport/link-limits.js';
 import type { InboundMessage, Link, SendOutcome } from '../../src/transport/types.js';
-import type { TestNode } from '../message/nodes.js';
+import { makeNode, type TestNode } from '../message/nodes.js';
 import { sealedBatch, sealedBytes } from './messages.js';
 
 export interface LinkPair {
@@ -31,6 +31,8 @@ export interface Capabilities {
   cards: boolean;
   /** Message IDs travel in the clear (HTTPS carries only the encrypted body). */
   clearIds: boolean;
+  /** A flow is held behind a message refused for a passing reason (ADS links; HTTPS carries one message per exchange). */
+  orderedFlows: boolean;
 }
 
 const TIMEOUT = 30_000;
@@ -163,6 +165,51 @@ export function runLinkCompliance(name: string, setup: LinkPairSetup, caps: Capa
       const want: SendOutcome[] = got.map((_, i) => (i % 2 ? { ok: false, reason: 'no_route' } : { ok: true }));
       assert.deepEqual(await Promise.all(outcomes), want);
     }));
+
+    if (caps.orderedFlows) {
+      it('holds a flow behind a message refused for a passing reason until it comes again; other flows go on', { timeout: TIMEOUT }, withPair(async ({ a, b, aNode, bNode }) => {
+        const other = makeNode();
+        const [x, y1, y2, y3] = await sealedBatch(aNode, bNode, 4);
+        const z = await sealedBytes(other, bNode); // another flow (origin) on the same link
+        const first = [x!, y1!, y2!, z].map((m) => a.send(m));
+        const got = await take(b, 4);
+        assert.deepEqual(got.map((m) => m.wire.id), [x!, y1!, y2!, z].map(idOf));
+        got[0]!.nack('queue_full');
+        // y1 and y2 came before the refusal was known: asked right before handling, they are held back.
+        assert.equal(got[1]!.heldBack?.(), 'queue_full');
+        assert.equal(got[2]!.heldBack?.(), 'queue_full');
+        assert.equal(got[3]!.heldBack?.(), null, 'another flow is not held');
+        got[1]!.nack('queue_full');
+        got[2]!.nack('queue_full');
+        got[3]!.ack();
+        const refusedFirst: SendOutcome = { ok: false, reason: 'queue_full' };
+        assert.deepEqual(await Promise.all(first), [refusedFirst, refusedFirst, refusedFirst, { ok: true }]);
+        // A later message of the flow is refused by the link itself: the consumer never sees it.
+        assert.deepEqual(await a.send(y3!), refusedFirst);
+        // The refused message comes again: handled (the hold lifts), and the flow goes on.
+        const again = a.send(x!);
+        const [gotX] = await take(b, 1);
+        assert.equal(gotX!.wire.id, idOf(x!));
+        assert.equal(gotX!.heldBack?.(), null);
+        gotX!.ack();
+        assert.deepEqual(await again, { ok: true });
+        const next = a.send(y1!);
+        const [gotY] = await take(b, 1);
+        assert.equal(gotY!.heldBack?.(), null);
+        gotY!.ack();
+        assert.deepEqual(await next, { ok: true });
+        // A refusal that is final (not retried) holds nothing.
+        const bad = a.send(y2!);
+        const [gotBad] = await take(b, 1);
+        gotBad!.nack('bad_message');
+        assert.deepEqual(await bad, { ok: false, reason: 'bad_message' });
+        const after = a.send(y3!);
+        const [gotAfter] = await take(b, 1);
+        assert.equal(gotAfter!.heldBack?.(), null);
+        gotAfter!.ack();
+        assert.deepEqual(await after, { ok: true });
+      }));
+    }
 
     it('refuses what is not a valid message before the peer sees it', { timeout: TIMEOUT }, withPair(async ({ a, b, aNode, bNode }) => {
       const garbage = await a.send(Buffer.from('definitely not protobuf \xff\xff'));

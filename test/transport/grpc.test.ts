@@ -40,5 +40,5 @@ runLinkCompliance(
       },
     };
   },
-  { sessions: true, cards: true, clearIds: true },
+  { sessions: true, cards: true, clearIds: true, orderedFlows: true },
 );

@@ -51,5 +51,5 @@ runLinkCompliance(
       },
     };
   },
-  { sessions: false, cards: false, clearIds: false },
+  { sessions: false, cards: false, clearIds: false, orderedFlows: false },
 );

@@ -31,5 +31,5 @@ runLinkCompliance(
       },
     };
   },
-  { sessions: true, cards: true, clearIds: true },
+  { sessions: true, cards: true, clearIds: true, orderedFlows: true },
 );

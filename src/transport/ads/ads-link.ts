@@ -20,6 +20,7 @@ import type {
   TransportKind,
 } from '../types.js';
 import { refused } from './ads-frames.js';
+import { FlowHolds } from './flow-holds.js';
 import type { FrameChannel } from './frame-channel.js';
 import { InboundBatch, InboundItem } from './inbound-batch.js';
 import { PendingSend, SendQueue, linkClosedError } from './outbound-queue.js';
@@ -80,6 +81,8 @@ export abstract class AdsLink implements Link {
   readonly #inboundFifo: InboundBatch[] = [];
   #inboundUnanswered = 0;
   readonly #incoming = new InboundQueue<InboundMessage>();
+  /** Flows whose later messages wait for a refused one to come again (ordered flows, docs/transports.md). */
+  readonly #holds = new FlowHolds();
   readonly #bucket: TokenBucket;
   readonly #flood: WindowCounter;
   readonly #stats: LinkStats = { sent: 0, acked: 0, nacked: 0, received: 0, refused: 0, inFlight: 0, queued: 0, bytesIn: 0, bytesOut: 0, lastReceivedAt: null };
@@ -254,7 +257,7 @@ export abstract class AdsLink implements Link {
       }
       batch.pending++;
       this.#inboundUnanswered++;
-      items.push(new InboundItem(this, batch, i, reason, any.value));
+      items.push(new InboundItem(this, batch, i, reason, any.value, this.#holds));
     }
     for (const item of items) this.#incoming.push(item);
     this.#writeAnswers();
@@ -320,13 +323,21 @@ export abstract class AdsLink implements Link {
       return reason;
     }
     if (this.#state === 'draining') return 'queue_full';
-    if (this.#inboundUnanswered >= this.limits.window) return this.#overload('window_exceeded');
-    if (!this.#bucket.take()) return this.#overload('rate_limited');
+    // Load first: a peer that keeps sending over the window is cut off as a flood whatever its flows.
+    if (this.#inboundUnanswered >= this.limits.window) return this.#overload('window_exceeded', wire);
+    const held = this.#holds.peek(wire);
+    if (held) {
+      // Refused without work, but refused: counts toward the flood limit like the load refusals.
+      if (this.#flood.hit()) this.fail('flood', 'too many messages over the window or rate limit', 'flood');
+      return held;
+    }
+    if (!this.#bucket.take()) return this.#overload('rate_limited', wire);
     return wire;
   }
 
-  #overload(kind: MisbehaviorKind): NackReason {
+  #overload(kind: MisbehaviorKind, wire: ReturnType<typeof decodeWebpushMessage>): NackReason {
     this.misbehaved(kind);
+    this.#holds.refused(wire, 'queue_full');
     if (this.#flood.hit()) this.fail('flood', 'too many messages over the window or rate limit', 'flood');
     return 'queue_full';
   }

@@ -2,6 +2,7 @@ import type { WebpushMessage } from '../../message/types.js';
 import type { NackReason } from '../../proto/status.js';
 import type { InboundMessage, Link, SendOutcome } from '../types.js';
 import { OK, refused } from './ads-frames.js';
+import type { FlowHolds } from './flow-holds.js';
 
 /**
  * The messages of one frame received from the peer, answered as a whole:
@@ -48,13 +49,15 @@ export class InboundItem implements InboundMessage {
   readonly link: Link;
   readonly #batch: InboundBatch;
   readonly #index: number;
+  readonly #holds: FlowHolds;
 
-  constructor(link: Link, batch: InboundBatch, index: number, wire: WebpushMessage, bytes: Uint8Array) {
+  constructor(link: Link, batch: InboundBatch, index: number, wire: WebpushMessage, bytes: Uint8Array, holds: FlowHolds) {
     this.link = link;
     this.#batch = batch;
     this.#index = index;
     this.wire = wire;
     this.bytes = bytes;
+    this.#holds = holds;
   }
 
   ack(): void {
@@ -62,6 +65,10 @@ export class InboundItem implements InboundMessage {
   }
 
   nack(reason: NackReason): void {
-    this.#batch.answer(this.#index, refused(reason));
+    if (this.#batch.answer(this.#index, refused(reason))) this.#holds.refused(this.wire, reason);
+  }
+
+  heldBack(): NackReason | null {
+    return this.#holds.take(this.wire);
   }
 }

@@ -1,0 +1,72 @@
+import type { WebpushMessage } from '../../message/types.js';
+import type { NackReason } from '../../proto/status.js';
+
+/** Refusals a sender retries (docs/transports.md): a later message of the flow must not get ahead of the refused one. */
+const PASSING: ReadonlySet<NackReason> = new Set<NackReason>(['queue_full', 'no_route']);
+/** A hold lifts by itself after this long (or the refused message's TTL, if shorter). */
+export const FLOW_HOLD_MAX_MS = 10_000;
+/** Flows held at once on one link; the oldest hold goes beyond that. */
+const MAX_HOLDS = 10_000;
+
+interface Hold {
+  id: string;
+  reason: NackReason;
+  until: number;
+}
+
+/**
+ * Ordered flows on one link (docs/transports.md, "Order"): once a message
+ * of a flow (origin → destination) is refused for a passing reason
+ * (`queue_full`, `no_route`), the flow's later messages on the link are
+ * refused with the same reason until that message comes again (the
+ * sender retries the oldest first). So a sender may have several
+ * messages of a flow in flight without one getting ahead of a refused
+ * earlier one.
+ */
+export class FlowHolds {
+  readonly #holds = new Map<string, Hold>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  /** A refusal was decided for `wire`; a passing one holds its flow. */
+  refused(wire: WebpushMessage, reason: NackReason): void {
+    if (!PASSING.has(reason)) return;
+    const key = flowKey(wire);
+    const held = this.#holds.get(key);
+    if (held && held.id !== wire.id && this.#now() < held.until) return; // refused because of an earlier hold
+    const ttlMs = wire.ttl > 0 ? wire.ttl * 1000 : FLOW_HOLD_MAX_MS;
+    this.#holds.delete(key);
+    this.#holds.set(key, { id: wire.id, reason, until: this.#now() + Math.min(FLOW_HOLD_MAX_MS, ttlMs) });
+    if (this.#holds.size > MAX_HOLDS) this.#holds.delete(this.#holds.keys().next().value!);
+  }
+
+  /** Why `wire` must be refused now (its flow is held for another message), or null. */
+  peek(wire: WebpushMessage): NackReason | null {
+    const key = flowKey(wire);
+    const held = this.#holds.get(key);
+    if (!held) return null;
+    if (this.#now() >= held.until) {
+      this.#holds.delete(key);
+      return null;
+    }
+    return held.id === wire.id ? null : held.reason;
+  }
+
+  /** As `peek`, when `wire` is about to be handled: the message the flow waited for lifts the hold. */
+  take(wire: WebpushMessage): NackReason | null {
+    const reason = this.peek(wire);
+    if (reason === null) {
+      const key = flowKey(wire);
+      if (this.#holds.get(key)?.id === wire.id) this.#holds.delete(key);
+    }
+    return reason;
+  }
+}
+
+/** A flow: one origin's messages to one destination. */
+export function flowKey(wire: Pick<WebpushMessage, 'from' | 'to'>): string {
+  return `${wire.from}\u0000${wire.to}`;
+}

@@ -257,6 +257,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     // What is left of the TTL, rounded up: a message with under a second left is still not a TTL 0 message.
     if (!ttlZero) wire.ttl = Math.max(1, Math.ceil((entry.expiresAt - Date.now()) / 1000));
     // This node's own message: a fresh VAPID token (the signer caches it), so one that waited here longer than its token lived still verifies.
+    // The one await before the pin below keeps call order: concurrent calls wait on the same cached (or already settled) promise.
     if (wire.from === this.#o.identity.id) wire.authorization = await this.#o.signer.authorization(linkAudience(wire.to));
     const bytes = encodeWebpushMessage(wire);
     // The first jump host (`via`), else the destination; a direct link to it first, else the route table's next hop.

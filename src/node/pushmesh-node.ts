@@ -84,7 +84,7 @@ export class PushmeshNode implements NodeCore {
   readonly #signer: VapidSigner;
   readonly #verifier = new VapidVerifier();
   readonly #decrypter: WebPushDecrypter;
-  readonly #dedupe = new DedupeCache();
+  readonly #dedupe: DedupeCache;
   /** Node IDs of recent VAPID keys (a SHA-256 and base32 saved per push). */
   readonly #senderMac: SenderMacKeys;
   readonly #senderIds = new LRUCache<string, NodeId>({ max: 4096 });
@@ -113,6 +113,7 @@ export class PushmeshNode implements NodeCore {
     this.#log = logger;
     this.#advertise = config.advertise;
     this.#db = openDatabase(config.home);
+    this.#dedupe = new DedupeCache({ db: this.#db });
     this.#outbox = new OutboxStore(this.#db, { maxEntries: config.limits.maxQueuedMessages });
     this.bus = new LocalBus({ subscriberBuffer: config.limits.subscriberBuffer, holdCount: config.limits.subscriberBuffer });
     this.metrics = new NodeMetrics({ queueDepth: () => this.#outbox.depth(), subscribers: () => this.bus.subscriberCount });
@@ -565,6 +566,7 @@ export class PushmeshNode implements NodeCore {
     this.#rpcClient.close();
     this.#rpcServer.close();
     this.#outbox.flush();
+    if (this.#db.open) this.#dedupe.flush();
     if (this.#db.open) this.#db.close();
     this.#state = 'closed';
     this.#log.info('pushmesh node stopped');

@@ -82,11 +82,8 @@ describe('peer alternatives', () => {
   }
 
   const target = (host: string): PeerTarget => ({ transport: 'grpc', host, port: 1, url: `grpcs://${host}:1` });
-
-  it('DialLoop keeps ONE link, to the first alternative that answers; after it drops, starts again from the first; never switches back while up', async () => {
-    const d = new ScriptedDialer();
-    d.up.add('r2');
-    const linked: string[] = [];
+  /** A started DialLoop over alternatives r1|r2 on the scripted dialer, recording the peers it linked to. */
+  const startLoop = (d: ScriptedDialer, linked: string[], capMs: number): DialLoop => {
     const loop = new DialLoop({
       targets: [target('r1'), target('r2')],
       dialer: () => d,
@@ -95,9 +92,17 @@ describe('peer alternatives', () => {
         linked.push(l.peer.id);
         d.changed();
       },
-      backoff: { baseMs: 1, capMs: 5 },
+      backoff: { baseMs: 1, capMs },
     });
     loop.start();
+    return loop;
+  };
+
+  it('DialLoop keeps ONE link, to the first alternative that answers; after it drops, starts again from the first; never switches back while up', async () => {
+    const d = new ScriptedDialer();
+    d.up.add('r2');
+    const linked: string[] = [];
+    const loop = startLoop(d, linked, 5);
     await d.until(() => linked.length === 1);
     assert.deepEqual(d.dialed, ['r1', 'r2'], 'r1 refused, r2 right after it (no backoff between alternatives)');
     assert.equal(loop.target.host, 'r2');
@@ -123,17 +128,7 @@ describe('peer alternatives', () => {
     d.refusing.add('r1');
     d.up.add('r2');
     const linked: string[] = [];
-    const loop = new DialLoop({
-      targets: [target('r1'), target('r2')],
-      dialer: () => d,
-      logger: pino({ level: 'silent' }),
-      onLink: (l) => {
-        linked.push(l.peer.id);
-        d.changed();
-      },
-      backoff: { baseMs: 1, capMs: 3_600_000 }, // a wait of the cap would outlast the test
-    });
-    loop.start();
+    const loop = startLoop(d, linked, 3_600_000); // a wait of the cap would outlast the test
     await d.until(() => linked.length === 1);
     // r1 refused the dial, but the link to r2 just broke: a quick new round, not the cap.
     d.links[0]!.end({ reason: 'transport_error', message: 'relay killed', remote: true });

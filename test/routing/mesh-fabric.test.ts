@@ -7,46 +7,30 @@
  * again, at either relay.
  */
 import { strict as assert } from 'node:assert';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PeerStore, cardFor, openIdentity } from '../../src/identity/index.js';
 import { startNatsServer, type NatsServer } from '../backends/support/nats-server.js';
-import { tempHome } from '../helpers/temp-dir.js';
-import { localRequest, startNode, subscribe, type NodeProcess } from '../links/node-process.js';
-
-const NOWHERE = 'https://127.0.0.1:9';
+import { grpcUrl, localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../links/node-process.js';
+import { fabricMesh } from './fabric-mesh.js';
 
 describe('mesh routing over a shared NATS fabric', { timeout: 240_000 }, () => {
   let nats: NatsServer;
-  const nodes = new Set<NodeProcess>();
+  const group = new NodeGroup();
   before(async () => {
     nats = await startNatsServer();
   });
   after(async () => {
-    await Promise.all([...nodes].map((n) => n.stop('SIGKILL')));
+    await group.stopAll();
     await nats?.stop();
   });
-  const track = (n: NodeProcess): NodeProcess => {
-    nodes.add(n);
-    void n.child.once('exit', () => nodes.delete(n));
-    return n;
-  };
+  const track = (n: NodeProcess): NodeProcess => group.track(n);
 
   it('a relay with no route hands the message to the fabric; the relay the destination is attached to delivers it', { timeout: 200_000 }, async (t) => {
-    const [homeA, homeB, homeR1, homeR2] = await Promise.all([tempHome(t), tempHome(t), tempHome(t), tempHome(t)]);
-    const idA = (await openIdentity(homeA)).identity;
-    const idB = (await openIdentity(homeB)).identity;
-    await new PeerStore(homeA).add(cardFor(idB, NOWHERE));
-    await new PeerStore(homeB).add(cardFor(idA, NOWHERE));
-    const config = join(homeR1, '..', 'fabric.yaml');
-    await writeFile(config, ['backends:', '  nats:', '    fabric: true', ''].join('\n'));
-    const relay = ['--local', '127.0.0.1:0', '--https', '127.0.0.1:0', '--grpc', '127.0.0.1:0', '--config', config, '--nats', nats.url];
-    const hidden = ['--local', '127.0.0.1:0', '--https', 'off', '--grpc', 'off', '--advertise', NOWHERE];
+    const { homes, relay, device: hidden } = await fabricMesh(t, nats.url, { relayHttps: true });
+    const [homeA, homeB, homeR1, homeR2] = [homes.a, homes.b, homes.r1, homes.r2];
     const r1 = track(await startNode(homeR1, relay));
     const r2 = track(await startNode(homeR2, relay));
-    const a = track(await startNode(homeA, [...hidden, '--peer', `grpcs://${r1.id}@${r1.grpc}`]));
-    const bArgs = (r: NodeProcess): string[] => [...hidden, '--peer', `grpcs://${r.id}@${r.grpc}`];
+    const a = track(await startNode(homeA, [...hidden, '--peer', grpcUrl(r1)]));
+    const bArgs = (r: NodeProcess): string[] => [...hidden, '--peer', grpcUrl(r)];
     let b = track(await startNode(homeB, bArgs(r2)));
     await r1.waitForLog((l) => l['msg'] === 'peer link ready' && l['peer'] === a.id, 60_000);
     await r2.waitForLog((l) => l['msg'] === 'peer link ready' && l['peer'] === b.id, 60_000);

@@ -13,18 +13,13 @@
  * a receipt for each.
  */
 import { strict as assert } from 'node:assert';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connect, type Msg, type NatsConnection } from 'nats';
 import { fabricConsumerName } from '../../adapters/nats/fabric-resources.js';
-import { PeerStore, cardFor, openIdentity } from '../../src/identity/index.js';
 import { decodeWebpushMessage } from '../../src/proto/index.js';
 import { startNatsServer, type NatsServer } from '../backends/support/nats-server.js';
-import { tempHome } from '../helpers/temp-dir.js';
-import { localRequest, startNode, subscribe, type NodeProcess } from '../links/node-process.js';
-
-const NOWHERE = 'https://127.0.0.1:9';
+import { grpcUrl, localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../links/node-process.js';
+import { fabricMesh } from './fabric-mesh.js';
 
 /** Resolves once `check` answers true (asked every 100 ms), or rejects after `timeoutMs` saying what was awaited. */
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
@@ -38,22 +33,17 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60
 describe('relay failover on a shared NATS fabric (relay killed with SIGKILL)', { timeout: 300_000 }, () => {
   let nats: NatsServer;
   let outside: NatsConnection;
-  const nodes = new Set<NodeProcess>();
+  const group = new NodeGroup();
   before(async () => {
     nats = await startNatsServer();
     outside = await connect({ servers: nats.url, name: 'outside-test-client' });
   });
   after(async () => {
-    for (const n of nodes) if (n.child.pid !== undefined && n.child.exitCode === null) n.child.kill('SIGCONT');
-    await Promise.all([...nodes].map((n) => n.stop('SIGKILL')));
+    await group.stopAll(); // SIGKILL ends a process stopped with SIGSTOP too
     await outside?.close();
     await nats?.stop();
   });
-  const track = (n: NodeProcess): NodeProcess => {
-    nodes.add(n);
-    void n.child.once('exit', () => nodes.delete(n));
-    return n;
-  };
+  const track = (n: NodeProcess): NodeProcess => group.track(n);
   const send = async (from: NodeProcess, to: string, data: unknown): Promise<string> => {
     const r = await localRequest(from, 'POST', `/msg/chat?to=${to}&receipt=1&ttl=600`, data);
     assert.equal(r.status, 202, JSON.stringify(r.json));
@@ -67,20 +57,12 @@ describe('relay failover on a shared NATS fabric (relay killed with SIGKILL)', {
     until(`receipts for ${ids.length} messages`, async () => (await Promise.all(ids.map((id) => state(node, id)))).every((s) => s === 'delivered'), timeoutMs);
 
   it('B fails over to relay 1 by itself and gets what was in flight at relay 2 and what was sent meanwhile: once each, in order, with receipts', { timeout: 280_000 }, async (t) => {
-    const [homeA, homeB, homeR1, homeR2] = await Promise.all([tempHome(t), tempHome(t), tempHome(t), tempHome(t)]);
-    const idA = (await openIdentity(homeA)).identity;
-    const idB = (await openIdentity(homeB)).identity;
-    await new PeerStore(homeA).add(cardFor(idB, NOWHERE));
-    await new PeerStore(homeB).add(cardFor(idA, NOWHERE));
-    const config = join(homeR1, '..', 'fabric.yaml');
-    await writeFile(config, ['backends:', '  nats:', '    fabric: true', ''].join('\n'));
-    const relay = ['--local', '127.0.0.1:0', '--https', 'off', '--grpc', '127.0.0.1:0', '--config', config, '--nats', nats.url];
-    const device = ['--local', '127.0.0.1:0', '--https', 'off', '--grpc', 'off', '--advertise', NOWHERE];
-    const r1 = track(await startNode(homeR1, relay));
-    const r2 = track(await startNode(homeR2, relay));
-    const a = track(await startNode(homeA, [...device, '--peer', `grpcs://${r1.id}@${r1.grpc}`]));
+    const { homes, relay, device } = await fabricMesh(t, nats.url);
+    const r1 = track(await startNode(homes.r1, relay));
+    const r2 = track(await startNode(homes.r2, relay));
+    const a = track(await startNode(homes.a, [...device, '--peer', grpcUrl(r1)]));
     // B prefers relay 2 and falls back to relay 1: one link at a time.
-    const b = track(await startNode(homeB, [...device, '--peer', `grpcs://${r2.id}@${r2.grpc}|grpcs://${r1.id}@${r1.grpc}`]));
+    const b = track(await startNode(homes.b, [...device, '--peer', `${grpcUrl(r2)}|${grpcUrl(r1)}`]));
     await r1.waitForLog((l) => l['msg'] === 'peer link ready' && l['peer'] === a.id, 60_000);
     await r2.waitForLog((l) => l['msg'] === 'peer link ready' && l['peer'] === b.id, 60_000);
     assert.equal(r1.logs.some((l) => l['msg'] === 'peer link ready' && l['peer'] === b.id), false, 'B keeps one link, to relay 2');

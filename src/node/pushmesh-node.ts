@@ -566,7 +566,7 @@ export class PushmeshNode implements NodeCore {
     this.#rpcClient.close();
     this.#rpcServer.close();
     this.#outbox.flush();
-    if (this.#db.open) this.#dedupe.flush();
+    this.#dedupe.flush();
     if (this.#db.open) this.#db.close();
     this.#state = 'closed';
     this.#log.info('pushmesh node stopped');

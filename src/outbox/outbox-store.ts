@@ -232,9 +232,7 @@ export class OutboxStore {
   }
 
   depthByDestination(): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const s of this.#schedule.slots()) out.set(s.dest, (out.get(s.dest) ?? 0) + 1);
-    return out;
+    return this.#schedule.counts();
   }
 }
 

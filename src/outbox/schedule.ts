@@ -56,13 +56,15 @@ export class Schedule {
     return this.#perDest.get(dest) ?? 0;
   }
 
+  /** How many entries wait for each destination that has any (a copy). */
+  counts(): Map<string, number> {
+    return new Map(this.#perDest);
+  }
+
   get(seq: number): Slot | undefined {
     return this.#slots.get(seq);
   }
 
-  slots(): IterableIterator<Slot> {
-    return this.#slots.values();
-  }
 
   /** Adds an entry, due at `slot.nextAttemptAt`. */
   add(slot: Omit<Slot, 'state' | 'token' | 'expiredInFlight'>, now: number): Slot {

@@ -212,6 +212,7 @@ export class MeshRouting {
     this.#detachFabric(peer);
     this.#announcer.forget(peer);
     this.#assembler.forget(peer);
+    this.#askedFull.delete(peer);
     // Its own attachment and the chains it announced stay (until they expire): messages for a departed node, or for nodes
     // behind it, wait here, so upstreams keep sending them here.
     this.#changed();

@@ -2,7 +2,8 @@ import type { X509Certificate } from 'node:crypto';
 import { createServer as createTlsServer, type Server as TlsServer, type TLSSocket } from 'node:tls';
 import grpc, { type ServerDuplexStream } from '@grpc/grpc-js';
 import { isPushmeshError, PushmeshError } from '../../errors/index.js';
-import { AdsServerLink } from '../ads/ads-server-link.js';
+import type { AdsServerLink } from '../ads/ads-server-link.js';
+import { startServerLink } from '../ads/start-server-link.js';
 import { refusalReason } from '../auth/peer-proof.js';
 import { CLOSE_CODES, closeText } from '../close-codes.js';
 import type { AdsListenerOptions } from '../listener-options.js';
@@ -116,22 +117,7 @@ export class GrpcListener implements Listener {
       call.emit('error', { code: CLOSE_CODES[reason].grpc, details: closeText(reason, err.message.slice(reason.length + 2), 1024) });
       return;
     }
-    const link = new AdsServerLink({
-      transport: 'grpc',
-      channel: new GrpcServerChannel(call),
-      self: { id: o.self.id, card: o.self.card(), version: o.self.version },
-      peer: { id: proof.id, proof: 'tls', caSigned: proof.caSigned, address },
-      limits: o.limits,
-      logger: o.logger,
-      ...(o.onMisbehavior ? { onMisbehavior: o.onMisbehavior } : {}),
-    });
-    this.#links.add(link);
-    void link.closed.then(() => this.#links.delete(link));
-    link.start();
-    link.ready.then(
-      () => o.onLink(link),
-      () => undefined,
-    );
+    startServerLink(o, this.#links, 'grpc', new GrpcServerChannel(call), { id: proof.id, proof: 'tls', caSigned: proof.caSigned, address });
   }
 
   /** Stops accepting; then drains (or closes) the links it accepted and ends their connections. */

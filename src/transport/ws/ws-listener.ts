@@ -6,7 +6,8 @@ import { isPushmeshError, VapidError } from '../../errors/index.js';
 import { nodeIdFromPublicKey } from '../../identity/node-id.js';
 import { linkAudience } from '../../message/link-audience.js';
 import type { VapidVerifier } from '../../webpush/index.js';
-import { AdsServerLink } from '../ads/ads-server-link.js';
+import type { AdsServerLink } from '../ads/ads-server-link.js';
+import { startServerLink } from '../ads/start-server-link.js';
 import { refusalReason, refused, type CertificateProof } from '../auth/peer-proof.js';
 import type { AdsListenerOptions } from '../listener-options.js';
 import type { Listener, PeerIdentity } from '../types.js';
@@ -108,22 +109,7 @@ export class WsListener implements Listener {
 
   #serve(ws: WebSocket, peer: PeerIdentity): void {
     const o = this.#opts;
-    const link = new AdsServerLink({
-      transport: 'wss',
-      channel: new WsChannel(ws, o.limits),
-      self: { id: o.self.id, card: o.self.card(), version: o.self.version },
-      peer,
-      limits: o.limits,
-      logger: o.logger,
-      ...(o.onMisbehavior ? { onMisbehavior: o.onMisbehavior } : {}),
-    });
-    this.#links.add(link);
-    void link.closed.then(() => this.#links.delete(link));
-    link.start();
-    link.ready.then(
-      () => o.onLink(link),
-      () => undefined,
-    );
+    startServerLink(o, this.#links, 'wss', new WsChannel(ws, o.limits), peer);
   }
 
   get linkCount(): number {

@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { type NodeConfig, formatHostPort, type HostPort } from '../config/index.js';
 import { PushmeshError } from '../errors/index.js';
+import { prepareHome, type HomeLock } from '../home/index.js';
 import { PeerStore, cardFor, nodeIdFromPublicKey, openIdentity } from '../identity/index.js';
 import type { Card, Identity, NodeId } from '../identity/types.js';
 import { LocalBus } from '../local/local-bus.js';
@@ -106,6 +107,8 @@ export class PushmeshNode implements NodeCore {
   #advertise: string;
   #state: 'new' | 'running' | 'draining' | 'closed' = 'new';
   #stopping: Promise<void> | null = null;
+  /** The home folder's lock, released when the node has closed. */
+  #lock: HomeLock | null = null;
 
   private constructor(config: NodeConfig, identity: Identity, logger: Logger, trust: TrustPolicy, opts: NodeStartOptions, trustCas: X509Certificate[]) {
     this.config = config;
@@ -250,9 +253,17 @@ export class PushmeshNode implements NodeCore {
   /** Opens the identity (creating it on first start), the store and the listeners. */
   static async start(config: NodeConfig, logger: Logger, opts: NodeStartOptions = {}): Promise<PushmeshNode> {
     const trust = TrustPolicy.fromConfig(config.trust);
-    const { identity, created } = await openIdentity(config.home);
-    if (created) logger.info({ id: identity.id, home: config.home }, 'created a new node identity');
-    const node = new PushmeshNode(config, identity, logger, trust, opts, await loadTrustCas(config.trustCa));
+    const lock = await prepareHome(config.home, logger); // one node per home; modes checked (docs/configuration.md "Home folder")
+    let node: PushmeshNode;
+    try {
+      const { identity, created } = await openIdentity(config.home);
+      if (created) logger.info({ id: identity.id, home: config.home }, 'created a new node identity');
+      node = new PushmeshNode(config, identity, logger, trust, opts, await loadTrustCas(config.trustCa));
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+    node.#lock = lock;
     try {
       await node.#listen();
     } catch (err) {
@@ -568,6 +579,7 @@ export class PushmeshNode implements NodeCore {
     this.#outbox.flush();
     this.#dedupe.flush();
     if (this.#db.open) this.#db.close();
+    this.#lock?.release();
     this.#state = 'closed';
     this.#log.info('pushmesh node stopped');
   }

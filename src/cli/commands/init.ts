@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { PushmeshError } from '../../errors/index.js';
+import { acquireHomeLock, ensureHome } from '../../home/index.js';
 import { createIdentity } from '../../identity/index.js';
 import type { CliContext } from '../context.js';
 import { homeFrom, withHomeOption } from '../home-option.js';
@@ -22,12 +23,20 @@ export function registerInit(program: Command, ctx: CliContext): void {
     .action(async (options: InitOptions) => {
       const home = homeFrom(options, ctx);
       const importKeyPem = options.importKey === undefined ? undefined : await readKeyFile(options.importKey);
-      const identity = await createIdentity(home, {
-        importKeyPem,
-        importKeySource: options.importKey,
-        auth: options.auth,
-        force: options.force === true,
-      });
+      // Not while a node runs on this home (it holds the lock): it would keep the old key and write with it.
+      await ensureHome(home);
+      const lock = await acquireHomeLock(home, { purpose: options.force === true ? 'replace the identity' : 'create an identity' });
+      let identity;
+      try {
+        identity = await createIdentity(home, {
+          importKeyPem,
+          importKeySource: options.importKey,
+          auth: options.auth,
+          force: options.force === true,
+        });
+      } finally {
+        lock.release();
+      }
       ctx.stdout.write(identity.id + '\n');
     });
 }

@@ -9,11 +9,9 @@ import {
   type ParsedEvent,
 } from '../cloudevents/index.js';
 import { DecryptError, PushmeshError, VapidError } from '../errors/index.js';
-import { DEFAULT_TTL_SECONDS, openMessage, validateMessage, type Message, type WebpushMessage } from '../message/index.js';
+import { DEFAULT_TTL_SECONDS, linkAudience, validateMessage, type Message, type WebpushMessage } from '../message/index.js';
 import type { NodeCore } from '../node/types.js';
-import { VapidVerifier, WebPushDecrypter } from '../webpush/index.js';
 import { BackendMetrics } from './metrics.js';
-import { Serial } from './serial.js';
 import type { IngestResult, RawInboundEvent } from './types.js';
 
 export interface IngressOptions {
@@ -36,7 +34,7 @@ export interface IngressOptions {
  * Events from outside (NATS, Pub/Sub, POST /ce) into the node. Plaintext
  * events become messages from this node on topic = type, for its local
  * apps (and, through the bridge, for matching rules). Sealed events for
- * this node are verified and opened like any message between nodes.
+ * this node go through the node's inbox like any message between nodes.
  * Duplicates (by message ID) are dropped.
  */
 export class CloudEventIngress {
@@ -45,21 +43,14 @@ export class CloudEventIngress {
   readonly #opts: Required<Omit<IngressOptions, 'core' | 'logger'>>;
   readonly #seen = new LRUCache<string, true>({ max: 100_000 });
   readonly #metrics: BackendMetrics;
-  readonly #decrypter: WebPushDecrypter;
-  readonly #verifier: VapidVerifier;
-  readonly #serial = new Serial();
   /** Message ID → backend it came in from, for the messages delivered most recently. */
   readonly #origins = new LRUCache<string, string>({ max: 10_000 });
-  #verifyAt = 0;
 
   constructor(opts: IngressOptions) {
     this.#core = opts.core;
     this.#log = opts.logger;
     this.#opts = { maxEventBytes: opts.maxEventBytes, maxTtl: opts.maxTtl, replayWindowMs: opts.replayWindowMs ?? 24 * 3600 * 1000, now: opts.now ?? Date.now };
     this.#metrics = new BackendMetrics(opts.core.metrics.registry);
-    const id = opts.core.identity;
-    this.#decrypter = new WebPushDecrypter({ privateScalar: id.privateScalar, publicKey: id.publicKey, auth: id.auth });
-    this.#verifier = new VapidVerifier({ now: () => this.#verifyAt });
   }
 
   /** Remembers an ID as seen (an event this node published itself), so it is not taken back in. */
@@ -126,6 +117,13 @@ export class CloudEventIngress {
     return { kind: 'accepted', id: msg.id };
   }
 
+  /**
+   * A sealed message for this node goes through the node's inbox like any
+   * other (VAPID admission as of its creation time, at most
+   * `replayWindowMs` back; the sender MAC; access lists; the per-sender
+   * replay window; decryption). Whoever may write to the subject or topic
+   * cannot make it say another node sent it.
+   */
   async #sealed(wire: WebpushMessage, backend: string): Promise<IngestResult> {
     const self = this.#core.identity.id;
     if (wire.to !== self) return { kind: 'ignored', reason: 'sealed for another node' };
@@ -135,26 +133,32 @@ export class CloudEventIngress {
       this.#core.metrics.dropped.inc({ reason: 'expired' });
       return { kind: 'ignored', reason: 'expired' };
     }
-    let msg: Message;
-    try {
-      msg = await this.#serial.run(() => {
-        this.#verifyAt = Math.min(now, Math.max(wire.time, now - this.#opts.replayWindowMs));
-        return openMessage(wire, { id: self, decrypter: this.#decrypter, verifier: this.#verifier });
-      });
-    } catch (err) {
-      if (err instanceof DecryptError) {
-        this.#core.metrics.cryptoErrors.inc({ kind: 'decrypt' });
-        return { kind: 'refused', reason: 'sealed message does not decrypt' };
-      }
-      if (err instanceof VapidError) {
-        this.#core.metrics.cryptoErrors.inc({ kind: 'vapid' });
-        return { kind: 'refused', reason: `sealed message has a bad VAPID authorization: ${err.detail}` };
-      }
-      throw err;
+    // Noted before the bus sees it: the bridge never sends a message back to the backend it came from.
+    this.#origins.set(wire.id, backend);
+    const r = await this.#core.receive({
+      wire,
+      via: 'backend',
+      audiences: [linkAudience(self)],
+      vapidAt: Math.min(now, Math.max(wire.time, now - this.#opts.replayWindowMs)),
+    });
+    switch (r.kind) {
+      case 'delivered':
+        this.#seen.set(wire.id, true);
+        return { kind: 'accepted', id: r.id };
+      case 'duplicate':
+        return { kind: 'duplicate', id: r.id };
+      case 'refused':
+        this.#origins.delete(wire.id);
+        if (r.error instanceof DecryptError) {
+          this.#core.metrics.cryptoErrors.inc({ kind: 'decrypt' });
+          return { kind: 'refused', reason: 'sealed message does not decrypt', code: r.error.code };
+        }
+        if (r.error instanceof VapidError) {
+          this.#core.metrics.cryptoErrors.inc({ kind: 'vapid' });
+          return { kind: 'refused', reason: `sealed message has a bad VAPID authorization: ${r.error.detail}`, code: r.error.code };
+        }
+        return { kind: 'refused', reason: `sealed message refused: ${r.error.message}`, code: r.error.code };
     }
-    if (this.#seen.has(msg.id)) return { kind: 'duplicate', id: msg.id };
-    this.#deliverLocally(msg, backend);
-    return { kind: 'accepted', id: msg.id };
   }
 
   #deliverLocally(msg: Message, backend: string): void {

@@ -21,6 +21,8 @@ export interface AppMessageJson {
   encoding?: 'base64';
   /** Relays the message came through (only when it came through any). */
   path?: string[];
+  /** A plain Web Push sender's VAPID key (base64url): nothing proved who wrote it; `from` is "" then. */
+  unverifiedSender?: string;
 }
 
 export function toAppJson(ev: LocalEvent): AppMessageJson {
@@ -39,6 +41,7 @@ export function toAppJson(ev: LocalEvent): AppMessageJson {
   };
   Object.assign(out, payloadJson(m.data));
   if (m.path) out.path = m.path;
+  if (m.unverifiedSender !== undefined) out.unverifiedSender = m.unverifiedSender;
   return out;
 }
 

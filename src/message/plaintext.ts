@@ -71,9 +71,10 @@ export function encodePlaintext(content: PlaintextContent): Buffer {
  * Reads a decrypted body. pushmesh's JSON gives back its fields; anything
  * else (a plain Web Push sender's body) becomes the payload as a whole —
  * a JSON value if it parses as JSON, else text if it is UTF-8, else bytes —
- * with id, topic and time from `fallback`. Never throws.
+ * with id, topic and time from `fallback`. With `foreignOnly` every body
+ * is read that way. Never throws.
  */
-export function decodePlaintext(bytes: Uint8Array, fallback: PlaintextFallback): DecodedPlaintext {
+export function decodePlaintext(bytes: Uint8Array, fallback: PlaintextFallback, opts: { foreignOnly?: boolean } = {}): DecodedPlaintext {
   let text: string | undefined;
   try {
     text = utf8.decode(bytes);
@@ -86,7 +87,8 @@ export function decodePlaintext(bytes: Uint8Array, fallback: PlaintextFallback):
   } catch {
     return { ...fallback, meta: {}, data: { kind: 'text', value: text }, foreign: true };
   }
-  const ours = readOurShape(value);
+  // A body without a sender proof is never read as pushmesh's JSON: its id, topic and receipt flag would be the sender's word only.
+  const ours = opts.foreignOnly ? undefined : readOurShape(value);
   if (ours && !(ours.data.kind === 'json' && jsonDepthExceeds(ours.data.value))) return { ...ours, foreign: false };
   // JSON nested deeper than apps can be given (MAX_JSON_DEPTH) is kept as the text it is.
   if (jsonDepthExceeds(value)) return { ...fallback, meta: {}, data: { kind: 'text', value: text }, foreign: true };

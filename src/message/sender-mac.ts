@@ -6,6 +6,9 @@ import type { WebpushMessage } from './types.js';
 const LABEL = Buffer.from('pushmesh sender-mac v1\0', 'latin1');
 export const SENDER_MAC_LENGTH = 32;
 
+/** The fields a sender MAC covers: the same on links, over HTTPS (`Pushmesh-Sender`) and in sealed CloudEvents. */
+export type MacFields = Pick<WebpushMessage, 'id' | 'from' | 'to' | 'replace' | 'time' | 'body'>;
+
 /**
  * Content authentication between origin and destination (docs/wire-format.md,
  * "Sender MAC"). VAPID proves who holds a token, but a token is a bearer
@@ -51,19 +54,19 @@ export class SenderMacKeys {
   }
 
   /** The MAC the origin puts on `wire` for the destination key `to`. */
-  sign(wire: WebpushMessage, to: Uint8Array): Buffer {
+  sign(wire: MacFields, to: Uint8Array): Buffer {
     return macOf(this.#pairKey(to, true), wire);
   }
 
   /** Whether `wire.senderMac` is the MAC of the origin key `from` for this node. */
-  verify(wire: WebpushMessage, from: Uint8Array): boolean {
+  verify(wire: MacFields & Pick<WebpushMessage, 'senderMac'>, from: Uint8Array): boolean {
     const mac = wire.senderMac;
     if (!mac || mac.length !== SENDER_MAC_LENGTH) return false;
     return timingSafeEqual(macOf(this.#pairKey(from, false), wire), mac);
   }
 }
 
-function macOf(key: Buffer, w: WebpushMessage): Buffer {
+function macOf(key: Buffer, w: MacFields): Buffer {
   const h = createHmac('sha256', key);
   h.update(LABEL);
   for (const s of [w.id, w.from, w.to, w.replace]) {

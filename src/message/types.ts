@@ -33,6 +33,12 @@ export interface Message {
   receipt?: boolean;
   /** Relays the message came through, in order (received messages only; absent when it came directly). */
   path?: NodeId[];
+  /**
+   * A plain Web Push sender's VAPID key (base64url), for a message that
+   * carried no sender proof: shown as an unverified sender, `from` is ''
+   * then (docs/security.md).
+   */
+  unverifiedSender?: string;
 }
 
 /**

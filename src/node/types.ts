@@ -1,3 +1,4 @@
+import type { Inbound, InboxResult } from '../inbox/types.js';
 import type { RouteEntry } from '../routing/types.js';
 import type { Card, Identity, NodeId } from '../identity/types.js';
 import type { LocalBus } from '../local/local-bus.js';
@@ -66,4 +67,6 @@ export interface NodeCore {
   health(): { ok: boolean; [k: string]: unknown };
   /** Reads the stored peer cards again (`pushmesh peer add/remove` while running), so peers() lists them all. */
   refreshPeers(): Promise<void>;
+  /** The node's one inbound path (Inbox): every message for this node from outside goes through it. */
+  receive(inbound: Inbound): Promise<InboxResult>;
 }

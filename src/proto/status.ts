@@ -49,6 +49,7 @@ export function nackReasonForError(err: unknown): NackReason | undefined {
   if (!(err instanceof PushmeshError)) return undefined;
   switch (err.code) {
     case 'ERR_VAPID_MISSING':
+    case 'ERR_FORBIDDEN':
       return 'unauthorized';
     case 'ERR_VAPID_INVALID':
     case 'ERR_BAD_SIGNATURE':

@@ -5,6 +5,7 @@ import type { Card } from '../identity/types.js';
 import type { Urgency } from '../message/types.js';
 import type { DeliveryResult } from '../outbox/types.js';
 import { peerNodeId } from './peer-certificate.js';
+import { formatSenderHeader, SENDER_HEADER, type SenderProofHeader } from './sender-header.js';
 
 /** A receiver's error answer: `{"error":{"code","message","reason"?}}` (reason: a NACK token). */
 export interface PushError {
@@ -26,6 +27,8 @@ export interface PushRequest {
   ttl: number;
   urgency: Urgency;
   topic?: string;
+  /** The origin's sender proof, sent as `Pushmesh-Sender` (pushmesh nodes; a plain Web Push receiver ignores it). */
+  sender?: SenderProofHeader;
 }
 
 /**
@@ -69,6 +72,7 @@ export class PushClient {
       authorization: p.authorization,
     };
     if (p.topic) headers['topic'] = p.topic;
+    if (p.sender) headers[SENDER_HEADER] = formatSenderHeader(p.sender);
     return new Promise((resolve, reject) => {
       const req = request(url, { method: 'POST', headers, agent: this.#agent(p.card.id), timeout: this.#timeoutMs, ...(signal ? { signal } : {}) }, (res) => {
         const chunks: Buffer[] = [];

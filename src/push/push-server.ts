@@ -10,6 +10,7 @@ import { linkAudience } from '../message/link-audience.js';
 import { nackReasonForError, type NackReason } from '../proto/status.js';
 import { MAX_WEBPUSH_BODY } from '../webpush/index.js';
 import { parsePushHeaders } from './push-headers.js';
+import { parseSenderHeader, SENDER_HEADER } from './sender-header.js';
 import type { AcceptPush } from './types.js';
 import { answerClientError } from '../util/http-client-error.js';
 
@@ -21,8 +22,12 @@ export interface PushServerOptions {
   /** Node IDs this server takes pushes for (this node's own, for now). */
   isLocalNode: (id: string) => boolean;
   accept: AcceptPush;
-  /** The card's endpoint origin (advertised), accepted as VAPID `aud` besides https://Host. */
-  advertisedOrigin: string;
+  /**
+   * The origins a VAPID `aud` may name: the card's endpoint origin and any
+   * other configured one (read per request: a node on port 0 learns its
+   * own). Never built from the request's Host, which the sender chooses.
+   */
+  origins: () => readonly string[];
   maxTtl: number;
   /** This node's card, served on `GET /id` (so `pushmesh peer add https://…` works). */
   card?: () => Card;
@@ -33,7 +38,9 @@ export interface PushServerOptions {
  * endpoint `POST /push/<node-id>`, answering like a push service does:
  * 201 + Location on acceptance; 400 bad TTL/Urgency/Topic or a body that
  * does not decrypt; 401 no VAPID; 403 bad VAPID; 404 unknown node; 413
- * over 4096 bytes; 415 a content coding other than aes128gcm. Also
+ * over 4096 bytes; 415 a content coding other than aes128gcm; 403 also
+ * for a sender proof that does not verify or a sender the access lists
+ * refuse. Also
  * `GET /id`: the node's card, as on the local API.
  *
  * `close()` lets requests in flight finish (idle keep-alive connections
@@ -102,16 +109,16 @@ export function buildPushServer(opts: PushServerOptions): FastifyInstance {
     }
     try {
       const headers = parsePushHeaders(req.headers, opts.maxTtl);
-      const host = req.headers.host;
+      const sender = parseSenderHeader(req.headers[SENDER_HEADER]);
       // A pushmesh node's own link audience is accepted too: a relay may forward a message over HTTPS with its origin's token.
-      const audiences = [opts.advertisedOrigin, linkAudience(to)];
-      if (host) audiences.unshift(`https://${host}`);
-      const { id } = await opts.accept({ ...headers, to, authorization: req.headers.authorization, audiences, body: req.body ?? Buffer.alloc(0) });
+      const audiences = [...opts.origins(), linkAudience(to)];
+      const push = { ...headers, to, authorization: req.headers.authorization, audiences, body: req.body ?? Buffer.alloc(0) };
+      const { id } = await opts.accept(sender ? { ...push, sender } : push);
       return reply.status(201).header('location', `/push/${to}/m/${encodeURIComponent(id)}`).send();
     } catch (err) {
       if (!isPushmeshError(err)) throw err;
       const status =
-        err.code === 'ERR_VAPID_MISSING' ? 401 : err.code === 'ERR_VAPID_INVALID' ? 403 : err.code === 'ERR_PAYLOAD_TOO_LARGE' ? 413 : err.code === 'ERR_QUEUE_FULL' ? 503 : err.code === 'ERR_NOT_FOUND' ? 404 : 400;
+        err.code === 'ERR_VAPID_MISSING' ? 401 : err.code === 'ERR_VAPID_INVALID' || err.code === 'ERR_BAD_SIGNATURE' || err.code === 'ERR_FORBIDDEN' ? 403 : err.code === 'ERR_PAYLOAD_TOO_LARGE' ? 413 : err.code === 'ERR_QUEUE_FULL' || err.code === 'ERR_UNAVAILABLE' ? 503 : err.code === 'ERR_NOT_FOUND' ? 404 : 400;
       if (err.code === 'ERR_VAPID_MISSING' || err.code === 'ERR_VAPID_INVALID') opts.metrics.cryptoErrors.inc({ kind: 'vapid' });
       if (err.code === 'ERR_DECRYPT') opts.metrics.cryptoErrors.inc({ kind: 'decrypt' });
       if (status === 401) reply.header('www-authenticate', 'vapid');

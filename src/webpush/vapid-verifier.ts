@@ -68,7 +68,12 @@ export class VapidVerifier {
     this.#keys = new LRUCache({ max: Math.max(16, Math.min(cacheSize, 1024)) });
   }
 
-  async verify(authorization: string | undefined, audience: string | readonly string[]): Promise<VerifiedVapid> {
+  /**
+   * `at` (Unix ms) checks `exp`/`nbf` as of that time instead of now: a
+   * durable backend may hand over, late, a message whose token was good
+   * when the message was made (callers bound how far back).
+   */
+  async verify(authorization: string | undefined, audience: string | readonly string[], opts: { at?: number } = {}): Promise<VerifiedVapid> {
     if (authorization == null || (typeof authorization === 'string' && authorization.trim() === '')) {
       throw new VapidError('ERR_VAPID_MISSING', 'no Authorization header');
     }
@@ -91,7 +96,7 @@ export class VapidVerifier {
       }
     }
     const verified = await pending;
-    checkVapidClaims(verified.claims, audience, this.#now() / 1000, this.#maxTtl, this.#tolerance);
+    checkVapidClaims(verified.claims, audience, (opts.at ?? this.#now()) / 1000, this.#maxTtl, this.#tolerance);
     const result: VerifiedVapid = { publicKey: Buffer.from(verified.publicKey), expires: verified.claims.exp };
     if (verified.claims.sub !== undefined) result.subject = verified.claims.sub;
     return result;

@@ -1,5 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { nodeIdFromPublicKey } from '../../src/identity/node-id.js';
 import { metrics, metricValue } from '../helpers/local-api.js';
@@ -47,7 +49,7 @@ describe('HTTPS Web Push receiver, with web-push as the sender', { timeout: 90_0
     await sse.waitForMessage((m) => JSON.stringify(m.data) === payload);
   }
 
-  it('generateRequestDetails + https.request: 201 with Location, delivered to apps with from = the VAPID key', async () => {
+  it('generateRequestDetails + https.request: 201 with Location, delivered to apps as an unverified sender (its VAPID key, no from)', async () => {
     const payload = JSON.stringify({ hello: 'from web-push', n: 42 });
     const d = details(payload, { urgency: 'high', topic: 'upd-1' });
     assert.equal(d.method, 'POST');
@@ -56,7 +58,8 @@ describe('HTTPS Web Push receiver, with web-push as the sender', { timeout: 90_0
     assert.equal(res.status, 201, res.body);
     assert.match(String(res.headers.location), new RegExp(`^/push/${b.id}/m/[A-Za-z0-9_-]+$`));
     const got = await sse.waitForMessage((m) => JSON.stringify(m.data) === payload);
-    assert.equal(got.from, senderId);
+    assert.equal(got.from, '');
+    assert.equal(got['unverifiedSender'], vapid.publicKey);
     assert.equal(got.to, b.id);
     assert.equal(got.topic, 'webpush');
     assert.equal(got['urgency'], 'high');
@@ -70,7 +73,8 @@ describe('HTTPS Web Push receiver, with web-push as the sender', { timeout: 90_0
     assert.equal(result.statusCode, 201);
     assert.ok(result.headers['location']);
     const got = await sse.waitForMessage((m) => m.data === 'plain text body');
-    assert.equal(got.from, senderId);
+    assert.equal(got.from, '');
+    assert.equal(got['unverifiedSender'], vapid.publicKey);
     // Bytes that are not UTF-8 arrive as base64.
     const raw = Buffer.from([0xff, 0xfe, 0x00, 0x80]);
     await webPush.sendNotification(b.card, raw, { vapidDetails, TTL: 30, agent: agentTrusting(b) });
@@ -167,16 +171,40 @@ describe('HTTPS Web Push receiver, with web-push as the sender', { timeout: 90_0
     await assertStillServing('bad bodies');
   });
 
-  it('the same push sent twice reaches apps once (duplicate suppression by sender and message ID)', async () => {
-    // A pushmesh-shaped body (id inside) from a plain sender: the second copy is a duplicate.
-    const id = randomBytes(16).toString('base64url');
-    const body = JSON.stringify({ id, topic: 'dup', time: Date.now(), data: { once: true } });
-    for (let i = 0; i < 2; i++) {
-      const d = details(body);
-      assert.equal((await post(d.headers, d.body!)).status, 201);
-    }
-    await sse.waitForMessage((m) => m.id === id);
+  it('the same push sent twice reaches apps once (duplicate suppression by sender key and ciphertext)', async () => {
+    const body = JSON.stringify({ once: randomBytes(8).toString('hex') });
+    const d = details(body);
+    for (let i = 0; i < 2; i++) assert.equal((await post(d.headers, d.body!)).status, 201);
+    await sse.waitForMessage((m) => JSON.stringify(m.data) === body);
     await assertStillServing('duplicate');
-    assert.equal(sse.messages().filter((m) => m.id === id).length, 1);
+    assert.equal(sse.messages().filter((m) => JSON.stringify(m.data) === body).length, 1);
+  });
+
+  it('a pushmesh-shaped body from a plain sender is its payload on topic webpush: never a node\'s id, topic, system topic or receipt', async () => {
+    const id = randomBytes(16).toString('base64url');
+    const body = { id, topic: 'pushmesh.req', time: Date.now(), meta: { re: 'x' }, receipt: true, data: { method: 'GET', path: '/' } };
+    const d = details(JSON.stringify(body));
+    assert.equal((await post(d.headers, d.body!)).status, 201);
+    const got = await sse.waitForMessage((m) => (m.data as { id?: string } | null)?.id === id);
+    assert.equal(got.topic, 'webpush');
+    assert.equal(got.from, '');
+    assert.notEqual(got.id, id);
+    assert.deepEqual(got.data, body);
+    assert.equal(got['unverifiedSender'], vapid.publicKey);
+    assert.deepEqual(got.meta, {});
+  });
+
+  it('peers.deny applies to /push: the key\'s node ID on the deny list gets 403, counted; off the list, 201 again', async () => {
+    const denyFile = join(b.home, 'peers.deny');
+    await writeFile(denyFile, `${senderId}\n`);
+    await b.waitForLog((r) => r.msg === 'peer access lists loaded' && r['deny'] === 1);
+    const d = details(JSON.stringify({ denied: true }));
+    const res = await post(d.headers, d.body!);
+    assert.equal(res.status, 403, res.body);
+    assert.match(res.body, /deny list/);
+    await rm(denyFile);
+    await b.waitForLog((r) => r.msg === 'peer access lists loaded' && r['deny'] === 0);
+    await assertStillServing('deny list removed');
   });
 });
+

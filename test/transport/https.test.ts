@@ -14,17 +14,19 @@ const logger = pino({ level: 'silent' });
 /** A node's real Web Push server, its inbox, and its card pointing at the port it got. */
 async function startPushNode(node: TlsNode) {
   const inbox = new HttpsInbox({ verifier: new VapidVerifier() });
+  let origin = '';
   const app = buildPushServer({
     logger,
     metrics: new NodeMetrics({ queueDepth: () => 0, subscribers: () => 0 }),
     tls: { key: node.tls.key, cert: node.tls.cert },
     isLocalNode: (id) => id === node.id,
     accept: inbox.accept,
-    advertisedOrigin: 'https://127.0.0.1',
+    origins: () => [origin],
     maxTtl: 2_419_200,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
+  origin = `https://127.0.0.1:${port}`;
   node.card = { ...node.card, endpoint: `https://127.0.0.1:${port}/push/${node.id}` };
   return { inbox, close: () => app.close() };
 }

@@ -125,7 +125,16 @@ export class HttpsPushLink implements Link, PushTarget {
     let answer;
     try {
       answer = await this.#o.client.post(
-        { card, body, authorization, ttl: wire.ttl, urgency: wire.urgency, ...(wire.replace ? { topic: wire.replace } : {}) },
+        {
+          card,
+          body,
+          authorization,
+          ttl: wire.ttl,
+          urgency: wire.urgency,
+          ...(wire.replace ? { topic: wire.replace } : {}),
+          // The origin's proof travels unchanged: it covers id, from, to, replace, time and the body, not the token.
+          ...(wire.senderMac ? { sender: { id: wire.id, time: wire.time, mac: wire.senderMac } } : {}),
+        },
         this.#abort.signal,
       );
     } catch (err) {

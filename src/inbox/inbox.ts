@@ -1,0 +1,215 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { DecryptError, PushmeshError, VapidError, isPushmeshError } from '../errors/index.js';
+import { nodeIdFromPublicKey } from '../identity/node-id.js';
+import type { NodeId } from '../identity/types.js';
+import { badMessage } from '../message/bad-message.js';
+import { linkAudience } from '../message/link-audience.js';
+import { decodePlaintext } from '../message/plaintext.js';
+import type { SenderMacKeys } from '../message/sender-mac.js';
+import type { Message, WebpushMessage } from '../message/types.js';
+import { validateWebpushMessage } from '../message/validate.js';
+import { nackReasonForError } from '../proto/status.js';
+import type { InboundMessage } from '../transport/types.js';
+import { toBase64Url } from '../util/base64url.js';
+import type { VapidVerifier, WebPushDecrypter } from '../webpush/index.js';
+import type { Inbound, InboundVia, InboxResult, ReplayCheck, SenderPolicy } from './types.js';
+
+/** Topic given to messages from plain Web Push senders (DESIGN "Messages"). */
+export const WEBPUSH_TOPIC = 'webpush';
+
+export interface InboxOptions {
+  self: NodeId;
+  decrypter: Pick<WebPushDecrypter, 'decrypt'>;
+  verifier: Pick<VapidVerifier, 'verify'>;
+  /** Checks the per-message sender proof (static-static ECDH MAC, docs/wire-format.md "Sender MAC"). */
+  senderMac: Pick<SenderMacKeys, 'verify'>;
+  /** Per-sender duplicate and freshness check (ReplayGuard). */
+  replay: ReplayCheck;
+  /** Deny/allow lists, applied to the authenticated sender. */
+  policy?: () => SenderPolicy | null;
+  /** A verified, new message for this node: to its protocol handlers or its apps. */
+  deliver: (msg: Message, via: InboundVia) => void;
+  /** A message on a link for another node (mesh routing); without it, refused `no_route`. */
+  relay?: (m: InboundMessage) => Promise<void>;
+  /** A message was refused (metrics). */
+  refused?: (via: InboundVia, result: Extract<InboxResult, { kind: 'refused' }>) => void;
+  logger: Logger;
+  now?: () => number;
+}
+
+/**
+ * The one way into a node (docs/security.md "The inbound path"). Every
+ * message addressed to this node — from a gRPC or WebSocket link, HTTPS
+ * Web Push, a relay, the NATS fabric (through the relay's link) or a
+ * CloudEvents backend — goes through `accept`, in this order:
+ *
+ * 1. bounds, and `to` is this node;
+ * 2. VAPID admission (RFC 8292) for one of the path's own audiences —
+ *    a bearer credential: it admits, it proves nothing about authorship;
+ * 3. the sender proof: a MAC only the holder of the key in the token
+ *    (or this node) can make, over id, from, to, replace, time and the
+ *    encrypted body; without one, a plain Web Push sender (HTTPS only),
+ *    reported with `from` '' and its key as `unverifiedSender`;
+ * 4. the access lists, by the proved sender;
+ * 5. the replay window, per sender (duplicates answered as accepted, not
+ *    delivered again; too old or from the future refused);
+ * 6. decryption, and the encrypted id equal to the clear one;
+ *
+ * then hands the message on. Links call `onLink`, which also sends
+ * messages for other nodes to the router (relays check what they can:
+ * hop, VAPID admission, TTL, hop limit; they cannot check the proof).
+ */
+export class Inbox {
+  readonly #o: InboxOptions;
+  readonly #now: () => number;
+
+  constructor(opts: InboxOptions) {
+    this.#o = opts;
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Entry for links: a message for this node is accepted and ACKed or NACKed; one for another node goes to the router. */
+  readonly onLink = async (m: InboundMessage): Promise<void> => {
+    if (m.wire.to !== this.#o.self) {
+      if (this.#o.relay) return this.#o.relay(m);
+      this.#o.refused?.('link', { kind: 'refused', reason: 'no_route', error: new PushmeshError('ERR_NOT_FOUND', 'this node does not relay') });
+      m.nack('no_route');
+      return;
+    }
+    const peer = m.link.peer;
+    const r = await this.accept({
+      wire: m.wire,
+      via: 'link',
+      hop: { id: peer.id, caSigned: peer.caSigned ?? false, direction: m.link.direction },
+      audiences: [linkAudience(this.#o.self)],
+    });
+    if (r.kind === 'refused') m.nack(r.reason);
+    else m.ack();
+  };
+
+  async accept(inb: Inbound): Promise<InboxResult> {
+    try {
+      return await this.#accept(inb);
+    } catch (err) {
+      const error = isPushmeshError(err) ? err : new PushmeshError('ERR_BAD_MESSAGE', 'message could not be handled', { cause: err });
+      const result = { kind: 'refused' as const, reason: nackReasonForError(error) ?? 'bad_message', error };
+      if (!isPushmeshError(err)) this.#o.logger.error({ err }, 'unexpected error on the inbound path');
+      this.#o.logger.info(
+        { via: inb.via, hop: inb.hop?.id, from: inb.wire.from || undefined, msg_id: inb.wire.id, reason: result.reason, detail: error.message },
+        'refused an inbound message',
+      );
+      this.#o.refused?.(inb.via, result);
+      return result;
+    }
+  }
+
+  async #accept(inb: Inbound): Promise<InboxResult> {
+    const o = this.#o;
+    const wire = inb.wire;
+    if (wire.to !== o.self) throw badMessage('message is addressed to another node');
+
+    // 2. Admission. A token made for a node (aud pushmesh://<id>) comes only with a proof: without one, a relay that carried
+    // it could pair it with a body of its own. A plain Web Push sender's token names this node's https origin.
+    const audiences = wire.senderMac === undefined && inb.allowUnverified ? inb.audiences.filter((a) => a !== linkAudience(o.self)) : inb.audiences;
+    let key: Buffer;
+    try {
+      key = (await o.verifier.verify(wire.authorization, audiences, inb.vapidAt !== undefined ? { at: inb.vapidAt } : {})).publicKey;
+    } catch (err) {
+      if (err instanceof VapidError) throw err;
+      throw new VapidError('ERR_VAPID_INVALID', 'verification failed', { cause: err });
+    }
+    let keyId: NodeId;
+    try {
+      keyId = nodeIdFromPublicKey(key);
+    } catch (cause) {
+      throw new VapidError('ERR_VAPID_INVALID', 'VAPID key is not a P-256 public key', { cause });
+    }
+    const full: WebpushMessage = wire.from === '' ? { ...wire, from: keyId } : wire;
+    validateWebpushMessage(full);
+    if (full.from !== keyId) throw new VapidError('ERR_VAPID_INVALID', '"from" is not the node ID of the VAPID key');
+
+    // 3. Sender proof.
+    const proved = full.senderMac !== undefined;
+    if (proved) {
+      if (!o.senderMac.verify(full, key)) throw new PushmeshError('ERR_BAD_SIGNATURE', 'sender MAC does not match the content');
+    } else if (!inb.allowUnverified) {
+      throw new PushmeshError('ERR_BAD_SIGNATURE', 'sender MAC missing: messages between nodes must prove their sender');
+    }
+
+    // 4. Access lists, by the proved sender (a plain Web Push sender is no node: only the deny list can name its key's ID).
+    const policy = o.policy?.() ?? null;
+    if (policy) {
+      const direct = inb.hop?.id === keyId;
+      const decision = proved
+        ? policy.check({ id: keyId, caSigned: direct ? inb.hop!.caSigned : false, direction: direct ? inb.hop!.direction : 'inbound' })
+        : policy.check({ id: keyId, caSigned: false, direction: 'inbound' });
+      if (!decision.ok) throw new PushmeshError('ERR_FORBIDDEN', `sender refused: ${decision.message}`);
+    }
+
+    // 5. Replay window, per sender. A plain Web Push body has no id or time in the clear: its ciphertext digest and arrival stand in.
+    const now = this.#now();
+    const replayId = proved ? full.id : bodyDigest(full.body);
+    const verdict = o.replay.check(proved ? keyId : `vapid:${toBase64Url(key)}`, replayId, proved ? full.time : now);
+    if (!verdict.ok) {
+      if (verdict.reason === 'duplicate') return { kind: 'duplicate', id: full.id };
+      throw badMessage(verdict.reason === 'stale' ? 'message is older than the replay window' : 'message time is in the future');
+    }
+
+    // 6. Decryption.
+    let plaintext: Uint8Array;
+    try {
+      plaintext = o.decrypter.decrypt(full.body);
+    } catch (err) {
+      if (err instanceof DecryptError) throw err;
+      throw new DecryptError(isPushmeshError(err) ? err.code : 'unexpected', { cause: err });
+    }
+    const msg = proved ? this.#proved(full, plaintext) : this.#unverified(full, plaintext, key, now);
+    o.deliver(msg, inb.via);
+    return { kind: 'delivered', id: msg.id, msg };
+  }
+
+  #proved(wire: WebpushMessage, plaintext: Uint8Array): Message {
+    const content = decodePlaintext(plaintext, { id: wire.id, topic: '', time: wire.time });
+    if (content.foreign) throw badMessage('a message with a sender proof must carry pushmesh JSON');
+    if (content.id !== wire.id) throw badMessage('encrypted id differs from the id in the clear');
+    const msg: Message = {
+      id: wire.id,
+      from: wire.from,
+      to: wire.to,
+      topic: content.topic,
+      time: content.time,
+      ttl: wire.ttl,
+      urgency: wire.urgency,
+      meta: content.meta,
+      data: content.data,
+    };
+    if (wire.replace !== '') msg.replace = wire.replace;
+    if (content.receipt) msg.receipt = true;
+    if (wire.path.length > 0) msg.path = [...wire.path];
+    return msg;
+  }
+
+  /** A plain Web Push sender: its whole payload on topic `webpush`, never a node's `from`, never a system topic or a receipt. */
+  #unverified(wire: WebpushMessage, plaintext: Uint8Array, key: Buffer, now: number): Message {
+    const content = decodePlaintext(plaintext, { id: wire.id, topic: WEBPUSH_TOPIC, time: now }, { foreignOnly: true });
+    const msg: Message = {
+      id: wire.id,
+      from: '',
+      to: wire.to,
+      topic: WEBPUSH_TOPIC,
+      time: now,
+      ttl: wire.ttl,
+      urgency: wire.urgency,
+      meta: {},
+      data: content.data,
+      unverifiedSender: toBase64Url(key),
+    };
+    if (wire.replace !== '') msg.replace = wire.replace;
+    return msg;
+  }
+}
+
+function bodyDigest(body: Uint8Array): string {
+  return createHash('sha256').update(body).digest('base64url').slice(0, 32);
+}

@@ -17,7 +17,6 @@ import { GrpcListener } from '../src/transport/grpc/grpc-listener.js';
 import { linkLimits } from '../src/transport/link-limits.js';
 import type { Link } from '../src/transport/types.js';
 import { WsListener } from '../src/transport/ws/ws-listener.js';
-import { VapidVerifier } from '../src/webpush/index.js';
 import { benchNode } from './transport-fixtures.js';
 
 const [transport, countText] = process.argv.slice(2) as ['grpc' | 'wss', string];
@@ -56,7 +55,7 @@ if (transport === 'grpc') {
   port = (await GrpcListener.start({ ...common, host: '127.0.0.1', port: 0 })).address!.port;
 } else {
   const https = createHttpsServer({ key: server.tls.key, cert: server.tls.cert, requestCert: true, rejectUnauthorized: false });
-  new WsListener(https, { ...common, verifier: new VapidVerifier(), audiences: () => [] });
+  new WsListener(https, common);
   await new Promise<void>((r) => https.listen(0, '127.0.0.1', r));
   port = (https.address() as AddressInfo).port;
 }

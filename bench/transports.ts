@@ -20,7 +20,6 @@ import { benchNode, rawGrpcPair, rawWsPair, sealedOfSize, type BenchNode } from 
 import type { BenchContext, BenchModule, BenchSection } from './types.js';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { VapidVerifier } from '../src/webpush/index.js';
 
 const logger = pino({ level: 'silent' });
 /** Messages per measured operation (one-way throughput). */
@@ -49,7 +48,7 @@ async function linkPair(transport: 'grpc' | 'wss', a: BenchNode, b: BenchNode): 
     closeServer = () => listener.close();
   } else {
     const https = createHttpsServer({ key: b.tls.key, cert: b.tls.cert, requestCert: true, rejectUnauthorized: false });
-    const listener = new WsListener(https, { ...common(b), verifier: new VapidVerifier(), audiences: () => [], onLink: (l) => accepted(l) });
+    const listener = new WsListener(https, { ...common(b), onLink: (l) => accepted(l) });
     await new Promise<void>((r) => https.listen(0, '127.0.0.1', r));
     port = (https.address() as AddressInfo).port;
     closeServer = async () => {

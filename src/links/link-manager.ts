@@ -128,11 +128,9 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
   }
 
   /** Serves peer WebSockets (`/ws`) on the node's HTTPS server. */
-  attachWebSocket(server: Server, audiences: () => string[]): void {
+  attachWebSocket(server: Server): void {
     this.#ws = new WsListener(server, {
       ...this.#transportOptions(),
-      verifier: this.#o.verifier,
-      audiences,
       onLink: (l) => this.#add(l),
       onRefused: (reason) => this.metrics.refused.inc({ transport: 'wss', reason }),
     });

@@ -292,7 +292,7 @@ export class PushmeshNode implements NodeCore {
         maxTtl: cfg.limits.maxTtl,
         card: () => this.card(),
       });
-      this.#links.attachWebSocket(this.#pushServer.server as Server, () => [this.#advertise]);
+      this.#links.attachWebSocket(this.#pushServer.server as Server);
       https = await listenOn(this.#pushServer, cfg.https, 'HTTPS');
       if (!this.#advertise || cfg.https.port === 0) {
         // Port 0 (tests) or nothing advertised: the card names the address we actually got.

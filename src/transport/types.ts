@@ -15,8 +15,13 @@ export type TransportKind = 'grpc' | 'wss' | 'https' | 'memory';
 /** Who is at the other end of a link. The ID always comes from a key the peer proved. */
 export interface PeerIdentity {
   readonly id: NodeId;
-  /** How the key was proved: a TLS certificate (mTLS), a VAPID token, or in-process (memory links). */
-  readonly proof: 'tls' | 'vapid' | 'memory';
+  /**
+   * How the key was proved: a TLS certificate (mTLS), a per-connection
+   * challenge signed with the node key (WebSocket peers without a client
+   * certificate, src/transport/auth/ws-challenge.ts), or in-process
+   * (memory links). Never a token.
+   */
+  readonly proof: 'tls' | 'challenge' | 'memory';
   /** Whether a configured trust CA signed the peer's certificate. */
   readonly caSigned?: boolean;
   /** The peer's address (`host:port`), when the transport knows it. */

@@ -16,7 +16,6 @@ import type { Link } from '../../src/transport/types.js';
 import { WS_SUBPROTOCOL } from '../../src/transport/ws/subprotocol.js';
 import { WsDialer } from '../../src/transport/ws/ws-dialer.js';
 import { WsListener } from '../../src/transport/ws/ws-listener.js';
-import { VapidVerifier } from '../../src/webpush/index.js';
 import { tempDir, type CleanupScope } from '../helpers/temp-dir.js';
 import { makeTlsNode, type TlsNode } from './tls-nodes.js';
 
@@ -89,10 +88,10 @@ export async function startListenerNode(scope: CleanupScope, overrides: Partial<
     accept: async () => {
       throw new Error('not used');
     },
-    advertisedOrigin: 'https://127.0.0.1',
+    origins: () => ['https://127.0.0.1'],
     maxTtl: 2_419_200,
   });
-  const wsListener = new WsListener(app.server as Server, { ...common, verifier: new VapidVerifier(), audiences: () => [] });
+  const wsListener = new WsListener(app.server as Server, common);
   await app.listen({ host: '127.0.0.1', port: 0 });
   state.grpcPort = grpcListener.address!.port;
   state.httpsPort = (app.server.address() as { port: number }).port;

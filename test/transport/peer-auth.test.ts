@@ -1,7 +1,8 @@
 /**
  * Authentication and authorization of peers, over real TLS: every refusal
  * comes with its reason (gRPC status, HTTP status before a WebSocket
- * upgrade, or a close code), and the node keeps serving other peers.
+ * upgrade, or a close code after the WebSocket challenge), and the node
+ * keeps serving other peers.
  */
 import { strict as assert } from 'node:assert';
 import { X509Certificate } from 'node:crypto';
@@ -22,6 +23,7 @@ import { encodeDiscoveryRequest, WEBPUSH_MESSAGE_TYPE_URL } from '../../src/prot
 import { sealedBytes } from './messages.js';
 import { testCa, p384Certificate } from './certs.js';
 import { goodPeer, makeTlsNode, rawGrpcStream, rawWebSocket, startListenerNode, type ListenerNode } from './listener-node.js';
+import { openRawPeer } from './ws-raw-peer.js';
 
 const logger = pino({ level: 'silent' });
 /** A bare subscription, as the first request of a client that sends no card. */
@@ -125,44 +127,33 @@ describe('peer authentication on the gRPC listener', () => {
   });
 });
 
-describe('peer authentication on the WebSocket (before the upgrade)', () => {
-  it('no certificate and no VAPID: HTTP 401 with the reason, never a WebSocket', T, async (t) => {
+describe('peer authentication on the WebSocket', () => {
+  it('no certificate: the upgrade completes, the only frame is the challenge, an ADS frame instead of a proof closes 1002', T, async (t) => {
     const server = await startListenerNode(t);
-    const r = await upgradeRefusal(rawWebSocket(server.httpsPort, { tls: null }));
-    assert.equal(r.status, 401);
-    assert.equal(r.headers['www-authenticate'], 'vapid');
-    assert.match(r.body.error.message, /^unauthenticated: no client certificate and no VAPID/);
+    const peer = await openRawPeer(server.httpsPort, { tls: null });
+    const challenge = await peer.challenge;
+    assert.equal(challenge.listener, server.node.id);
+    peer.ws.send(SUBSCRIBE);
+    const closed = await peer.closed;
+    assert.equal(closed.code, 1002);
+    assert.match(closed.reason, /^protocol_error: binary frame/);
+    assert.equal(peer.frames.length, 1);
     assert.equal(server.links.length, 0);
+    assert.equal(server.refusals.length, 1);
     await stillServes(server, 'wss');
   });
 
-  it('a VAPID Authorization header signed by the peer key authenticates a peer without a client certificate', T, async (t) => {
+  it('a VAPID Authorization header signed by the peer key admits nothing: challenge, then 4401 for anything but a proof', T, async (t) => {
     const server = await startListenerNode(t);
     const peer = await makeTlsNode();
     const authorization = await peer.signer.authorization(linkAudience(server.node.id));
-    const ws = rawWebSocket(server.httpsPort, { tls: null, headers: { authorization } });
-    const linked = server.nextLink();
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    ws.send(SUBSCRIBE);
-    const link = await linked;
-    assert.equal(link.peer.id, peer.id);
-    assert.equal(link.peer.proof, 'vapid');
-    ws.close();
-  });
-
-  it('a bad VAPID token is refused with 403; a token for another audience too', T, async (t) => {
-    const server = await startListenerNode(t);
-    const peer = await makeTlsNode();
-    const forged = (await peer.signer.authorization(linkAudience(server.node.id))).replace(/t=([\w-]+)\.([\w-]+)\.([\w-]+)/, 't=$1.$2.AAAA');
-    const r1 = await upgradeRefusal(rawWebSocket(server.httpsPort, { tls: null, headers: { authorization: forged } }));
-    assert.equal(r1.status, 403);
-    const elsewhere = await peer.signer.authorization('https://other.example');
-    const r2 = await upgradeRefusal(rawWebSocket(server.httpsPort, { tls: null, headers: { authorization: elsewhere } }));
-    assert.equal(r2.status, 403);
-    assert.match(r2.body.error.message, /^forbidden: VAPID authorization invalid/);
+    const ws = await openRawPeer(server.httpsPort, { tls: null, headers: { authorization } });
+    await ws.challenge;
+    ws.ws.send(JSON.stringify({ type: 'proof', key: peer.card.keys.p256dh, binding: 'none', sig: Buffer.alloc(64).toString('base64url') }));
+    const closed = await ws.closed;
+    assert.equal(closed.code, 4401);
+    assert.equal(ws.frames.length, 1);
+    assert.equal(server.links.length, 0);
   });
 
   it('a peer on the deny list: 403 before the upgrade', T, async (t) => {
@@ -175,12 +166,14 @@ describe('peer authentication on the WebSocket (before the upgrade)', () => {
     await stillServes(server, 'wss');
   });
 
-  it('without the pushmesh subprotocol: 400', T, async (t) => {
+  it('without the pushmesh subprotocol (v2): 400', T, async (t) => {
     const server = await startListenerNode(t);
     const peer = await makeTlsNode();
     const r = await upgradeRefusal(rawWebSocket(server.httpsPort, { tls: peer.tls, protocols: ['chat'] }));
     assert.equal(r.status, 400);
-    assert.match(r.body.error.message, /subprotocol must be pushmesh\.ads\.v1/);
+    assert.match(r.body.error.message, /subprotocol must be pushmesh\.ads\.v2/);
+    const v1 = await upgradeRefusal(rawWebSocket(server.httpsPort, { tls: peer.tls, protocols: ['pushmesh.ads.v1'] }));
+    assert.equal(v1.status, 400, 'v1 (VAPID admission) is no longer accepted');
   });
 
   it('the dialer refuses a server that proves another node ID than the URL names', T, async (t) => {

@@ -6,7 +6,6 @@ import { PeerAuthenticator } from '../../src/transport/auth/peer-authenticator.j
 import { linkLimits } from '../../src/transport/link-limits.js';
 import type { Link } from '../../src/transport/types.js';
 import { WsListener } from '../../src/transport/ws/ws-listener.js';
-import { VapidVerifier } from '../../src/webpush/index.js';
 import type { TlsNode } from './tls-nodes.js';
 
 const logger = pino({ level: 'silent' });
@@ -21,14 +20,12 @@ export async function startWsNode(node: TlsNode, limits = linkLimits(), onLink: 
     accept: async () => {
       throw new Error('not used');
     },
-    advertisedOrigin: 'https://127.0.0.1',
+    origins: () => ['https://127.0.0.1'],
     maxTtl: 2_419_200,
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const listener = new WsListener(app.server as Server, {
     auth: new PeerAuthenticator({ selfId: node.id, tls: node.tls }),
-    verifier: new VapidVerifier(),
-    audiences: () => [],
     self: { id: node.id, card: () => node.card, version: 'test' },
     limits,
     logger,

@@ -10,6 +10,7 @@ import { AdsClientLink } from '../ads/ads-client-link.js';
 import type { MisbehaviorKind } from '../ads/ads-link.js';
 import type { PeerAuthenticator } from '../auth/peer-authenticator.js';
 import type { CertificateProof } from '../auth/peer-proof.js';
+import { encodeProof, parseChallenge, signProof, tlsExporter } from '../auth/ws-challenge.js';
 import type { LinkLimits } from '../link-limits.js';
 import type { Dialer, Link, PeerTarget } from '../types.js';
 import { WsChannel } from './ws-channel.js';
@@ -21,6 +22,13 @@ export interface WsDialerOptions {
   limits: LinkLimits;
   logger: Logger;
   onMisbehavior?: (kind: MisbehaviorKind, link: Link) => void;
+  /**
+   * How this node proves itself to the listener: its TLS client
+   * certificate (`certificate`, the default), or no client certificate
+   * and a signed answer to the listener's challenge, bound to the TLS
+   * exporter (`challenge`; signed with the key of `auth.tls.key`).
+   */
+  clientAuth?: 'certificate' | 'challenge';
 }
 
 /** `wss://HOST:PORT/ws` for a target (IPv6 literals in brackets). */
@@ -29,9 +37,12 @@ export function wsUrl(host: string, port: number): string {
 }
 
 /**
- * Dials `wss://[ID@]HOST:PORT/ws` with mutual TLS. The server's key is
- * checked once TLS is up and before the upgrade request is even sent
- * (ws's `finishRequest` hook); a refusal (HTTP 401/403) comes back as
+ * Dials `wss://[ID@]HOST:PORT/ws` with mutual TLS, or (`clientAuth:
+ * 'challenge'`) with server-only TLS and the per-connection challenge
+ * (src/transport/auth/ws-challenge.ts, binding `tls-exporter`). Either
+ * way the server's key is checked once TLS is up and before the upgrade
+ * request is even sent (ws's `finishRequest` hook); a refusal (HTTP
+ * 401/403, or close 4401/4403 after a proof) comes back as
  * ERR_PEER_REFUSED with the server's reason.
  */
 export class WsDialer implements Dialer {
@@ -62,10 +73,11 @@ export class WsDialer implements Dialer {
     const o = this.#opts;
     return new Promise((resolve, reject) => {
       let proof: CertificateProof | null = null;
+      let tlsSocket: TLSSocket | null = null;
       let failure: Error | null = null;
+      const byChallenge = o.clientAuth === 'challenge';
       const ws = new WebSocket(wsUrl(target.host, target.port), [WS_SUBPROTOCOL], {
-        key: o.auth.tls.key,
-        cert: o.auth.tls.cert,
+        ...(byChallenge ? {} : { key: o.auth.tls.key, cert: o.auth.tls.cert }),
         rejectUnauthorized: false, // self-signed node certificates: checked below by the key they prove
         minVersion: 'TLSv1.2',
         ...(isIP(target.host) === 0 ? { servername: target.host } : {}),
@@ -77,6 +89,7 @@ export class WsDialer implements Dialer {
             (socket as TLSSocket).once('secureConnect', () => {
               try {
                 proof = o.auth.certificate((socket as TLSSocket).getPeerX509Certificate(), 'outbound', target.expectedId);
+                tlsSocket = socket as TLSSocket;
                 req.end();
               } catch (err) {
                 failure = err as Error;
@@ -91,21 +104,56 @@ export class WsDialer implements Dialer {
         ws.terminate();
       };
       signal?.addEventListener('abort', onAbort, { once: true });
+      let challengeTimer: NodeJS.Timeout | null = null;
       const done = (): void => {
         signal?.removeEventListener('abort', onAbort);
+        if (challengeTimer) clearTimeout(challengeTimer);
         ws.off('open', onOpen);
         ws.off('error', onError);
         ws.off('unexpected-response', onRefusal);
+        ws.off('message', onChallenge);
+        ws.off('close', onClose);
+      };
+      const ready = (): void => {
+        done();
+        ws.on('error', () => undefined); // the channel reports errors from now on
+        resolve({ ws, proof: proof! });
       };
       const onOpen = (): void => {
-        done();
-        if (!proof) {
+        if (!proof || !tlsSocket) {
+          done();
           ws.terminate();
           reject(new PushmeshError('ERR_PEER_REFUSED', `${target.url}: server identity not checked`));
           return;
         }
-        ws.on('error', () => undefined); // the channel reports errors from now on
-        resolve({ ws, proof });
+        if (!byChallenge) return ready();
+        // Wait for the listener's challenge (the first frame), answer it, then the link may start.
+        ws.off('error', onError);
+        ws.on('error', () => undefined); // 'close' follows and says why
+        ws.on('message', onChallenge);
+        ws.on('close', onClose);
+        challengeTimer = setTimeout(() => fail(new PushmeshError('ERR_UNAVAILABLE', `${target.url}: no challenge within ${o.limits.handshakeTimeoutMs} ms`)), o.limits.handshakeTimeoutMs);
+      };
+      const fail = (err: Error): void => {
+        done();
+        ws.terminate();
+        reject(err);
+      };
+      const onChallenge = (data: unknown, isBinary: boolean): void => {
+        try {
+          const challenge = parseChallenge(data, isBinary);
+          if (challenge.listener !== proof!.id) {
+            return fail(new PushmeshError('ERR_PEER_REFUSED', `${target.url}: forbidden: the challenge names node ${challenge.listener.slice(0, 12)}…, not the server's ${proof!.id.slice(0, 12)}…`));
+          }
+          ws.send(encodeProof(signProof(challenge, o.auth.tls.key, 'tls-exporter', tlsExporter(tlsSocket!))));
+        } catch (err) {
+          return fail(new PushmeshError('ERR_PEER_REFUSED', `${target.url}: bad challenge: ${(err as Error).message}`, { cause: err }));
+        }
+        ready(); // the server's answer to the proof is the link's handshake, or its close code
+      };
+      const onClose = (code: number, reason: Buffer): void => {
+        const text = reason.toString('utf8') || `closed with code ${code}`;
+        fail(new PushmeshError(code === 4401 || code === 4403 ? 'ERR_PEER_REFUSED' : 'ERR_UNAVAILABLE', `${target.url}: ${text}`));
       };
       const onError = (err: Error): void => {
         done();

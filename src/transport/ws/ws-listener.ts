@@ -2,32 +2,33 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { isPushmeshError, VapidError } from '../../errors/index.js';
-import { nodeIdFromPublicKey } from '../../identity/node-id.js';
-import { linkAudience } from '../../message/link-audience.js';
-import type { VapidVerifier } from '../../webpush/index.js';
+import { isPushmeshError } from '../../errors/index.js';
 import type { AdsServerLink } from '../ads/ads-server-link.js';
 import { startServerLink } from '../ads/start-server-link.js';
-import { refusalReason, refused, type CertificateProof } from '../auth/peer-proof.js';
+import { refusalReason } from '../auth/peer-proof.js';
+import { acceptProof, ChallengeRefusal, encodeChallenge, newChallenge, tlsExporter } from '../auth/ws-challenge.js';
+import { CLOSE_CODES, closeText } from '../close-codes.js';
 import type { AdsListenerOptions } from '../listener-options.js';
-import type { Listener, PeerIdentity } from '../types.js';
+import type { Listener, LinkCloseReason, PeerIdentity } from '../types.js';
 import { WsChannel } from './ws-channel.js';
 import { PEER_WS_PATH, WS_SUBPROTOCOL } from './subprotocol.js';
 
-export interface WsListenerOptions extends AdsListenerOptions {
-  /** Verifies a VAPID Authorization header (peers without a client certificate). */
-  verifier: Pick<VapidVerifier, 'verify'>;
-  /** Origins a VAPID token may name as `aud`, besides `https://` + Host and `pushmesh://<this node>`. */
-  audiences: () => string[];
-}
+export type WsListenerOptions = AdsListenerOptions;
+
+/** Time a refused socket's close handshake may take before it is cut. */
+const CLOSE_GRACE_MS = 5_000;
 
 /**
  * The WebSocket peer transport on the HTTPS server: `GET /ws` with the
- * subprotocol `pushmesh.ads.v1`. The peer is authenticated before the
- * upgrade completes — by its TLS client certificate, or else by a VAPID
- * `Authorization` header signed by its node key — and authorized by the
- * access policy; otherwise the request is answered 400/401/403 with a
- * JSON error and never becomes a WebSocket.
+ * subprotocol `pushmesh.ads.v2`. A peer that presented a TLS client
+ * certificate is authenticated (and authorized) by it before the upgrade
+ * completes; a refusal is HTTP 401/403 with a JSON error, never a
+ * WebSocket. A peer without one gets the upgrade, then one text frame,
+ * the challenge (src/transport/auth/ws-challenge.ts), and must answer
+ * with one text frame, its proof, within the handshake timeout; until
+ * then nothing else is sent to it, and anything but a good proof from an
+ * allowed node closes the socket (1002, 4401, 4403 or 4408). Only then
+ * does the ADS link start. Tokens (VAPID) admit nothing here.
  */
 export class WsListener implements Listener {
   readonly transport = 'wss' as const;
@@ -67,44 +68,89 @@ export class WsListener implements Listener {
     if (!offered.includes(WS_SUBPROTOCOL)) {
       return reply(socket, 400, 'ERR_BAD_REQUEST', `the WebSocket subprotocol must be ${WS_SUBPROTOCOL}`);
     }
+    const tls = req.socket as TLSSocket;
+    const address = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
+    const cert = typeof tls.getPeerX509Certificate === 'function' ? tls.getPeerX509Certificate() : undefined;
+    if (!cert) {
+      if (socket.destroyed) return;
+      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#challenge(ws, tls, address));
+      return;
+    }
     let peer: PeerIdentity;
     try {
-      peer = await this.#authenticate(req);
+      const proof = o.auth.certificate(cert, 'inbound');
+      peer = { id: proof.id, proof: 'tls', caSigned: proof.caSigned, address };
     } catch (err) {
       if (!isPushmeshError(err) || err.code !== 'ERR_PEER_REFUSED') throw err;
       const reason = refusalReason(err);
-      o.logger.info({ address: req.socket.remoteAddress, reason: err.message }, 'WebSocket peer refused');
+      o.logger.info({ address, reason: err.message }, 'WebSocket peer refused');
       o.onRefused?.(reason, err.message);
-      return reply(socket, reason === 'unauthenticated' ? 401 : 403, 'ERR_PEER_REFUSED', err.message, reason === 'unauthenticated');
+      return reply(socket, reason === 'unauthenticated' ? 401 : 403, 'ERR_PEER_REFUSED', err.message);
     }
     if (socket.destroyed) return;
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#serve(ws, peer));
   }
 
-  /** The TLS client certificate if one was presented, else a VAPID token for this node. */
-  async #authenticate(req: IncomingMessage): Promise<PeerIdentity> {
+  /**
+   * A peer without a client certificate: one challenge out, one proof in
+   * (within the handshake timeout), checked against this connection's
+   * nonce, this node's ID and the TLS exporter, then the access lists.
+   * The proof is handled synchronously in its 'message' event, so a frame
+   * right behind it already reaches the link's channel.
+   */
+  #challenge(ws: WebSocket, tls: TLSSocket, address: string): void {
     const o = this.#opts;
-    const tls = req.socket as TLSSocket;
-    const address = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-    const cert = typeof tls.getPeerX509Certificate === 'function' ? tls.getPeerX509Certificate() : undefined;
-    if (cert) {
-      const proof = o.auth.certificate(cert, 'inbound');
-      return { id: proof.id, proof: 'tls', caSigned: proof.caSigned, address };
-    }
-    const authorization = req.headers.authorization;
-    if (!authorization) throw refused('unauthenticated', 'no client certificate and no VAPID Authorization header');
-    const host = req.headers.host;
-    const audiences = [linkAudience(o.self.id), ...o.audiences(), ...(host ? [`https://${host}`] : [])];
-    let proof: CertificateProof;
+    const challenge = newChallenge(o.self.id);
+    let exporter: Buffer | null;
     try {
-      const vapid = await o.verifier.verify(authorization, audiences);
-      proof = { id: nodeIdFromPublicKey(vapid.publicKey), caSigned: false };
-    } catch (err) {
-      if (err instanceof VapidError) throw refused(err.code === 'ERR_VAPID_MISSING' ? 'unauthenticated' : 'forbidden', err.message, err);
-      throw refused('forbidden', 'VAPID authorization invalid', err);
+      exporter = tlsExporter(tls);
+    } catch {
+      exporter = null; // not a TLS socket that can export: only `none` proofs can pass
     }
-    o.auth.permit(proof, 'inbound');
-    return { id: proof.id, proof: 'vapid', caSigned: false, address };
+    let settled = false;
+    const cleanup = (): void => {
+      settled = true;
+      clearTimeout(timer);
+      ws.off('message', onMessage);
+      ws.off('close', cleanup);
+    };
+    const refuse = (reason: LinkCloseReason, detail: string): void => {
+      cleanup();
+      o.logger.info({ address, reason: detail }, 'WebSocket peer refused');
+      o.onRefused?.(reason === 'forbidden' ? 'forbidden' : 'unauthenticated', detail);
+      ws.close(CLOSE_CODES[reason].ws, closeText(reason, detail.replace(/^[a-z_]+: /, '')));
+      const cut = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+      cut.unref();
+      ws.once('close', () => clearTimeout(cut));
+    };
+    const onMessage = (data: unknown, isBinary: boolean): void => {
+      if (settled) return;
+      let peer: PeerIdentity;
+      try {
+        const id = acceptProof(data, isBinary, challenge, exporter);
+        o.auth.permit({ id, caSigned: false }, 'inbound');
+        peer = { id, proof: 'challenge', caSigned: false, address };
+      } catch (err) {
+        if (err instanceof ChallengeRefusal) return refuse(err.reason, err.message);
+        if (isPushmeshError(err) && err.code === 'ERR_PEER_REFUSED') return refuse(refusalReason(err), err.message);
+        o.logger.error({ err, address }, 'WebSocket challenge failed');
+        return refuse('unauthenticated', 'proof refused');
+      }
+      cleanup();
+      if (this.#closing) {
+        ws.close(CLOSE_CODES.shutdown.ws, closeText('shutdown', 'node shutting down'));
+        return;
+      }
+      this.#serve(ws, peer);
+    };
+    const timer = setTimeout(() => {
+      if (!settled) refuse('handshake_timeout', `no proof within ${o.limits.handshakeTimeoutMs} ms`);
+    }, o.limits.handshakeTimeoutMs);
+    timer.unref();
+    ws.on('error', () => undefined); // a socket error ends in 'close'; the channel reports errors once the link runs
+    ws.on('message', onMessage);
+    ws.on('close', cleanup);
+    ws.send(encodeChallenge(challenge));
   }
 
   #serve(ws: WebSocket, peer: PeerIdentity): void {
@@ -130,13 +176,9 @@ export class WsListener implements Listener {
 }
 
 /** Answers an upgrade request with an HTTP error (JSON body) and closes the socket: the upgrade never happens. */
-function reply(socket: Duplex, status: number, code: string, message: string, vapidChallenge = false): void {
+function reply(socket: Duplex, status: number, code: string, message: string): void {
   if (socket.destroyed) return;
   const body = JSON.stringify({ error: { code, message } });
   const text = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' }[status] ?? 'Error';
-  socket.end(
-    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      (vapidChallenge ? 'WWW-Authenticate: vapid\r\n' : '') +
-      `\r\n${body}`,
-  );
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }

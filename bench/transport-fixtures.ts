@@ -11,7 +11,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { createSelfSignedCertificate } from '../src/identity/certificate.js';
 import { nodeIdFromPublicKey } from '../src/identity/node-id.js';
 import type { Card } from '../src/identity/types.js';
-import { newMessageId, sealMessage } from '../src/message/index.js';
+import { newMessageId, sealMessage, SenderMacKeys } from '../src/message/index.js';
 import { encodeWebpushMessage } from '../src/proto/index.js';
 import type { NodeTls } from '../src/transport/auth/peer-authenticator.js';
 import { toBase64Url } from '../src/util/base64url.js';
@@ -22,6 +22,7 @@ export interface BenchNode {
   card: Card;
   tls: NodeTls;
   signer: VapidSigner;
+  mac: SenderMacKeys;
 }
 
 export async function benchNode(): Promise<BenchNode> {
@@ -36,6 +37,7 @@ export async function benchNode(): Promise<BenchNode> {
     card: { id, endpoint: `https://127.0.0.1:9/push/${id}`, keys: { p256dh: toBase64Url(publicKey), auth: toBase64Url(randomBytes(16)) } },
     tls: { key, cert },
     signer: new VapidSigner({ privateKey, publicKey }),
+    mac: new SenderMacKeys(Buffer.from(jwk.d!, 'base64url'), publicKey),
   };
 }
 
@@ -48,6 +50,7 @@ export async function sealedOfSize(from: BenchNode, to: BenchNode, size: number)
         { id: newMessageId(), from: from.id, to: to.id, topic: 'bench', time: Date.now(), ttl: 600, urgency: 'normal', meta: {}, data: { kind: 'text', value: 'x'.repeat(pad) } },
         to.card,
         from.signer,
+        { senderMac: from.mac },
       ),
     );
     if (Math.abs(wire.length - size) <= 4) return wire;

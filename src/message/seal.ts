@@ -21,8 +21,8 @@ export interface SealOptions {
   receipt?: boolean;
   /** Jump hosts to go through, in order. */
   via?: NodeId[];
-  /** The origin's keys for the sender MAC (required by receivers on links). */
-  senderMac?: Pick<SenderMacKeys, 'sign'>;
+  /** The origin's keys for the sender MAC: every receiver requires it of a message between nodes (docs/security.md). */
+  senderMac: Pick<SenderMacKeys, 'sign'>;
 }
 
 /**
@@ -64,7 +64,7 @@ export async function sealMessage(
   msg: Message,
   recipient: Card,
   signer: MessageSigner,
-  options: SealOptions = {},
+  options: SealOptions,
 ): Promise<WebpushMessage> {
   validateMessage(msg);
   if (msg.to !== recipient.id) {
@@ -95,7 +95,7 @@ export async function sealMessage(
     authorization,
     body,
   };
-  if (options.senderMac) wire.senderMac = options.senderMac.sign(wire, keys.p256dh);
+  wire.senderMac = options.senderMac.sign(wire, keys.p256dh);
   validateWebpushMessage(wire);
   return wire;
 }

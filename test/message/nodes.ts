@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { nodeIdFromPublicKey } from '../../src/identity/node-id.js';
 import type { Card } from '../../src/identity/types.js';
-import type { MessageReceiver } from '../../src/message/index.js';
+import { SenderMacKeys } from '../../src/message/index.js';
 import { toBase64Url } from '../../src/util/base64url.js';
 import { VapidSigner, VapidVerifier, WebPushDecrypter } from '../../src/webpush/index.js';
 
@@ -14,7 +14,17 @@ export interface TestNode {
   auth: Buffer;
   card: Card;
   signer: VapidSigner;
-  receiver: MessageReceiver;
+  /** Its sender-MAC keys (sealMessage's `senderMac`; the receiving side's check). */
+  mac: SenderMacKeys;
+  receiver: TestReceiver;
+}
+
+/** What a node needs to open messages addressed to it (test/message/open.ts runs them through a real Inbox). */
+export interface TestReceiver {
+  id: string;
+  decrypter: WebPushDecrypter;
+  verifier: VapidVerifier;
+  senderMac: SenderMacKeys;
 }
 
 export function makeNode(): TestNode {
@@ -32,10 +42,12 @@ export function makeNode(): TestNode {
     auth,
     card: { id, endpoint: `https://127.0.0.1:15443/push/${id}`, keys: { p256dh: toBase64Url(publicKey), auth: toBase64Url(auth) } },
     signer: new VapidSigner({ privateKey, publicKey }),
+    mac: new SenderMacKeys(privateScalar, publicKey),
     receiver: {
       id,
       decrypter: new WebPushDecrypter({ privateScalar, publicKey, auth }),
       verifier: new VapidVerifier(),
+      senderMac: new SenderMacKeys(privateScalar, publicKey),
     },
   };
 }

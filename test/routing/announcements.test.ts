@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
 import { newMessageId } from '../../src/message/message-id.js';
-import { openMessage } from '../../src/message/open.js';
+import { openMessage } from '../message/open.js';
 import { sealMessage } from '../../src/message/seal.js';
 import type { Message } from '../../src/message/types.js';
 import { decodeRouteAnnouncement, encodeRouteAnnouncement } from '../../src/proto/routing.js';
@@ -48,7 +48,7 @@ function pair(): {
   const drop = { next: 0 };
   const deliver = async (from: TestNode, to: TestNode, target: () => MeshRouting, value: unknown): Promise<void> => {
     const msg: Message = { id: newMessageId(), from: from.id, to: to.id, topic: ROUTES_TOPIC, time: Date.now(), ttl: 600, urgency: 'high', meta: {}, data: { kind: 'json', value } };
-    const wire = await sealMessage(msg, to.card, from.signer); // throws ERR_PAYLOAD_TOO_LARGE if a part does not fit
+    const wire = await sealMessage(msg, to.card, from.signer, { senderMac: from.mac }); // throws ERR_PAYLOAD_TOO_LARGE if a part does not fit
     const opened = await openMessage(wire, to.receiver);
     if (to === n1) {
       toR1.push(decodeRouteAnnouncement(Buffer.from((value as { announcement: string }).announcement, 'base64')));

@@ -16,7 +16,7 @@ export async function sealedBytes(from: TestNode, to: TestNode, data: unknown = 
     data: { kind: 'json', value: data },
     ...overrides,
   };
-  return encodeWebpushMessage(await sealMessage(msg, to.card, from.signer));
+  return encodeWebpushMessage(await sealMessage(msg, to.card, from.signer, { senderMac: from.mac }));
 }
 
 /** `count` sealed messages, carrying {n: 0..count-1}. */

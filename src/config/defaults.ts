@@ -19,6 +19,7 @@ export function defaultConfig(home: string): NodeConfig {
     pubsub: null,
     trust: {},
     service: null,
+    reqInlineTypes: [],
     logLevel: 'info',
     limits: {
       maxRequestBody: 64 * 1024,

@@ -23,6 +23,8 @@ export interface ConfigLayer {
   pubsub?: string;
   trust?: string[];
   service?: { target?: string; allow?: string[]; timeoutMs?: number };
+  /** Media types a `/req` answer may be served inline (docs/request-response.md). */
+  reqInlineTypes?: string[];
   logLevel?: string;
   limits?: Partial<NodeLimits>;
   /** Bridge rules, already checked (docs/backends.md). */
@@ -31,7 +33,7 @@ export interface ConfigLayer {
   backends?: unknown;
 }
 
-const LAYER_KEYS = new Set(['local', 'https', 'grpc', 'advertise', 'peers', 'trustCa', 'nats', 'pubsub', 'trust', 'service', 'logLevel', 'limits', 'bridges', 'backends']);
+const LAYER_KEYS = new Set(['local', 'https', 'grpc', 'advertise', 'peers', 'trustCa', 'nats', 'pubsub', 'trust', 'service', 'reqInlineTypes', 'logLevel', 'limits', 'bridges', 'backends']);
 const LIMIT_KEYS = new Set<keyof NodeLimits>(['maxRequestBody', 'maxQueuedMessages', 'subscriberBuffer', 'maxTtl', 'deliveryWindow']);
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -53,6 +55,7 @@ export function layerFromEnv(env: NodeJS.ProcessEnv): ConfigLayer {
   set('pubsub', env['PUSHMESH_PUBSUB']);
   set('trust', list(env['PUSHMESH_TRUST']));
   set('logLevel', env['PUSHMESH_LOG_LEVEL']);
+  set('reqInlineTypes', list(env['PUSHMESH_REQ_INLINE_TYPES']));
   const target = env['PUSHMESH_SERVICE'];
   const allow = list(env['PUSHMESH_SERVICE_ALLOW']);
   if (target !== undefined || allow !== undefined) layer.service = { ...(target !== undefined ? { target } : {}), ...(allow ? { allow } : {}) };
@@ -99,7 +102,7 @@ function validateLayer(doc: unknown, where: string): ConfigLayer {
     else if (v === false && (k === 'https' || k === 'grpc')) layer[k] = 'off';
     else throw new PushmeshError('ERR_CONFIG', `${where}: "${k}" must be a string`);
   };
-  const strList = (k: 'peers' | 'nats'): void => {
+  const strList = (k: 'peers' | 'nats' | 'reqInlineTypes'): void => {
     const v = o[k];
     if (v === undefined) return;
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new PushmeshError('ERR_CONFIG', `${where}: "${k}" must be a list of strings`);
@@ -108,6 +111,7 @@ function validateLayer(doc: unknown, where: string): ConfigLayer {
   for (const k of ['local', 'https', 'grpc', 'advertise', 'trustCa', 'pubsub', 'logLevel'] as const) str(k);
   strList('peers');
   strList('nats');
+  strList('reqInlineTypes');
   if (o['trust'] !== undefined) {
     const t = o['trust'];
     if (Array.isArray(t) && t.every((x) => typeof x === 'string')) layer.trust = t as string[];
@@ -188,6 +192,7 @@ export function resolveConfig(home: string, layers: ConfigLayer[]): NodeConfig {
     cfg.trust[ns]!.push(m[2]!);
   }
   cfg.service = resolveService(layers);
+  cfg.reqInlineTypes = (pick('reqInlineTypes') ?? []).map(checkMediaType);
   const level = pick('logLevel');
   if (level !== undefined) {
     if (!LOG_LEVELS.has(level)) throw new PushmeshError('ERR_CONFIG', `log level "${level}" is not one of ${[...LOG_LEVELS].join(', ')}`);
@@ -217,6 +222,15 @@ function normalizeAdvertise(given: string, cfg: NodeConfig): string {
   // Bound to every interface: DESIGN.md says the host name; --advertise overrides.
   const host = anyAddr ? hostname() : https.host;
   return `https://${host.includes(':') ? `[${host}]` : host}:${https.port}`;
+}
+
+/** A media type as `reqInlineTypes` lists it: `type/subtype`, no parameters, no wildcard; lowercased. */
+function checkMediaType(t: string): string {
+  const type = t.trim().toLowerCase();
+  if (!/^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/.test(type)) {
+    throw new PushmeshError('ERR_CONFIG', `reqInlineTypes entry "${t}" is not a media type like image/png (no parameters, no wildcard)`);
+  }
+  return type;
 }
 
 /** Service settings merge per key (a flag's target with the file's allow-list, say). */

@@ -37,6 +37,12 @@ export interface NodeConfig {
   trust: Record<string, string[]>;
   /** The local HTTP service other nodes may call over the mesh (`/req/<id>/…`); null: none. */
   service: ServiceConfig | null;
+  /**
+   * Media types (`image/png`, lowercase, no parameters) a `/req` answer may
+   * be served inline, without `Content-Disposition: attachment`, when the
+   * caller asks (`X-Pushmesh-Disposition: inline`). Default: none.
+   */
+  reqInlineTypes: string[];
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   limits: NodeLimits;
   /** Bridge rules and backend settings (docs/backends.md). */

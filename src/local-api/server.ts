@@ -24,6 +24,17 @@ export interface LocalApiOptions {
   heartbeatMs?: number;
   /** Signed configuration (POST /config, GET /config/<ns>/<name>); the routes are absent without it. */
   signedConfig?: SignedConfigApi;
+  /**
+   * Media types a `/req` answer may be served inline (config `reqInlineTypes`,
+   * docs/configuration.md); default: the node's config, else none.
+   */
+  reqInlineTypes?: readonly string[];
+}
+
+/** The node's `reqInlineTypes` setting when the core is a node that carries its config. */
+function configuredInlineTypes(core: NodeCore): readonly string[] {
+  const types = (core as { config?: { reqInlineTypes?: unknown } }).config?.reqInlineTypes;
+  return Array.isArray(types) && types.every((t) => typeof t === 'string') ? (types as string[]) : [];
 }
 
 /**
@@ -60,7 +71,8 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
     void reply.status(status).send(body);
   });
   // Before routing and body parsing: other sites' pages get nothing done through the user's browser.
-  app.addHook('onRequest', async (req) => checkBrowserRequest(req.raw));
+  // Routing has happened: the guard knows which route (read-only or not) was asked for.
+  app.addHook('onRequest', async (req) => checkBrowserRequest(req.raw, { route: req.routeOptions.url }));
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ error: { code: 'ERR_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
   });
@@ -68,7 +80,7 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
   registerInfoRoutes(app, opts.core);
   registerMessageRoutes(app, opts.core, { maxTtl: opts.maxTtl });
   registerStreamRoutes(app, opts.core, { heartbeatMs: opts.heartbeatMs ?? 15_000 });
-  registerRequestRoutes(app, opts.core);
+  registerRequestRoutes(app, opts.core, { reqInlineTypes: opts.reqInlineTypes ?? configuredInlineTypes(opts.core) });
   if (opts.signedConfig) registerConfigRoutes(app, opts.signedConfig, { metrics: opts.core.metrics, heartbeatMs: opts.heartbeatMs ?? 15_000 });
   registerCloudEventRoutes(app, opts.core, { logger: opts.logger, maxRequestBody: opts.maxRequestBody, maxTtl: opts.maxTtl });
   registerDashboard(app);

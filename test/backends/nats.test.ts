@@ -3,8 +3,11 @@ import { after, before, describe, it } from 'node:test';
 import { connect, headers as natsHeaders, type Msg, type NatsConnection } from 'nats';
 import { NatsAdapter } from '../../adapters/nats/nats-adapter.js';
 import { PeerStore } from '../../src/identity/index.js';
-import { decodeWebpushMessage, WEBPUSH_MESSAGE_TYPE_URL } from '../../src/proto/index.js';
+import { encodePlaintext, recipientOf } from '../../src/message/index.js';
+import { decodeWebpushMessage, encodeWebpushMessage, WEBPUSH_MESSAGE_TYPE_URL } from '../../src/proto/index.js';
+import { encryptWebPush } from '../../src/webpush/index.js';
 
+import { eventually, metricValue } from '../helpers/local-api.js';
 import { tempHome } from '../helpers/temp-dir.js';
 import { startNatsServer, type NatsServer } from './support/nats-server.js';
 import { startTestNode, type TestNode } from './support/node.js';
@@ -222,6 +225,47 @@ describe('NATS adapter against a real nats-server (JetStream)', { timeout: 120_0
     assert.equal(got!.from, sender.node.identity.id);
     assert.equal(got!.topic, 'secret.plans');
     assert.deepEqual(got!.data, { launch: 'tuesday-0900' });
+  });
+
+  it('an outside NATS writer cannot make a sealed event say another node wrote it: a captured event with its body swapped, or its MAC stripped, is refused', async (t) => {
+    const recipient = await node(t);
+    const senderHome = await tempHome(t);
+    await new PeerStore(senderHome).add(recipient.node.card());
+    const sender = await node(t, [`forge.*=nats,encrypted,${recipient.node.identity.id}`], senderHome);
+    const subject = `pushmesh.sealed.${recipient.node.identity.id}`;
+    const seen = collect(outside, subject);
+    await outside.flush();
+    const app = await sse(`${recipient.api}/msg`);
+    const forge = (g: AppMessage): boolean => g.topic.startsWith('forge.');
+    await sender.send('forge.real', { n: 1 });
+    const [m] = await seen.next(1, 20_000);
+    const captured = JSON.parse(m!.string()) as Record<string, string>;
+    const wire = decodeWebpushMessage(Buffer.from(captured['data_base64']!, 'base64'));
+    await app.waitForMessages<AppMessage>(1, 20_000, forge);
+
+    // The writer encrypts its own body to the recipient's public card and keeps the sender's token and MAC (and makes the ids agree).
+    const body = encryptWebPush(encodePlaintext({ id: 'forged-nats-1', topic: 'forge.evil', time: Date.now(), meta: {}, data: { kind: 'json', value: { evil: true } } }), recipientOf(recipient.node.card()));
+    const swapped = { ...wire, id: 'forged-nats-1', body };
+    const { senderMac: _mac, ...stripped } = { ...swapped, id: 'forged-nats-2' };
+    for (const forged of [swapped, stripped]) {
+      outside.publish(subject, Buffer.from(JSON.stringify({ ...captured, id: forged.id, data_base64: Buffer.from(encodeWebpushMessage(forged)).toString('base64') })));
+    }
+    await outside.flush();
+    // A genuine message after them still arrives, and nothing else did.
+    await sender.send('forge.after', { n: 2 });
+    await app.waitForMessages<AppMessage>(1, 20_000, (g) => g.topic === 'forge.after');
+    const got = app.messages<AppMessage>().filter(forge);
+    assert.deepEqual(got.map((g) => g.topic), ['forge.real', 'forge.after']);
+    assert.ok(got.every((g) => g.from === sender.node.identity.id));
+    // Both forgeries were seen and refused (counted), not merely late.
+    const refused = await eventually(
+      async () => metricValue(await (await fetch(`${recipient.api}/metrics`)).text(), 'pushmesh_backend_events_total', { backend: 'nats', direction: 'in', result: 'refused' }),
+      (n) => n >= 2,
+      20_000,
+      'two refused events',
+    );
+    assert.equal(refused, 2);
+    assert.equal(app.messages<AppMessage>().filter(forge).length, 2);
   });
 
   it('binary content mode on NATS: ce- headers, percent-encoded values, data as payload', async (t) => {

@@ -153,6 +153,7 @@ export class WsDialer implements Dialer {
       };
       const onClose = (code: number, reason: Buffer): void => {
         const text = reason.toString('utf8') || `closed with code ${code}`;
+        if (failure) return fail(failure); // aborted
         fail(new PushmeshError(code === 4401 || code === 4403 ? 'ERR_PEER_REFUSED' : 'ERR_UNAVAILABLE', `${target.url}: ${text}`));
       };
       const onError = (err: Error): void => {

@@ -9,8 +9,8 @@ import type { Status } from './types.js';
  * The token is the whole message: no free text follows it.
  */
 export const NACK_REASONS = [
-  'unauthorized', // no VAPID authorization
-  'bad_signature', // VAPID present but invalid (signature, aud, exp, from ≠ key)
+  'unauthorized', // no VAPID authorization, or the proved sender is refused by the access lists
+  'bad_signature', // VAPID present but invalid (signature, aud, exp, from ≠ key), or the sender MAC missing or wrong
   'too_large', // body over 4096 bytes
   'no_route', // no card, route or upstream for `to`
   'queue_full', // the destination's queue is full: retry later

@@ -10,6 +10,8 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
@@ -17,10 +19,12 @@ import { isPushmeshError } from '../../src/errors/index.js';
 import { encodeDiscoveryRequest, WEBPUSH_MESSAGE_TYPE_URL } from '../../src/proto/index.js';
 import { DENY_FILE } from '../../src/transport/auth/access-policy.js';
 import { PeerAuthenticator } from '../../src/transport/auth/peer-authenticator.js';
-import { encodeProof, signProof, type ChannelBindingKind } from '../../src/transport/auth/ws-challenge.js';
+import { encodeChallenge, encodeProof, newChallenge, signProof, type ChannelBindingKind } from '../../src/transport/auth/ws-challenge.js';
 import { linkLimits } from '../../src/transport/link-limits.js';
 import type { Link } from '../../src/transport/types.js';
+import { WS_SUBPROTOCOL } from '../../src/transport/ws/subprotocol.js';
 import { WsDialer } from '../../src/transport/ws/ws-dialer.js';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { goodPeer, makeTlsNode, startListenerNode, type ListenerNode } from './listener-node.js';
 import { sealedBytes } from './messages.js';
 import { openRawPeer, type RawPeer } from './ws-raw-peer.js';
@@ -266,5 +270,47 @@ describe('WebSocket peers admitted by challenge (no client certificate)', () => 
     assert.equal(link.peer.id, node.id);
     assert.ok(peer.frames.every((f) => f.isBinary), 'no text frame');
     peer.ws.close();
+  });
+});
+
+/** A listener that does what the test says with each socket (the server certificate is `node`'s). */
+async function fakeListener(t: { after(fn: () => unknown): void }, node: TlsNode, onSocket: (ws: WebSocket) => void): Promise<number> {
+  const https = createServer({ key: node.tls.key, cert: node.tls.cert });
+  const wss = new WebSocketServer({ server: https, handleProtocols: () => WS_SUBPROTOCOL });
+  wss.on('connection', onSocket);
+  await new Promise<void>((r) => https.listen(0, '127.0.0.1', r));
+  t.after(async () => {
+    for (const c of wss.clients) c.terminate();
+    wss.close();
+    await new Promise<void>((r) => https.close(() => r()));
+  });
+  return (https.address() as AddressInfo).port;
+}
+
+describe('WsDialer with clientAuth challenge, against a listener that misbehaves', () => {
+  const dial = async (port: number, serverId: string, limits = linkLimits()) => {
+    const me = await makeTlsNode();
+    const dialer = new WsDialer({ auth: new PeerAuthenticator({ selfId: me.id, tls: me.tls }), self: { id: me.id, card: () => me.card, version: 't' }, limits, logger, clientAuth: 'challenge' });
+    return dialer.dial({ transport: 'wss', host: '127.0.0.1', port, expectedId: serverId, url: 'wss://fake' });
+  };
+
+  it('a challenge naming another listener than the certificate proved: refused, no proof sent', T, async (t) => {
+    const server = await makeTlsNode();
+    const other = await makeTlsNode();
+    const received: string[] = [];
+    const port = await fakeListener(t, server, (ws) => {
+      ws.on('message', (d) => received.push(String(d)));
+      ws.send(encodeChallenge(newChallenge(other.id)));
+    });
+    await assert.rejects(dial(port, server.id), (err) => isPushmeshError(err) && err.code === 'ERR_PEER_REFUSED' && /challenge names node/.test(err.message));
+    assert.deepEqual(received, []);
+  });
+
+  it('a malformed challenge: ERR_PEER_REFUSED; no challenge in time: ERR_UNAVAILABLE', T, async (t) => {
+    const server = await makeTlsNode();
+    const garbled = await fakeListener(t, server, (ws) => ws.send('{"type":"challenge","nonce":"AA","listener":"x"}'));
+    await assert.rejects(dial(garbled, server.id), (err) => isPushmeshError(err) && err.code === 'ERR_PEER_REFUSED' && /bad challenge/.test(err.message));
+    const silent = await fakeListener(t, server, () => undefined);
+    await assert.rejects(dial(silent, server.id, linkLimits({ handshakeTimeoutMs: 300 })), (err) => isPushmeshError(err) && err.code === 'ERR_UNAVAILABLE' && /no challenge within 300 ms/.test(err.message));
   });
 });

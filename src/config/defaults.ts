@@ -19,6 +19,8 @@ export function defaultConfig(home: string): NodeConfig {
     pubsub: null,
     trust: {},
     service: null,
+    // docs/routing.md "Limits" (the same numbers as DEFAULT_ROUTE_LIMITS in src/routing/route-limits.ts).
+    routing: { maxRoutesPerPeer: 10_000, maxRoutesPerUnlistedPeer: 100, maxRoutes: 20_000, announcementsPerMinute: 600, transitPeers: [] },
     reqInlineTypes: [],
     logLevel: 'info',
     limits: {

@@ -6,7 +6,7 @@ import { isNodeId } from '../identity/node-id.js';
 import { backendsFromFile, parseBridgeSpec, validateBridge, type BridgeRuleConfig } from './backends.js';
 import { DEFAULT_SERVICE_TIMEOUT_MS, defaultConfig } from './defaults.js';
 import { parseHostPort } from './host-port.js';
-import type { NodeConfig, NodeLimits, ServiceConfig } from './types.js';
+import type { NodeConfig, NodeLimits, RoutingConfig, ServiceConfig } from './types.js';
 
 /**
  * One layer of settings as given (flags, environment or file), before
@@ -22,6 +22,8 @@ export interface ConfigLayer {
   nats?: string[];
   pubsub?: string;
   trust?: string[];
+  /** Route learning limits and transit peers (docs/routing.md "Limits"); merged per key. */
+  routing?: Partial<RoutingConfig>;
   service?: { target?: string; allow?: string[]; timeoutMs?: number };
   /** Media types a `/req` answer may be served inline (docs/request-response.md). */
   reqInlineTypes?: string[];
@@ -33,7 +35,7 @@ export interface ConfigLayer {
   backends?: unknown;
 }
 
-const LAYER_KEYS = new Set(['local', 'https', 'grpc', 'advertise', 'peers', 'trustCa', 'nats', 'pubsub', 'trust', 'service', 'reqInlineTypes', 'logLevel', 'limits', 'bridges', 'backends']);
+const LAYER_KEYS = new Set(['local', 'https', 'grpc', 'advertise', 'peers', 'trustCa', 'nats', 'pubsub', 'trust', 'service', 'routing', 'reqInlineTypes', 'logLevel', 'limits', 'bridges', 'backends']);
 const LIMIT_KEYS = new Set<keyof NodeLimits>(['maxRequestBody', 'maxQueuedMessages', 'subscriberBuffer', 'maxTtl', 'deliveryWindow']);
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -54,6 +56,8 @@ export function layerFromEnv(env: NodeJS.ProcessEnv): ConfigLayer {
   set('nats', list(env['PUSHMESH_NATS']));
   set('pubsub', env['PUSHMESH_PUBSUB']);
   set('trust', list(env['PUSHMESH_TRUST']));
+  const transitPeers = list(env['PUSHMESH_TRANSIT_PEERS']);
+  if (transitPeers) layer.routing = { transitPeers };
   set('logLevel', env['PUSHMESH_LOG_LEVEL']);
   set('reqInlineTypes', list(env['PUSHMESH_REQ_INLINE_TYPES']));
   const target = env['PUSHMESH_SERVICE'];
@@ -127,6 +131,7 @@ function validateLayer(doc: unknown, where: string): ConfigLayer {
     } else throw new PushmeshError('ERR_CONFIG', `${where}: "trust" must map namespaces to node IDs`);
   }
   if (o['service'] !== undefined) layer.service = validateService(o['service'], where);
+  if (o['routing'] !== undefined) layer.routing = validateRouting(o['routing'], where);
   if (o['limits'] !== undefined) {
     const l = o['limits'];
     if (!l || typeof l !== 'object' || Array.isArray(l)) throw new PushmeshError('ERR_CONFIG', `${where}: "limits" must be a mapping`);
@@ -157,6 +162,25 @@ function validateService(v: unknown, where: string): NonNullable<ConfigLayer['se
     else if (k === 'allow' && Array.isArray(val) && val.every((x) => typeof x === 'string')) out.allow = val as string[];
     else if (k === 'timeoutMs' && typeof val === 'number') out.timeoutMs = val;
     else throw new PushmeshError('ERR_CONFIG', `${where}: service.${k} is unknown or has the wrong type`);
+  }
+  return out;
+}
+
+const ROUTING_NUMBERS = new Set(['maxRoutesPerPeer', 'maxRoutesPerUnlistedPeer', 'maxRoutes', 'announcementsPerMinute']);
+
+/** The file's `routing:` section: whole numbers (≥ 1; `maxRoutesPerUnlistedPeer` may be 0) and `transitPeers`, a list of node IDs. */
+function validateRouting(v: unknown, where: string): Partial<RoutingConfig> {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new PushmeshError('ERR_CONFIG', `${where}: "routing" must be a mapping`);
+  const out: Partial<RoutingConfig> = {};
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+    if (k === 'transitPeers') {
+      if (!Array.isArray(val) || !val.every((x) => typeof x === 'string')) throw new PushmeshError('ERR_CONFIG', `${where}: routing.transitPeers must be a list of node IDs`);
+      out.transitPeers = val as string[];
+    } else if (ROUTING_NUMBERS.has(k)) {
+      const least = k === 'maxRoutesPerUnlistedPeer' ? 0 : 1;
+      if (typeof val !== 'number' || !Number.isSafeInteger(val) || val < least) throw new PushmeshError('ERR_CONFIG', `${where}: routing.${k} must be a whole number of at least ${least}`);
+      out[k as Exclude<keyof RoutingConfig, 'transitPeers'>] = val;
+    } else throw new PushmeshError('ERR_CONFIG', `${where}: unknown routing setting "${k}"`);
   }
   return out;
 }
@@ -192,6 +216,9 @@ export function resolveConfig(home: string, layers: ConfigLayer[]): NodeConfig {
     cfg.trust[ns]!.push(m[2]!);
   }
   cfg.service = resolveService(layers);
+  // Routing settings merge per key, lowest layer first (like limits).
+  for (const l of [...layers].reverse()) Object.assign(cfg.routing, l.routing ?? {});
+  for (const id of cfg.routing.transitPeers) if (!isNodeId(id)) throw new PushmeshError('ERR_CONFIG', `routing.transitPeers entry "${id}" is not a full node ID`);
   cfg.reqInlineTypes = (pick('reqInlineTypes') ?? []).map(checkMediaType);
   const level = pick('logLevel');
   if (level !== undefined) {

@@ -20,6 +20,20 @@ export interface NodeLimits {
   deliveryWindow: number;
 }
 
+/** What a node learns from the routes linked peers announce (docs/routing.md "Limits"). */
+export interface RoutingConfig {
+  /** Routes to other nodes kept from one peer trusted for transit (on peers.allow, CA-signed, or in `transitPeers`). */
+  maxRoutesPerPeer: number;
+  /** Routes to other nodes kept from any other linked peer (0: only its own attachment). */
+  maxRoutesPerUnlistedPeer: number;
+  /** Routes kept from all peers together. */
+  maxRoutes: number;
+  /** Announcement messages (parts) taken from one peer per minute on average; a whole full announcement at its cap may come at once. */
+  announcementsPerMinute: number;
+  /** Node IDs trusted for transit besides peers.allow and the trust CA. */
+  transitPeers: string[];
+}
+
 /** Everything `pushmesh run` needs, after merging flags > environment > file > defaults. */
 export interface NodeConfig {
   home: string;
@@ -37,6 +51,8 @@ export interface NodeConfig {
   trust: Record<string, string[]>;
   /** The local HTTP service other nodes may call over the mesh (`/req/<id>/…`); null: none. */
   service: ServiceConfig | null;
+  /** Limits on learned routes, and peers trusted for transit (docs/routing.md "Limits"). */
+  routing: RoutingConfig;
   /**
    * Media types (`image/png`, lowercase, no parameters) a `/req` answer may
    * be served inline, without `Content-Disposition: attachment`, when the

@@ -36,6 +36,7 @@ import { ReceiptDeadlines } from '../status/receipt-deadlines.js';
 import { MeshRouting, ROUTES_TOPIC } from '../routing/mesh-routing.js';
 import type { RouteEntry } from '../routing/types.js';
 import type { Fabric } from '../routing/fabric.js';
+import { TransitPolicy } from '../routing/transit-policy.js';
 import type { WebpushMessage } from '../message/types.js';
 import { loadTrustCas } from '../transport/auth/trust-ca.js';
 import { linkLimits } from '../transport/link-limits.js';
@@ -172,6 +173,8 @@ export class PushmeshNode implements NodeCore {
       },
       logger,
       registry: this.metrics.registry,
+      routeLimits: config.routing,
+      transit: new TransitPolicy({ home: config.home, peers: config.routing?.transitPeers ?? [], caSigned: (peer) => this.#links.linkTo(peer)?.peer.caSigned ?? false, logger }),
     });
     this.#links = new LinkManager({
       identity,

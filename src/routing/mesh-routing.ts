@@ -14,6 +14,7 @@ import type { InboundMessage, Link, SendOutcome } from '../transport/types.js';
 import type { VapidVerifier } from '../webpush/index.js';
 import { MAX_ATTACHMENT_TTL_MS, signAttachment, verifyAttachment, verifyRoute } from './attachment.js';
 import { AnnouncementAssembler } from './announcement-assembler.js';
+import { RouteGuard, type RouteLimits } from './route-limits.js';
 import { Announcer } from './announcer.js';
 import { RouteTable } from './route-table.js';
 import { Router } from './router.js';
@@ -45,6 +46,15 @@ export interface MeshRoutingOptions {
   attachments?: AttachmentStore;
   /** Routes were learned: messages waiting for a route may go now. */
   routesLearned?: () => void;
+  /** Caps and rate on what linked peers announce (docs/routing.md "Limits"); defaults for what is left out. */
+  routeLimits?: Partial<RouteLimits>;
+  /**
+   * Which peers are trusted to announce routes to other nodes up to
+   * `maxRoutesPerPeer` (on `peers.allow`, CA-signed, or in `transitPeers`:
+   * TransitPolicy); any other peer gets `maxRoutesPerUnlistedPeer`.
+   * Default: nobody. Closed with this.
+   */
+  transit?: { allowed(peer: NodeId): boolean; close?(): void };
   logger: Logger;
   registry?: Registry;
   now?: () => number;
@@ -68,7 +78,11 @@ export class MeshRouting {
   readonly #chains = new Map<NodeId, Route[]>();
   readonly #upstreams = new Set<NodeId>();
   readonly #announcer: Announcer;
-  readonly #assembler = new AnnouncementAssembler();
+  readonly #assembler: AnnouncementAssembler;
+  /** Caps, rate and refusal count on announced routes. */
+  readonly #guard: RouteGuard;
+  /** peer → when its last announcement was applied (the routes of a peer that is away go first when all peers together are at the cap). */
+  readonly #lastAnnounced = new Map<NodeId, number>();
   /** peer → when this node last asked it for a full announcement (at most one ask per 5 s). */
   readonly #askedFull = new Map<NodeId, number>();
   /** Messages for other nodes that arrived here, by what became of them. */
@@ -91,6 +105,9 @@ export class MeshRouting {
       labelNames: ['action', 'outcome'],
       registers: opts.registry ? [opts.registry] : [],
     });
+    this.#guard = new RouteGuard({ ...(opts.routeLimits ? { limits: opts.routeLimits } : {}), logger: this.#log, ...(opts.registry ? { registry: opts.registry } : {}), now: this.#now });
+    // Parts waiting for the rest of their generation hold at most the peer's cap of routes, and as many withdrawals.
+    this.#assembler = new AnnouncementAssembler({ maxItems: (peer) => 2 * this.#guard.capOf(this.#transit(peer)) + 64 });
     this.#announcer = new Announcer({
       send: (peer, ann) => opts.sendToPeer(peer, ROUTES_TOPIC, { v: 1, announcement: encodeRouteAnnouncement(ann).toString('base64') }),
       skipped: (peer, r) => this.#log.warn({ upstream: peer, dest: r.chain[0]!.node, hops: r.chain.length }, 'a route is too long to announce; left out'),
@@ -330,12 +347,25 @@ export class MeshRouting {
     return expires;
   }
 
-  /** A `pushmesh.routes` message from a linked peer: verify every route, then learn them. */
+  /** Whether `peer` may announce routes to other nodes up to the larger cap. */
+  #transit(peer: NodeId): boolean {
+    return this.#o.transit?.allowed(peer) ?? false;
+  }
+
+  /**
+   * A `pushmesh.routes` message from a linked peer: within the peer's rate,
+   * verify its routes up to its cap and what all peers together may still
+   * add (docs/routing.md "Limits"), then learn them. What is over a limit is
+   * refused without being verified, counted and logged once a minute; the
+   * routes of other peers stay as they are.
+   */
   onAnnouncement(msg: Message): void {
     const peer = msg.from;
     if (!this.table.isLinked(peer)) throw new Error(`route announcement from ${peer}, which is not linked`);
     const value = msg.data.kind === 'json' ? (msg.data.value as { v?: unknown; announcement?: unknown }) : null;
     if (!value || value.v !== 1 || typeof value.announcement !== 'string') throw new Error('route announcement without a v1 body');
+    const trusted = this.#transit(peer);
+    if (!this.#guard.admit(peer, trusted)) return;
     const part = decodeRouteAnnouncement(Buffer.from(value.announcement, 'base64'));
     if (part.requestFull) {
       // The peer (an upstream of this node) missed something: it gets everything again.
@@ -350,40 +380,106 @@ export class MeshRouting {
     if (a.kind !== 'apply') return;
     const ann = a.ann;
     const now = this.#now();
+    this.#guard.refuse(peer, 'peer_limit', a.dropped, 'more routes and withdrawals than the peer may have waiting');
+    // What stays of the peer's routes: nothing (full), else those not withdrawn nor announced again; expired ones go.
+    const replaced = new Set([...ann.withdrawn, ...ann.routes.map((r) => r.chain[0]?.node)]);
+    const keep: Route[] = [];
+    const gone: NodeId[] = [];
+    for (const r of ann.full ? [] : (this.#chains.get(peer) ?? [])) {
+      if (replaced.has(r.chain[0]!.node) || routeExpires(r) <= now) gone.push(r.chain[0]!.node);
+      else keep.push(r);
+    }
+    const cap = this.#guard.capOf(trusted);
+    const announced = ann.routes.length;
+    const forPeer = Math.max(0, cap - keep.length);
+    const forAll = this.#roomInTotal(peer, keep.length, Math.min(forPeer, announced), now);
+    const room = Math.min(forPeer, forAll);
     const learned: { dest: NodeId; hops: number; expires: number }[] = [];
     const chains: Route[] = [];
     let own: Attachment | undefined;
+    let over = 0;
+    let invalid = 0;
+    let why = '';
     for (const route of ann.routes) {
       try {
         const first = route.chain[0];
         if (route.chain.length === 1 && first && first.node === peer && first.relay === this.#o.self) {
-          // The peer's own attachment: "I am reachable through you".
+          // The peer's own attachment: "I am reachable through you" (always taken: one per peer).
           verifyAttachment(first, now);
           own = first;
+          continue;
+        }
+        if (chains.length >= room) {
+          over++; // not even verified
           continue;
         }
         learned.push(verifyRoute(route, peer, this.#o.self, now));
         chains.push(route);
       } catch (err) {
-        this.#log.warn({ peer, reason: (err as Error).message }, 'refused an announced route');
+        invalid++;
+        why = (err as Error).message;
       }
     }
+    this.#guard.refuse(peer, 'invalid', invalid, why);
+    this.#guard.refuse(peer, forPeer <= forAll ? 'peer_limit' : 'total_limit', over, `${trusted ? 'trusted' : 'unlisted'} peer: cap ${cap}, ${keep.length} kept`);
     if (ann.full) {
       this.#chains.set(peer, chains);
       if (!own && this.#attached.delete(peer)) this.#o.attachments?.remove(peer);
     } else {
-      const gone = new Set([...ann.withdrawn, ...chains.map((r) => r.chain[0]!.node)]);
-      const keep = (this.#chains.get(peer) ?? []).filter((r) => !gone.has(r.chain[0]!.node));
       this.#chains.set(peer, [...keep, ...chains]);
+    }
+    if (this.#chains.get(peer)!.length > 0) this.#lastAnnounced.set(peer, now);
+    else {
+      this.#chains.delete(peer);
+      this.#lastAnnounced.delete(peer);
     }
     if (own) {
       this.#attached.set(peer, own);
       this.#o.attachments?.save(own);
     }
-    this.table.learn(peer, learned, { full: ann.full, withdrawn: ann.withdrawn });
+    // The table follows the chains kept: withdrawn, replaced and expired destinations go, then the new ones come.
+    this.table.learn(peer, learned, { full: ann.full, withdrawn: [...ann.withdrawn, ...gone] });
     this.#log.debug({ peer, routes: learned.length, attached: own !== undefined }, 'learned routes');
     if (learned.length > 0) this.#o.routesLearned?.();
     this.#changed();
+  }
+
+  /**
+   * How many new routes from `peer` fit under `maxRoutes`, given that it
+   * keeps `keeping` of its own. When short of `wanted`, expired chains go
+   * first, then the routes of peers that are away and not trusted for
+   * transit (the one that announced longest ago first); the routes of linked
+   * peers are never dropped for another peer.
+   */
+  #roomInTotal(peer: NodeId, keeping: number, wanted: number, now: number): number {
+    const max = this.#guard.limits.maxRoutes;
+    const others = (): number => {
+      let n = 0;
+      for (const [p, c] of this.#chains) if (p !== peer) n += c.length;
+      return n;
+    };
+    let free = max - others() - keeping;
+    if (free >= wanted) return Math.max(0, free);
+    for (const [p, c] of this.#chains) {
+      const live = c.filter((r) => routeExpires(r) > now);
+      if (p === peer || live.length === c.length) continue;
+      if (live.length > 0) this.#chains.set(p, live);
+      else this.#chains.delete(p);
+    }
+    free = max - others() - keeping;
+    const away = [...this.#chains.keys()]
+      .filter((p) => p !== peer && !this.table.isLinked(p) && !this.#transit(p))
+      .sort((x, y) => (this.#lastAnnounced.get(x) ?? 0) - (this.#lastAnnounced.get(y) ?? 0));
+    for (const p of away) {
+      if (free >= wanted) break;
+      const n = this.#chains.get(p)!.length;
+      this.#chains.delete(p);
+      this.#lastAnnounced.delete(p);
+      this.table.forget(p);
+      free += n;
+      this.#log.info({ peer: p, routes: n, for: peer }, 'dropped the routes of a peer that is away to make room under maxRoutes');
+    }
+    return Math.max(0, free);
   }
 
   /** What this node announces to `upstream`: its own attachment, and every chain it can extend. */
@@ -446,6 +542,14 @@ export class MeshRouting {
   close(): void {
     if (this.#timer) clearInterval(this.#timer);
     if (this.#announceSoon) clearTimeout(this.#announceSoon);
+    this.#o.transit?.close?.();
     this.#timer = this.#announceSoon = null;
   }
+}
+
+/** When a route ends: its earliest attachment's expiry. */
+function routeExpires(r: Route): number {
+  let t = Number.POSITIVE_INFINITY;
+  for (const a of r.chain) t = Math.min(t, a.expires);
+  return t;
 }

@@ -30,6 +30,8 @@ export class RouteTable {
   readonly #links = new Map<NodeId, { upstream: boolean; since: number }>();
   /** dest → announcing peer → route. */
   readonly #learned = new Map<NodeId, Map<NodeId, Learned>>();
+  /** announcing peer → the destinations it announced (so replacing or forgetting one peer's routes touches only those). */
+  readonly #byPeer = new Map<NodeId, Set<NodeId>>();
   readonly #departed = new Map<NodeId, number>();
   readonly #departedMs: number;
   readonly #now: () => number;
@@ -70,18 +72,37 @@ export class RouteTable {
   /** Routes announced by `peer` (already verified). `full` replaces what it announced before. */
   learn(peer: NodeId, routes: { dest: NodeId; hops: number; expires: number }[], opts: { full: boolean; withdrawn?: NodeId[] }): void {
     if (!this.#links.has(peer)) return;
-    if (opts.full) {
-      for (const [dest, by] of this.#learned) {
-        by.delete(peer);
-        if (by.size === 0) this.#learned.delete(dest);
-      }
-    }
-    for (const dest of opts.withdrawn ?? []) this.#learned.get(dest)?.delete(peer);
+    if (opts.full) this.forget(peer);
+    for (const dest of opts.withdrawn ?? []) this.#unlearn(peer, dest);
+    let mine = this.#byPeer.get(peer);
+    if (!mine && routes.length > 0) this.#byPeer.set(peer, (mine = new Set()));
     for (const r of routes) {
       let by = this.#learned.get(r.dest);
       if (!by) this.#learned.set(r.dest, (by = new Map()));
       by.set(peer, { hops: r.hops, expires: r.expires });
+      mine!.add(r.dest);
     }
+  }
+
+  /** Drops every route `peer` announced (whether its link is up or not). */
+  forget(peer: NodeId): void {
+    for (const dest of this.#byPeer.get(peer) ?? []) this.#unlearn(peer, dest);
+    this.#byPeer.delete(peer);
+  }
+
+  /** How many destinations `peer` announced routes to (null: all peers together). */
+  learnedCount(peer: NodeId | null = null): number {
+    if (peer !== null) return this.#byPeer.get(peer)?.size ?? 0;
+    let n = 0;
+    for (const dests of this.#byPeer.values()) n += dests.size;
+    return n;
+  }
+
+  #unlearn(peer: NodeId, dest: NodeId): void {
+    const by = this.#learned.get(dest);
+    if (by?.delete(peer) && by.size === 0) this.#learned.delete(dest);
+    const mine = this.#byPeer.get(peer);
+    if (mine?.delete(dest) && mine.size === 0) this.#byPeer.delete(peer);
   }
 
   /** How to reach `dest`, never back through `except` (the peer a message came from). */
@@ -96,6 +117,8 @@ export class RouteTable {
       for (const [peer, r] of by) {
         if (r.expires <= now) {
           by.delete(peer);
+          const mine = this.#byPeer.get(peer);
+          if (mine?.delete(dest) && mine.size === 0) this.#byPeer.delete(peer);
           continue;
         }
         if (peer === except) continue;

@@ -11,6 +11,7 @@ import { cryptoBench } from './crypto.js';
 import { drainBench } from './drain.js';
 import { signedConfigBench } from './signed-config.js';
 import { nodeBench } from './node.js';
+import { replayGuardBench } from './replay-guard.js';
 import { routingBench } from './routing.js';
 import { transportsBench } from './transports.js';
 import { targetsMet } from './ratio.js';
@@ -18,7 +19,7 @@ import { markdownTable } from './table.js';
 import type { BenchContext, BenchModule } from './types.js';
 
 /** Add new areas (transports, routing, …) here. */
-const MODULES: BenchModule[] = [cryptoBench, nodeBench, transportsBench, signedConfigBench, backendsBench, routingBench, drainBench];
+const MODULES: BenchModule[] = [cryptoBench, nodeBench, transportsBench, signedConfigBench, backendsBench, routingBench, drainBench, replayGuardBench];
 
 async function main(): Promise<void> {
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 4);

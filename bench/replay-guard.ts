@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReplayGuard } from '../src/inbox/replay-guard.js';
-import { DedupeCache } from '../src/node/dedupe.js';
+import { DedupeCache } from './dedupe-baseline.js';
 import { openDatabase } from '../src/store/database.js';
 import { measureGroup } from './harness.js';
 import { compared, row } from './ratio.js';

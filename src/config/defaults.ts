@@ -29,6 +29,8 @@ export function defaultConfig(home: string): NodeConfig {
       subscriberBuffer: 1_000,
       maxTtl: 28 * 24 * 3600,
       deliveryWindow: 1,
+      replayEntries: 200_000,
+      replayEntriesPerSender: 50_000,
     },
     backends: defaultBackends(),
   };

@@ -18,6 +18,10 @@ export interface NodeLimits {
   maxTtl: number;
   /** Delivery attempts in flight at once to one destination (1: strictly in order). */
   deliveryWindow: number;
+  /** Replay protection: (sender, message ID) pairs remembered in all (docs/security.md "Replay protection"). */
+  replayEntries: number;
+  /** Replay protection: pairs remembered per sender; over it, that sender's oldest are forgotten and older messages refused. */
+  replayEntriesPerSender: number;
 }
 
 /** What a node learns from the routes linked peers announce (docs/routing.md "Limits"). */

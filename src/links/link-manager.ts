@@ -70,6 +70,11 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
   readonly #o: LinkManagerOptions;
   readonly #log: Logger;
   readonly #policy: AccessPolicy;
+
+  /** The deny/allow lists (peers.deny, peers.allow), read again when they change. */
+  get policy(): AccessPolicy {
+    return this.#policy;
+  }
   readonly #links = new Map<NodeId, Link[]>();
   readonly #loops: DialLoop[] = [];
   readonly #dialers: Record<'grpc' | 'wss', Dialer>;

@@ -1,15 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { LRUCache } from 'lru-cache';
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { type NodeConfig, formatHostPort, type HostPort } from '../config/index.js';
 import { PushmeshError } from '../errors/index.js';
 import { prepareHome, type HomeLock } from '../home/index.js';
-import { PeerStore, cardFor, nodeIdFromPublicKey, openIdentity } from '../identity/index.js';
+import { PeerStore, cardFor, openIdentity } from '../identity/index.js';
 import type { Card, Identity, NodeId } from '../identity/types.js';
 import { LocalBus } from '../local/local-bus.js';
 import { buildLocalApi } from '../local-api/server.js';
-import { decodePlaintext, newMessageId, sealMessage, SenderMacKeys } from '../message/index.js';
+import { newMessageId, sealMessage, SenderMacKeys } from '../message/index.js';
 import type { Message } from '../message/types.js';
 import { NodeMetrics } from '../metrics/node-metrics.js';
 import { OutboxDispatcher } from '../outbox/dispatcher.js';
@@ -20,6 +19,9 @@ import { buildPushServer } from '../push/push-server.js';
 import type { ConfigChannel } from '../signed-config/channel.js';
 import { CONFIG_TOPIC, MeshConfigRelay, SignedConfigService, TrustPolicy } from '../signed-config/index.js';
 import type { IncomingPush } from '../push/types.js';
+import { Inbox } from '../inbox/inbox.js';
+import { inboundFromPush } from '../inbox/push-inbound.js';
+import type { Inbound, InboxResult } from '../inbox/types.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { VapidSigner, VapidVerifier, WebPushDecrypter } from '../webpush/index.js';
 import { RpcClient } from '../rpc/rpc-client.js';
@@ -30,7 +32,6 @@ import { StatusStore } from '../status/status-store.js';
 import { RECEIPT_TOPIC, STATUS_TOPIC, type DeliveryStatus } from '../status/types.js';
 import { isSystemTopic } from '../message/system-topic.js';
 import { LinkManager } from '../links/link-manager.js';
-import { linkMessageHandler } from '../links/link-receiver.js';
 import { SqliteAttachmentStore } from '../routing/sqlite-attachment-store.js';
 import { ReceiptDeadlines } from '../status/receipt-deadlines.js';
 import { MeshRouting, ROUTES_TOPIC } from '../routing/mesh-routing.js';
@@ -42,13 +43,12 @@ import { loadTrustCas } from '../transport/auth/trust-ca.js';
 import { linkLimits } from '../transport/link-limits.js';
 import { packageVersion } from '../util/package-version.js';
 import type { X509Certificate } from 'node:crypto';
-import { DedupeCache } from './dedupe.js';
+import { ReplayGuard } from '../inbox/replay-guard.js';
 import { SystemTopics } from './system-topics.js';
 import { PeerDirectory } from './peer-directory.js';
 import type { NodeCore, PeerInfo, SendRequest, SendResult } from './types.js';
 
-/** Topic given to messages from plain Web Push senders (their bodies carry no pushmesh JSON). */
-export const WEBPUSH_TOPIC = 'webpush';
+export { WEBPUSH_TOPIC } from '../inbox/inbox.js';
 
 /** Addresses the node actually listens on (ports resolved when 0 was asked). */
 export interface NodeAddresses {
@@ -86,10 +86,11 @@ export class PushmeshNode implements NodeCore {
   readonly #signer: VapidSigner;
   readonly #verifier = new VapidVerifier();
   readonly #decrypter: WebPushDecrypter;
-  readonly #dedupe: DedupeCache;
-  /** Node IDs of recent VAPID keys (a SHA-256 and base32 saved per push). */
+  /** Duplicates and stale copies, per proved sender (docs/security.md "Replay protection"). */
+  readonly #replay: ReplayGuard;
   readonly #senderMac: SenderMacKeys;
-  readonly #senderIds = new LRUCache<string, NodeId>({ max: 4096 });
+  /** The one inbound path: links, HTTPS, backends (docs/security.md). */
+  readonly #inbox: Inbox;
   readonly #links: LinkManager;
   readonly #deliveredVia = new Map<string, 'link' | 'https'>();
   readonly #acceptedAt = new Map<string, number>();
@@ -117,7 +118,12 @@ export class PushmeshNode implements NodeCore {
     this.#log = logger;
     this.#advertise = config.advertise;
     this.#db = openDatabase(config.home);
-    this.#dedupe = new DedupeCache({ db: this.#db });
+    this.#replay = new ReplayGuard({
+      db: this.#db,
+      maxTotal: config.limits.replayEntries,
+      maxPerSender: Math.min(config.limits.replayEntriesPerSender, config.limits.replayEntries),
+      onError: (err) => logger.warn({ err }, 'could not write the replay-protection state (kept in memory; written again later)'),
+    });
     this.#outbox = new OutboxStore(this.#db, { maxEntries: config.limits.maxQueuedMessages });
     this.bus = new LocalBus({ subscriberBuffer: config.limits.subscriberBuffer, holdCount: config.limits.subscriberBuffer });
     this.metrics = new NodeMetrics({ queueDepth: () => this.#outbox.depth(), subscribers: () => this.bus.subscriberCount });
@@ -188,18 +194,23 @@ export class PushmeshNode implements NodeCore {
       verifier: this.#verifier,
       signer: this.#signer,
       nextHop: (dest) => this.#mesh.nextHop(dest),
-      onMessage: linkMessageHandler({
-        receiver: { id: identity.id, decrypter: this.#decrypter, verifier: this.#verifier, senderMac: this.#senderMac },
-        seen: (key) => this.#dedupe.check(key),
-        deliver: (msg) => {
-          this.metrics.messagesIn.inc({ via: 'link' });
-          this.#peers.countReceived(msg.from, Date.now());
-          this.#deliverLocal(msg);
-        },
-        relay: (m) => this.#mesh.relay(m),
-        refused: (reason) => this.metrics.dropped.inc({ reason }),
-        logger: logger.child({ component: 'links' }),
-      }),
+      onMessage: (m) => this.#inbox.onLink(m),
+    });
+    this.#inbox = new Inbox({
+      self: identity.id,
+      decrypter: this.#decrypter,
+      verifier: this.#verifier,
+      senderMac: this.#senderMac,
+      replay: this.#replay,
+      policy: () => this.#links.policy,
+      deliver: (msg, via) => {
+        this.metrics.messagesIn.inc({ via });
+        if (msg.from !== '') this.#peers.countReceived(msg.from, Date.now());
+        this.#deliverLocal(msg);
+      },
+      relay: (m) => this.#mesh.relay(m),
+      refused: (_via, r) => this.metrics.dropped.inc({ reason: r.reason }),
+      logger: logger.child({ component: 'inbox' }),
     });
     // A link came up: what waits for that peer, or may be routed through it, goes now, not at its next retry.
     this.#links.on('up', (link) => {
@@ -291,7 +302,7 @@ export class PushmeshNode implements NodeCore {
         tls: { key: this.identity.privateKeyPem, cert: this.identity.certificatePem, requestCert: true, rejectUnauthorized: false },
         isLocalNode: (id) => id === this.identity.id,
         accept: (p) => this.#acceptPush(p),
-        advertisedOrigin: this.#advertise,
+        origins: () => [this.#advertise],
         maxTtl: cfg.limits.maxTtl,
         card: () => this.card(),
       });
@@ -500,39 +511,16 @@ export class PushmeshNode implements NodeCore {
     return result;
   }
 
-  /** A push for this node arrived over HTTPS: verify, decrypt, dedupe, hand to apps. */
+  /** A push for this node arrived over HTTPS: through the inbox; a refusal is thrown for the push server to answer. */
   async #acceptPush(p: IncomingPush): Promise<{ id: string; duplicate: boolean }> {
-    const vapid = await this.#verifier.verify(p.authorization, p.audiences);
-    const keyText = vapid.publicKey.toString('latin1');
-    let from = this.#senderIds.get(keyText);
-    if (from === undefined) this.#senderIds.set(keyText, (from = nodeIdFromPublicKey(vapid.publicKey)));
-    let plaintext: Buffer;
-    try {
-      plaintext = this.#decrypter.decrypt(p.body);
-    } catch (err) {
-      this.#log.info({ from, reason: (err as { detail?: string }).detail }, 'push did not decrypt');
-      throw err;
-    }
-    const now = Date.now();
-    const content = decodePlaintext(plaintext, { id: newMessageId(), topic: WEBPUSH_TOPIC, time: now });
-    if (this.#dedupe.check(`${from}/${content.id}`)) return { id: content.id, duplicate: true };
-    const msg: Message = {
-      id: content.id,
-      from,
-      to: this.identity.id,
-      topic: content.topic,
-      time: content.time,
-      ttl: p.ttl,
-      urgency: p.urgency,
-      meta: content.meta,
-      data: content.data,
-    };
-    if (p.topic !== undefined) msg.replace = p.topic;
-    if (content.receipt) msg.receipt = true;
-    this.metrics.messagesIn.inc({ via: 'https' });
-    this.#peers.countReceived(from, now);
-    this.#deliverLocal(msg);
-    return { id: msg.id, duplicate: false };
+    const r = await this.receive(inboundFromPush(p));
+    if (r.kind === 'refused') throw r.error;
+    return { id: r.id, duplicate: r.kind === 'duplicate' };
+  }
+
+  receive(inbound: Inbound): Promise<InboxResult> {
+    if (this.#state !== 'running') return Promise.resolve({ kind: 'refused', reason: 'queue_full', error: new PushmeshError('ERR_UNAVAILABLE', 'node is shutting down') });
+    return this.#inbox.accept(inbound);
   }
 
   /**
@@ -580,7 +568,7 @@ export class PushmeshNode implements NodeCore {
     this.#rpcClient.close();
     this.#rpcServer.close();
     this.#outbox.flush();
-    this.#dedupe.flush();
+    this.#replay.close();
     if (this.#db.open) this.#db.close();
     this.#lock?.release();
     this.#state = 'closed';

@@ -1,8 +1,9 @@
 import { LRUCache } from 'lru-cache';
-import type { Db } from '../store/database.js';
+import type { Db } from '../src/store/database.js';
 
 /**
- * Recently seen message keys (sender + message ID), bounded, so a message
+ * The duplicate filter the node used before ReplayGuard (kept here only as
+ * the bench's baseline): recently seen message keys (sender + message ID), bounded, so a message
  * that arrives twice (a hop retried after its ACK was lost) reaches apps
  * once. With a database, the keys are also kept on disk (table
  * `seen_messages`), so a node that restarts still knows what its apps

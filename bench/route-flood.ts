@@ -37,7 +37,7 @@ const MiB = 2 ** 20;
 async function relay(limits: Partial<RouteLimits>): Promise<void> {
   const home = await mkdtemp(join(tmpdir(), 'pushmesh-flood-'));
   const config: NodeConfig = { ...defaultConfig(home), local: { host: '127.0.0.1', port: 0 }, https: null, grpc: { host: '127.0.0.1', port: 0 }, advertise: 'https://127.0.0.1:9', logLevel: 'silent' };
-  config.limits = { ...config.limits, ...limits };
+  config.routing = { ...config.routing, ...limits };
   const node = await PushmeshNode.start(config, pino({ level: 'silent' }));
   process.stdout.write(JSON.stringify({ id: node.id, url: `grpcs://${node.id}@127.0.0.1:${node.addresses.grpc!.port}` }) + '\n');
   const gc = (globalThis as { gc?: () => void }).gc!;

@@ -15,6 +15,9 @@ export async function ensureHome(root: string): Promise<HomeLayout> {
     await mkdir(layout.root, { recursive: true, mode: HOME_DIR_MODE });
     await mkdir(layout.peersDir, { recursive: true, mode: HOME_DIR_MODE });
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // mkdir says EEXIST for a file in the way, ENOTDIR for a file above it.
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new PushmeshError('ERR_IO', `cannot use home folder ${root} (ENOTDIR: it, or a folder above it, is a file)`, { cause: err });
     throw new PushmeshError('ERR_IO', `cannot create home folder ${root}: ${(err as Error).message}`, { cause: err });
   }
   return layout;

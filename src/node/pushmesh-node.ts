@@ -18,9 +18,8 @@ import { encodeWebpushMessage } from '../proto/index.js';
 import { buildPushServer } from '../push/push-server.js';
 import type { ConfigChannel } from '../signed-config/channel.js';
 import { CONFIG_TOPIC, MeshConfigRelay, SignedConfigService, TrustPolicy } from '../signed-config/index.js';
-import type { IncomingPush } from '../push/types.js';
 import { Inbox } from '../inbox/inbox.js';
-import { inboundFromPush } from '../inbox/push-inbound.js';
+import { HttpsInbox } from '../transport/https/https-inbox.js';
 import type { Inbound, InboxResult } from '../inbox/types.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { VapidSigner, VapidVerifier, WebPushDecrypter } from '../webpush/index.js';
@@ -91,6 +90,12 @@ export class PushmeshNode implements NodeCore {
   readonly #senderMac: SenderMacKeys;
   /** The one inbound path: links, HTTPS, backends (docs/security.md). */
   readonly #inbox: Inbox;
+  /** HTTPS Web Push pushes, handed to the inbox; its answer is the HTTP status. */
+  readonly #httpsInbox = new HttpsInbox({
+    onPush: (p) => {
+      void this.receive(p.inbound).then((r) => (r.kind === 'refused' ? p.nack(r.reason, r.error) : p.ack(r.kind === 'duplicate')));
+    },
+  });
   readonly #links: LinkManager;
   readonly #deliveredVia = new Map<string, 'link' | 'https'>();
   readonly #acceptedAt = new Map<string, number>();
@@ -301,7 +306,7 @@ export class PushmeshNode implements NodeCore {
         // Client certificates are asked for (peer WebSockets authenticate with them) and checked in code; Web Push senders need none.
         tls: { key: this.identity.privateKeyPem, cert: this.identity.certificatePem, requestCert: true, rejectUnauthorized: false },
         isLocalNode: (id) => id === this.identity.id,
-        accept: (p) => this.#acceptPush(p),
+        accept: this.#httpsInbox.accept,
         origins: () => [this.#advertise],
         maxTtl: cfg.limits.maxTtl,
         card: () => this.card(),
@@ -509,13 +514,6 @@ export class PushmeshNode implements NodeCore {
     const { result, via } = await this.#links.deliver(entry, card, signal, pin);
     if (result.kind === 'delivered') this.#deliveredVia.set(entry.id, via);
     return result;
-  }
-
-  /** A push for this node arrived over HTTPS: through the inbox; a refusal is thrown for the push server to answer. */
-  async #acceptPush(p: IncomingPush): Promise<{ id: string; duplicate: boolean }> {
-    const r = await this.receive(inboundFromPush(p));
-    if (r.kind === 'refused') throw r.error;
-    return { id: r.id, duplicate: r.kind === 'duplicate' };
   }
 
   receive(inbound: Inbound): Promise<InboxResult> {

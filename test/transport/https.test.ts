@@ -5,15 +5,20 @@ import { buildPushServer } from '../../src/push/push-server.js';
 import { HttpsInbox } from '../../src/transport/https/https-inbox.js';
 import { HttpsPushLink } from '../../src/transport/https/https-link.js';
 import { linkLimits } from '../../src/transport/link-limits.js';
-import { VapidVerifier } from '../../src/webpush/index.js';
 import { runLinkCompliance } from './compliance.js';
 import { makeTlsNode, type TlsNode } from './tls-nodes.js';
 
 const logger = pino({ level: 'silent' });
 
-/** A node's real Web Push server, its inbox, and its card pointing at the port it got. */
+/**
+ * A node's real Web Push server and the HTTPS transport's receiving half
+ * as a node runs them (HttpsInbox), handing pushes to the link that is set
+ * in `to` (where a node hands them to its inbox), and its card pointing at
+ * the port it got.
+ */
 async function startPushNode(node: TlsNode) {
-  const inbox = new HttpsInbox({ verifier: new VapidVerifier() });
+  const to: { link?: HttpsPushLink } = {};
+  const inbox = new HttpsInbox({ onPush: (p) => (to.link ? to.link.deliverPush(p) : p.nack('no_route')) });
   let origin = '';
   const app = buildPushServer({
     logger,
@@ -28,7 +33,7 @@ async function startPushNode(node: TlsNode) {
   const port = (app.server.address() as { port: number }).port;
   origin = `https://127.0.0.1:${port}`;
   node.card = { ...node.card, endpoint: `https://127.0.0.1:${port}/push/${node.id}` };
-  return { inbox, close: () => app.close() };
+  return { to, close: () => app.close() };
 }
 
 runLinkCompliance(
@@ -38,8 +43,10 @@ runLinkCompliance(
     const [aNode, bNode] = await Promise.all([makeTlsNode(), makeTlsNode()]);
     const [aServer, bServer] = await Promise.all([startPushNode(aNode), startPushNode(bNode)]);
     const client = new PushClient();
-    const a = new HttpsPushLink({ card: bNode.card, client, self: aNode, signer: aNode.signer, limits, logger, inbox: aServer.inbox });
-    const b = new HttpsPushLink({ card: aNode.card, client, self: bNode, signer: bNode.signer, limits, logger, inbox: bServer.inbox, direction: 'inbound' });
+    const a = new HttpsPushLink({ card: bNode.card, client, self: aNode, signer: aNode.signer, limits, logger });
+    const b = new HttpsPushLink({ card: aNode.card, client, self: bNode, signer: bNode.signer, limits, logger, direction: 'inbound' });
+    aServer.to.link = a;
+    bServer.to.link = b;
     return {
       a,
       b,

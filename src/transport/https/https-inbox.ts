@@ -1,50 +1,51 @@
-import { PushmeshError } from '../../errors/index.js';
-import { nodeIdFromPublicKey } from '../../identity/node-id.js';
-import type { NodeId } from '../../identity/types.js';
-import type { AcceptPush, IncomingPush } from '../../push/types.js';
-import type { VapidVerifier } from '../../webpush/index.js';
+import type { PushmeshError } from '../../errors/index.js';
+import { inboundFromPush } from '../../inbox/push-inbound.js';
+import type { Inbound } from '../../inbox/types.js';
+import type { NackReason } from '../../proto/status.js';
+import type { AcceptPush } from '../../push/types.js';
+import { NackError } from './nack-error.js';
 
-/** Where the inbox hands a push from a sender that has an HTTPS link. */
-export interface PushTarget {
-  deliverPush(push: IncomingPush, from: NodeId): Promise<{ id: string; duplicate: boolean }>;
+/**
+ * A push as the HTTPS transport hands it on: the message (`from` still
+ * unknown: Web Push names no sender; the inbox proves one) and the answer
+ * to give the HTTP request, as ACK or NACK.
+ */
+export interface InboundPush {
+  readonly inbound: Inbound;
+  /** 201 with `Location` (a duplicate is answered the same way). */
+  ack(duplicate?: boolean): void;
+  /** The status for `reason`, or for `error`'s code when given (401/403/404/413/503/400), with `reason` in the JSON body. */
+  nack(reason: NackReason, error?: PushmeshError): void;
 }
 
 /**
- * The receiving half of HTTPS Web Push links: an AcceptPush for the push
- * server (`POST /push/<id>`) that identifies the sender by its VAPID key
- * and hands the push to the HTTPS link registered for that node, which
- * answers the HTTP request with the link consumer's ACK or NACK. Pushes
- * from senders without a link go to `fallback` (or are refused 404).
+ * The receiving half of the HTTPS Web Push transport: an AcceptPush for
+ * the push server (`POST /push/<id>`) that turns each push into an
+ * InboundPush and waits for its answer. It only moves bytes: it checks
+ * nothing about the sender. In a node, `onPush` is the inbox
+ * (docs/security.md "The inbound path"); the transport compliance suite
+ * hands pushes to an HttpsPushLink instead.
  */
 export class HttpsInbox {
-  readonly #verifier: Pick<VapidVerifier, 'verify'>;
-  readonly #fallback: AcceptPush | undefined;
-  readonly #targets = new Map<NodeId, PushTarget>();
+  readonly #onPush: (push: InboundPush) => void;
 
-  constructor(opts: { verifier: Pick<VapidVerifier, 'verify'>; fallback?: AcceptPush }) {
-    this.#verifier = opts.verifier;
-    this.#fallback = opts.fallback;
+  constructor(opts: { onPush: (push: InboundPush) => void }) {
+    this.#onPush = opts.onPush;
   }
 
-  readonly accept: AcceptPush = async (push) => {
-    const target = this.#targets.size > 0 ? await this.#target(push) : undefined;
-    if (target) return target.link.deliverPush(push, target.from);
-    if (this.#fallback) return this.#fallback(push);
-    throw new PushmeshError('ERR_NOT_FOUND', 'no link for this sender');
-  };
-
-  async #target(push: IncomingPush): Promise<{ link: PushTarget; from: NodeId } | undefined> {
-    const vapid = await this.#verifier.verify(push.authorization, push.audiences);
-    const from = nodeIdFromPublicKey(vapid.publicKey);
-    const link = this.#targets.get(from);
-    return link && { link, from };
-  }
-
-  register(peer: NodeId, target: PushTarget): void {
-    this.#targets.set(peer, target);
-  }
-
-  unregister(peer: NodeId, target: PushTarget): void {
-    if (this.#targets.get(peer) === target) this.#targets.delete(peer);
-  }
+  readonly accept: AcceptPush = (push) =>
+    new Promise((resolve, reject) => {
+      const inbound = inboundFromPush(push);
+      let answered = false;
+      const once = (fn: () => void): void => {
+        if (answered) return;
+        answered = true;
+        fn();
+      };
+      this.#onPush({
+        inbound,
+        ack: (duplicate = false) => once(() => resolve({ id: inbound.wire.id, duplicate })),
+        nack: (reason, error) => once(() => reject(error ?? new NackError(reason))),
+      });
+    });
 }

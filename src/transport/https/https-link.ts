@@ -1,20 +1,18 @@
 import type { Logger } from 'pino';
 import { isPushmeshError, PushmeshError } from '../../errors/index.js';
 import type { Card, NodeId } from '../../identity/types.js';
-import { newMessageId } from '../../message/message-id.js';
 import type { MessageSigner } from '../../message/seal.js';
 import type { WebpushMessage } from '../../message/types.js';
 import { nackReasonForError, type NackReason } from '../../proto/status.js';
 import { decodeWebpushMessage, encodeWebpushMessage } from '../../proto/webpush-message.js';
 import type { PushClient } from '../../push/push-client.js';
-import type { IncomingPush } from '../../push/types.js';
 import { OK, refused } from '../ads/ads-frames.js';
 import { PendingSend, SendQueue, linkClosedError } from '../ads/outbound-queue.js';
 import { InboundQueue } from '../inbound-queue.js';
 import type { LinkLimits } from '../link-limits.js';
 import type { InboundMessage, Link, LinkClosed, LinkCloseReason, LinkStats, PeerIdentity, SendOptions, SendOutcome } from '../types.js';
-import type { HttpsInbox, PushTarget } from './https-inbox.js';
-import { NackError, outcomeOfHttp } from './nack-error.js';
+import type { InboundPush } from './https-inbox.js';
+import { outcomeOfHttp } from './nack-error.js';
 
 export interface HttpsLinkOptions {
   /** The peer's card: where to POST, and whose key its server must prove. */
@@ -25,8 +23,6 @@ export interface HttpsLinkOptions {
   signer: MessageSigner;
   limits: LinkLimits;
   logger: Logger;
-  /** Receives the peer's pushes to this node, if it sends any. */
-  inbox?: HttpsInbox;
   direction?: 'inbound' | 'outbound';
 }
 
@@ -34,14 +30,14 @@ export interface HttpsLinkOptions {
  * A link over plain RFC 8030 Web Push: each message is one HTTPS POST to
  * the peer card's endpoint, one at a time (so order holds), answered by
  * the HTTP status (201 = ACK; 4xx/503 = NACK, the reason in the JSON
- * error). The peer's pushes to this node come in through the HttpsInbox.
+ * error). The peer's pushes to this node can be handed to `deliverPush`.
  * There is no session: the link cannot see the peer go away.
  *
  * A message of this node is signed again for the endpoint's origin, so
  * any Web Push receiver accepts it; a relayed message keeps its origin's
  * token (audience `pushmesh://<to>`, which pushmesh receivers accept).
  */
-export class HttpsPushLink implements Link, PushTarget {
+export class HttpsPushLink implements Link {
   readonly transport = 'https' as const;
   readonly direction: 'inbound' | 'outbound';
   readonly peer: PeerIdentity;
@@ -66,7 +62,6 @@ export class HttpsPushLink implements Link, PushTarget {
     this.direction = opts.direction ?? 'outbound';
     this.peer = { id: opts.card.id, proof: 'tls', address: new URL(opts.card.endpoint).host };
     this.closed = new Promise((r) => (this.#resolveClosed = r));
-    opts.inbox?.register(opts.card.id, this);
   }
 
   get incoming(): AsyncIterable<InboundMessage> {
@@ -145,53 +140,45 @@ export class HttpsPushLink implements Link, PushTarget {
     return outcome;
   }
 
-  /** A push from the peer arrived (HttpsInbox): hand it to the consumer and answer the HTTP request with its ACK/NACK. */
-  deliverPush(push: IncomingPush, from: NodeId): Promise<{ id: string; duplicate: boolean }> {
+  /**
+   * A push from the peer arrived (through an HttpsInbox): hand it to the
+   * consumer as an inbound message of this link and answer the HTTP
+   * request with its ACK/NACK. The push is taken as the peer's without a
+   * check: whoever consumes it must prove the sender (a node's inbox does;
+   * a node does not use this half of the link, the compliance suite does).
+   */
+  deliverPush(push: InboundPush): void {
     this.#stats.received++;
-    this.#stats.bytesIn += push.body.length;
+    this.#stats.bytesIn += push.inbound.wire.body.length;
     this.#stats.lastReceivedAt = Date.now();
     if (this.#state !== 'open' || this.#unanswered >= this.#o.limits.window) {
       this.#stats.refused++;
-      return Promise.reject(new NackError('queue_full'));
+      push.nack('queue_full');
+      return;
     }
-    const wire: WebpushMessage = {
-      id: newMessageId(), // Web Push carries no ID in the clear; the encrypted plaintext has the real one
-      from,
-      to: push.to,
-      ttl: push.ttl,
-      urgency: push.urgency,
-      replace: push.topic ?? '',
-      time: Date.now(),
-      path: [],
-      via: [],
-      hopLimit: 0,
-      receipt: false,
-      authorization: push.authorization ?? '',
-      body: push.body,
-    };
+    const wire: WebpushMessage = { ...push.inbound.wire, from: this.peer.id };
     let bytes: Uint8Array;
     try {
       bytes = encodeWebpushMessage(wire);
     } catch (err) {
       this.#stats.refused++;
-      return Promise.reject(isPushmeshError(err) ? err : new NackError('bad_message'));
+      push.nack('bad_message', isPushmeshError(err) ? err : undefined);
+      return;
     }
     this.#unanswered++;
-    return new Promise((resolve, reject) => {
-      let answered = false;
-      const answer = (outcome: SendOutcome): void => {
-        if (answered) return;
-        answered = true;
-        this.#unanswered--;
-        this.#refuseInbound.delete(refuse);
-        if (outcome.ok) resolve({ id: wire.id, duplicate: false });
-        else reject(new NackError(outcome.reason));
-        this.#checkDrained();
-      };
-      const refuse = (reason: NackReason): void => answer(refused(reason));
-      this.#refuseInbound.add(refuse);
-      this.#incoming.push({ wire, bytes, link: this, ack: () => answer(OK), nack: (reason) => answer(refused(reason)) });
-    });
+    let answered = false;
+    const answer = (outcome: SendOutcome): void => {
+      if (answered) return;
+      answered = true;
+      this.#unanswered--;
+      this.#refuseInbound.delete(refuse);
+      if (outcome.ok) push.ack();
+      else push.nack(outcome.reason);
+      this.#checkDrained();
+    };
+    const refuse = (reason: NackReason): void => answer(refused(reason));
+    this.#refuseInbound.add(refuse);
+    this.#incoming.push({ wire, bytes, link: this, ack: () => answer(OK), nack: (reason) => answer(refused(reason)) });
   }
 
   async drain(options: { signal?: AbortSignal } = {}): Promise<void> {
@@ -227,7 +214,6 @@ export class HttpsPushLink implements Link, PushTarget {
   #finish(reason: LinkCloseReason, message: string): void {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
-    this.#o.inbox?.unregister(this.peer.id, this);
     const err = linkClosedError(`HTTPS link to ${this.peer.id.slice(0, 12)}… closed`);
     for (const p of this.#queue.clear()) p.fail(err);
     this.#abort.abort(err);

@@ -10,6 +10,7 @@ import { backendsBench } from './backends.js';
 import { cryptoBench } from './crypto.js';
 import { drainBench } from './drain.js';
 import { signedConfigBench } from './signed-config.js';
+import { inboxBench } from './inbox.js';
 import { nodeBench } from './node.js';
 import { replayGuardBench } from './replay-guard.js';
 import { routingBench } from './routing.js';
@@ -19,7 +20,7 @@ import { markdownTable } from './table.js';
 import type { BenchContext, BenchModule } from './types.js';
 
 /** Add new areas (transports, routing, …) here. */
-const MODULES: BenchModule[] = [cryptoBench, nodeBench, transportsBench, signedConfigBench, backendsBench, routingBench, drainBench, replayGuardBench];
+const MODULES: BenchModule[] = [cryptoBench, inboxBench, nodeBench, transportsBench, signedConfigBench, backendsBench, routingBench, drainBench, replayGuardBench];
 
 async function main(): Promise<void> {
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 4);

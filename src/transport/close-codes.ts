@@ -10,8 +10,8 @@ import type { LinkCloseReason } from './types.js';
 export const CLOSE_CODES: Readonly<Record<LinkCloseReason, { grpc: number; ws: number }>> = Object.freeze({
   normal: { grpc: 0, ws: 1000 }, // OK / normal closure
   shutdown: { grpc: 14, ws: 1001 }, // UNAVAILABLE / going away
-  unauthenticated: { grpc: 16, ws: 4401 }, // UNAUTHENTICATED (WS: refused with HTTP 401 before the upgrade)
-  forbidden: { grpc: 7, ws: 4403 }, // PERMISSION_DENIED (WS: HTTP 403 before the upgrade, 4403 when revoked later)
+  unauthenticated: { grpc: 16, ws: 4401 }, // UNAUTHENTICATED (WS: HTTP 401 before the upgrade, or 4401 for a bad challenge proof)
+  forbidden: { grpc: 7, ws: 4403 }, // PERMISSION_DENIED (WS: HTTP 403 before the upgrade, 4403 for a challenge-proved peer the lists refuse, or when revoked later)
   protocol_error: { grpc: 3, ws: 1002 }, // INVALID_ARGUMENT / protocol error
   too_large: { grpc: 8, ws: 1009 }, // RESOURCE_EXHAUSTED / message too big
   flood: { grpc: 8, ws: 4429 }, // RESOURCE_EXHAUSTED / private "too many"

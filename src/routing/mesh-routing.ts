@@ -17,9 +17,11 @@ import { AnnouncementAssembler } from './announcement-assembler.js';
 import { RouteGuard, type RouteLimits } from './route-limits.js';
 import { Announcer } from './announcer.js';
 import { RouteTable } from './route-table.js';
-import { Router } from './router.js';
+import { Router, type Decision, type RelayOutcome } from './router.js';
 import type { Fabric } from './fabric.js';
 import type { Attachment, AttachmentStore, Route, RouteEntry } from './types.js';
+
+const OK: RelayOutcome = { ok: true };
 
 /** Reserved topic that carries route announcements between linked nodes (docs/routing.md). */
 export const ROUTES_TOPIC = 'pushmesh.routes';
@@ -171,7 +173,7 @@ export class MeshRouting {
         const outcome = await link.send(this.#lastHop(bytes), { signal: AbortSignal.timeout(60_000) });
         if (outcome.ok) return true;
         this.#log.info({ peer, reason: outcome.reason }, 'a node refused a message from the fabric');
-        return outcome.reason !== 'queue_full';
+        return outcome.reason !== 'queue_full' && outcome.reason !== 'storage_full'; // both: the fabric redelivers later
       } catch {
         return false;
       }
@@ -210,7 +212,7 @@ export class MeshRouting {
   }
 
   /** Hands a relayed message to the fabric for `target`; resolves the answer for the previous hop. */
-  async #toFabric(fabric: Fabric, target: NodeId, wire: WebpushMessage): Promise<{ ok: true } | { ok: false; reason: NackReason }> {
+  async #toFabric(fabric: Fabric, target: NodeId, wire: WebpushMessage): Promise<RelayOutcome> {
     try {
       await fabric.forward(target, encodeWebpushMessage(wire), { ttlSeconds: wire.ttl, signal: AbortSignal.timeout(30_000) });
       this.#log.debug({ msg_id: wire.id, target }, 'handed a message to the fabric');
@@ -266,72 +268,69 @@ export class MeshRouting {
       return;
     }
     const d = this.router.decide(wire, fromPeer);
-    const fabric = this.#fabric;
-    const answer = (ok: boolean, reason?: NackReason): void => {
-      this.relayed.inc({ action: d.action, outcome: ok ? 'ack' : reason! });
-      if (ok) m.ack();
-      else m.nack(reason!);
+    const answer = (outcome: RelayOutcome): void => {
+      this.relayed.inc({ action: d.action, outcome: outcome.ok ? 'ack' : outcome.reason });
+      if (outcome.ok) m.ack();
+      else m.nack(outcome.reason);
     };
     switch (d.action) {
       case 'deliver':
+        answer(OK);
+        return;
       case 'duplicate':
-        answer(true);
+        // Passed on already: ACK. Still on its way (the previous hop retried it over another link while this node waits
+        // for the next hop): this copy, on the link it came on, gets the first copy's answer once there is one.
+        answer(d.pending ? await d.pending : OK);
         return;
       case 'nack':
         this.#log.debug({ peer: fromPeer, msg_id: wire.id, reason: d.reason, detail: d.detail }, 'not relaying a message');
-        answer(false, d.reason);
+        answer({ ok: false, reason: d.reason });
         return;
       case 'hold':
-        if (fabric) {
-          const r = await this.#toFabric(fabric, d.target, d.wire);
-          if (r.ok) answer(true);
-          else {
-            this.router.forget(wire);
-            answer(false, r.reason);
-          }
-          return;
-        }
-        this.#holdHere(d.target, d.wire, wire, tokenExpires, answer);
-        return;
       case 'forward': {
-        if (this.#o.backlog?.(d.target)) {
-          // Earlier messages for it wait here: this one goes behind them, not past them.
-          this.#holdHere(d.target, d.wire, wire, tokenExpires, answer);
-          return;
-        }
-        const link = this.#o.linkTo(d.next);
-        let outcome: SendOutcome;
+        let outcome: RelayOutcome = { ok: false, reason: 'queue_full' };
         try {
-          if (!link) throw new Error('next hop link is gone');
-          outcome = await link.send(encodeWebpushMessage(d.wire), { signal: AbortSignal.timeout(60_000) });
-        } catch (err) {
-          this.router.forget(wire);
-          this.#log.debug({ msg_id: wire.id, next: d.next, err: (err as Error).message }, 'next hop did not take a relayed message');
-          answer(false, 'queue_full');
-          return;
+          outcome = await this.#passOn(d, wire, tokenExpires);
+        } finally {
+          // Copies that came meanwhile get the same answer; a refused message is forgotten, so its retry is passed on again.
+          this.router.settle(wire, outcome);
         }
-        if (outcome.ok) {
-          answer(true);
-          return;
-        }
-        this.router.forget(wire);
-        answer(false, outcome.reason as NackReason);
+        answer(outcome);
         return;
       }
     }
   }
 
-  /** Keeps a relayed message on this node's disk for `target`; answers the previous hop. */
-  #holdHere(target: NodeId, next: WebpushMessage, wire: WebpushMessage, tokenExpires: number, answer: (ok: boolean, reason?: NackReason) => void): void {
+  /** Forwards, holds, or hands to the fabric a relayed message `decide` said to pass on; resolves the answer for the previous hop. */
+  async #passOn(d: Extract<Decision, { action: 'hold' | 'forward' }>, wire: WebpushMessage, tokenExpires: number): Promise<RelayOutcome> {
+    if (d.action === 'hold') {
+      const fabric = this.#fabric;
+      if (fabric) return this.#toFabric(fabric, d.target, d.wire);
+      return this.#holdHere(d.target, d.wire, wire, tokenExpires);
+    }
+    // Earlier messages for it wait here: this one goes behind them, not past them.
+    if (this.#o.backlog?.(d.target)) return this.#holdHere(d.target, d.wire, wire, tokenExpires);
+    const link = this.#o.linkTo(d.next);
+    let outcome: SendOutcome;
+    try {
+      if (!link) throw new Error('next hop link is gone');
+      outcome = await link.send(encodeWebpushMessage(d.wire), { signal: AbortSignal.timeout(60_000) });
+    } catch (err) {
+      this.#log.debug({ msg_id: wire.id, next: d.next, err: (err as Error).message }, 'next hop did not take a relayed message');
+      return { ok: false, reason: 'queue_full' };
+    }
+    return outcome.ok ? OK : { ok: false, reason: outcome.reason as NackReason };
+  }
+
+  /** Keeps a relayed message on this node's disk for `target`; the answer for the previous hop. */
+  #holdHere(target: NodeId, next: WebpushMessage, wire: WebpushMessage, tokenExpires: number): RelayOutcome {
     try {
       this.#o.hold(target, next, tokenExpires * 1000);
     } catch (err) {
-      this.router.forget(wire);
-      answer(false, nackReasonForError(err) ?? 'queue_full');
-      return;
+      return { ok: false, reason: nackReasonForError(err) ?? 'queue_full' };
     }
     this.#log.debug({ msg_id: wire.id, target }, 'holding a message until its destination is back');
-    answer(true);
+    return OK;
   }
 
   /** Checks the sender's VAPID token; returns its `exp` (Unix seconds). */

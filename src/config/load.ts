@@ -36,7 +36,7 @@ export interface ConfigLayer {
 }
 
 const LAYER_KEYS = new Set(['local', 'https', 'grpc', 'advertise', 'peers', 'trustCa', 'nats', 'pubsub', 'trust', 'service', 'routing', 'reqInlineTypes', 'logLevel', 'limits', 'bridges', 'backends']);
-const LIMIT_KEYS = new Set<keyof NodeLimits>(['maxRequestBody', 'maxQueuedMessages', 'subscriberBuffer', 'maxTtl', 'deliveryWindow', 'replayEntries', 'replayEntriesPerSender']);
+const LIMIT_KEYS = new Set<keyof NodeLimits>(['maxRequestBody', 'maxQueuedMessages', 'maxQueuedBytes', 'subscriberBuffer', 'maxTtl', 'deliveryWindow', 'jumpHostWait', 'heldMessages', 'heldBytes', 'heldPerTopic', 'replayEntries', 'replayEntriesPerSender']);
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** Environment variables, named after the flags: PUSHMESH_LOCAL, PUSHMESH_PEERS (comma-separated), … */

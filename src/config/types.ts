@@ -12,12 +12,26 @@ export interface NodeLimits {
   maxRequestBody: number;
   /** Messages waiting for delivery to other nodes (all destinations). */
   maxQueuedMessages: number;
+  /** Bytes of those messages (their wire form: encrypted body, token, routing fields), all destinations. */
+  maxQueuedBytes: number;
+  /**
+   * Seconds a message with jump hosts (`via`) may meet `no_route` on end
+   * before it is rejected; it does not hold up later messages meanwhile
+   * (docs/node.md "No head-of-line stall"). Default 300.
+   */
+  jumpHostWait?: number;
   /** Events buffered per SSE/WebSocket subscriber before it is cut off. */
   subscriberBuffer: number;
   /** Largest TTL accepted from apps, seconds (RFC 8030 leaves it to the service). */
   maxTtl: number;
   /** Delivery attempts in flight at once to one destination (1: strictly in order). */
   deliveryWindow: number;
+  /** Messages held for the apps (on disk, replayed with since= / Last-Event-ID, also after a restart), in all. */
+  heldMessages: number;
+  /** Bytes held for the apps, in all. */
+  heldBytes: number;
+  /** Messages held for the apps per topic. */
+  heldPerTopic: number;
   /** Replay protection: (sender, message ID) pairs remembered in all (docs/security.md "Replay protection"). */
   replayEntries: number;
   /** Replay protection: pairs remembered per sender; over it, that sender's oldest are forgotten and older messages refused. */
@@ -67,6 +81,14 @@ export interface NodeConfig {
   limits: NodeLimits;
   /** Bridge rules and backend settings (docs/backends.md). */
   backends: BackendsConfig;
+  /**
+   * Start even when the store looks damaged or emptied (docs/node.md
+   * "A damaged store"): the damaged files are moved aside and an empty
+   * store is started (or, for a missing WAL, the database file as it is).
+   * Only from `--accept-store-loss` or `PUSHMESH_ACCEPT_STORE_LOSS=1`, for
+   * one start; never from the config file.
+   */
+  acceptStoreLoss?: boolean;
 }
 
 /** A local HTTP service exposed to allow-listed nodes over the mesh (docs/request-response.md). */

@@ -28,8 +28,13 @@ export interface InboxOptions {
   replay: ReplayCheck;
   /** Deny/allow lists, applied to the authenticated sender. */
   policy?: () => SenderPolicy | null;
-  /** A verified, new message for this node: to its protocol handlers or its apps. */
-  deliver: (msg: Message, via: InboundVia) => void;
+  /**
+   * A verified, new message for this node: to its protocol handlers or its
+   * apps. A promise settles when the message is held for the apps (on
+   * disk): only then is it acknowledged; a rejection (ERR_STORAGE_FULL) is
+   * the sender's refusal, and it sends the message again.
+   */
+  deliver: (msg: Message, via: InboundVia) => void | Promise<unknown>;
   /** A message on a link for another node (mesh routing); without it, refused `no_route`. */
   relay?: (m: InboundMessage) => Promise<void>;
   /** A message was refused (metrics). */
@@ -165,7 +170,7 @@ export class Inbox {
       throw new DecryptError(isPushmeshError(err) ? err.code : 'unexpected', { cause: err });
     }
     const msg = proved ? this.#proved(full, plaintext) : this.#unverified(full, plaintext, key, now);
-    o.deliver(msg, inb.via);
+    await o.deliver(msg, inb.via);
     return { kind: 'delivered', id: msg.id, msg };
   }
 

@@ -16,6 +16,13 @@ export interface ReplayGuardOptions {
   now?: () => number;
   /** A disk write failed (e.g. SQLITE_FULL): the state stays in memory and is written again on the next flush. Default: a process warning, once per run of failures. */
   onError?: (err: unknown) => void;
+  /**
+   * Runs the batched write later (default: at the end of the event-loop
+   * turn, setImmediate). A node runs it right after it has stored the
+   * turn's messages for its apps, so a message is never recorded as seen
+   * on disk before it is held (a crash in between would lose it).
+   */
+  schedule?: (flush: () => void) => void;
 }
 
 export type ReplayVerdict = { ok: true } | { ok: false; reason: 'duplicate' | 'stale' | 'future' };
@@ -214,7 +221,8 @@ export class ReplayGuard {
   readonly #opTime: number[] = [];
   /** Set after failed writes piled up: the next flush rewrites both tables from memory. */
   #rewrite = false;
-  #flushScheduled: NodeJS.Immediate | null = null;
+  #flushScheduled: NodeJS.Immediate | true | null = null;
+  readonly #schedule: ((flush: () => void) => void) | null;
   #closed = false;
   #failing = false;
 
@@ -225,6 +233,7 @@ export class ReplayGuard {
     this.#maxTotal = opts.maxTotal ?? 200_000;
     this.#now = opts.now ?? Date.now;
     this.#onError = opts.onError ?? null;
+    this.#schedule = opts.schedule ?? null;
     if (!(this.#windowMs > 0) || !(this.#futureSkewMs >= 0) || !(this.#maxPerSender >= 1) || !(this.#maxTotal >= 1)) {
       throw new PushmeshError('ERR_BAD_ARGUMENT', 'ReplayGuard: windowMs > 0, futureSkewMs >= 0, maxPerSender >= 1 and maxTotal >= 1 are required');
     }
@@ -317,7 +326,7 @@ export class ReplayGuard {
 
   /** Writes pending records now (also called on close). A failure goes to onError; the records stay pending. */
   flush(): void {
-    if (this.#flushScheduled) clearImmediate(this.#flushScheduled);
+    if (this.#flushScheduled && this.#flushScheduled !== true) clearImmediate(this.#flushScheduled);
     this.#flushScheduled = null;
     const stmts = this.#stmts;
     if (!stmts || (this.#opKind.length === 0 && !this.#rewrite)) return;
@@ -516,7 +525,15 @@ export class ReplayGuard {
       this.#opId.push(id);
       this.#opTime.push(time);
     }
-    this.#flushScheduled ??= setImmediate(() => this.flush());
+    if (this.#flushScheduled) return;
+    if (this.#schedule) {
+      this.#flushScheduled = true;
+      this.#schedule(() => {
+        if (this.#flushScheduled === true) this.flush();
+      });
+    } else {
+      this.#flushScheduled = setImmediate(() => this.flush());
+    }
   }
 
   #clearOps(): void {

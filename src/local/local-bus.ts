@@ -1,14 +1,16 @@
 import { EventEmitter } from 'node:events';
 import type { Message } from '../message/types.js';
-import { Ring } from './ring.js';
+import { HeldStore } from './held-store.js';
 import { Subscription } from './subscription.js';
 import type { LocalEvent } from './types.js';
 
 export interface LocalBusOptions {
   /** Events buffered per subscriber before it is cut off as a slow consumer. */
   subscriberBuffer: number;
-  /** Messages held for apps that connect late (replay), newest kept. */
-  holdCount: number;
+  /** Messages held for apps that connect late (replay), newest kept, in memory only; ignored when `store` is given. */
+  holdCount?: number;
+  /** Where held messages are kept (bounded, on disk when it has a database); default: `holdCount` messages in memory. */
+  store?: HeldStore;
   now?: () => number;
 }
 
@@ -25,9 +27,9 @@ export interface LocalBusEvents {
  * so an app that connects late can replay them by `seq` or time.
  */
 export class LocalBus extends EventEmitter<LocalBusEvents> {
-  readonly #opts: Required<LocalBusOptions>;
+  readonly #opts: LocalBusOptions & { now: () => number };
   readonly #subs = new Set<Subscription>();
-  readonly #held: Ring<LocalEvent>;
+  readonly #held: HeldStore;
   #seq: number;
   #closed = false;
 
@@ -36,20 +38,45 @@ export class LocalBus extends EventEmitter<LocalBusEvents> {
     this.#opts = { now: Date.now, ...opts };
     // Start above anything an earlier run handed out, so Last-Event-ID from a
     // client of the previous process never points into the future.
-    this.#seq = this.#opts.now() * 1000;
-    this.#held = new Ring(this.#opts.holdCount);
+    const hold = opts.holdCount ?? 1000;
+    this.#held = opts.store ?? new HeldStore({ maxMessages: hold, maxPerTopic: hold, maxBytes: Number.MAX_SAFE_INTEGER, now: this.#opts.now });
+    this.#seq = Math.max(this.#opts.now() * 1000, this.#held.maxSeq);
   }
 
   get subscriberCount(): number {
     return this.#subs.size;
   }
 
+  /**
+   * Hands a message to apps: held (written with the turn's other writes
+   * when the store has a database), then pushed to live subscribers, in
+   * seq order. For messages whose sender needs no answer (the node's own,
+   * local ones); a failed write is the store's to report, the live
+   * subscribers still get it.
+   */
   publish(message: Message): LocalEvent {
     const ev: LocalEvent = { seq: ++this.#seq, message };
-    this.#held.push(ev);
-    for (const s of this.#subs) if (s.matches(message.topic)) s.push(ev);
-    this.emit('published', ev);
+    const hand = (): void => this.#handOut(ev);
+    this.#held.add(ev).then(hand, hand);
     return ev;
+  }
+
+  /**
+   * Hands a message to apps once it is held on disk: resolves then (the
+   * moment the node may acknowledge it to its sender), or rejects with
+   * ERR_STORAGE_FULL when it could not be written (not handed out: the
+   * sender gets no ACK and sends it again).
+   */
+  async deliver(message: Message): Promise<LocalEvent> {
+    const ev: LocalEvent = { seq: ++this.#seq, message };
+    await this.#held.add(ev);
+    this.#handOut(ev);
+    return ev;
+  }
+
+  #handOut(ev: LocalEvent): void {
+    for (const s of this.#subs) if (s.matches(ev.message.topic)) s.push(ev);
+    this.emit('published', ev);
   }
 
   /**
@@ -66,7 +93,7 @@ export class LocalBus extends EventEmitter<LocalBusEvents> {
       (ev) => this.emit('consumed', ev),
     );
     void sub.ended().then((why) => this.emit('subscriberEnded', sub, why.reason));
-    if (replay) for (const ev of this.held(topic, replay)) sub.push(ev);
+    if (replay) sub.replay(this.held(topic, replay));
     this.#subs.add(sub);
     if (this.#closed) sub.end({ reason: 'node shutting down' }); // subscribed while the node was closing
     return sub;
@@ -74,11 +101,9 @@ export class LocalBus extends EventEmitter<LocalBusEvents> {
 
   /** Held messages (still within their TTL) for a topic (or all), after a seq or a time. */
   held(topic: string | null, replay: { after?: number; since?: number }): LocalEvent[] {
-    const now = this.#opts.now();
     return this.#held.filter(
       (ev) =>
         (topic === null || ev.message.topic === topic) &&
-        ev.message.time + ev.message.ttl * 1000 >= now &&
         (replay.after === undefined || ev.seq > replay.after) &&
         (replay.since === undefined || ev.message.time >= replay.since),
     );

@@ -9,6 +9,9 @@ export class Subscription implements AsyncIterable<LocalEvent> {
   readonly topic: string | null;
   readonly #limit: number;
   readonly #buffer: LocalEvent[] = [];
+  /** Held messages to replay first, handed out as the consumer reads (not counted against the buffer). */
+  #backlog: LocalEvent[] = [];
+  #backlogAt = 0;
   #waiter: ((r: IteratorResult<LocalEvent>) => void) | null = null;
   #end: SubscriptionEnd | null = null;
   readonly #onEnd: (s: Subscription) => void;
@@ -25,6 +28,8 @@ export class Subscription implements AsyncIterable<LocalEvent> {
     this.#ended = new Promise((r) => (this.#resolveEnded = r));
   }
 
+  #lastSeq = 0;
+
   matches(topic: string): boolean {
     return this.topic === null || this.topic === topic;
   }
@@ -39,7 +44,9 @@ export class Subscription implements AsyncIterable<LocalEvent> {
   }
 
   push(ev: LocalEvent): void {
-    if (this.#end) return;
+    // Events come in seq order; one already given (replayed from the held messages while it was being stored) is not given twice.
+    if (this.#end || ev.seq <= this.#lastSeq) return;
+    this.#lastSeq = ev.seq;
     if (this.#waiter) {
       const w = this.#waiter;
       this.#waiter = null;
@@ -58,6 +65,7 @@ export class Subscription implements AsyncIterable<LocalEvent> {
     if (this.#end) return;
     this.#end = why;
     this.#buffer.length = 0;
+    this.#backlog = [];
     if (this.#waiter) {
       const w = this.#waiter;
       this.#waiter = null;
@@ -67,7 +75,25 @@ export class Subscription implements AsyncIterable<LocalEvent> {
     this.#resolveEnded(why);
   }
 
+  /**
+   * Queues held messages (in seq order) before anything live: the consumer
+   * reads them at its own pace, however many; live events they already
+   * contain are not given twice.
+   */
+  replay(events: LocalEvent[]): void {
+    if (this.#end || events.length === 0) return;
+    this.#backlog = events;
+    this.#backlogAt = 0;
+    this.#lastSeq = Math.max(this.#lastSeq, events[events.length - 1]!.seq);
+  }
+
   next(): Promise<IteratorResult<LocalEvent>> {
+    if (!this.#end && this.#backlogAt < this.#backlog.length) {
+      const held = this.#backlog[this.#backlogAt++]!;
+      if (this.#backlogAt === this.#backlog.length) this.#backlog = [];
+      this.#onHandOut?.(held);
+      return Promise.resolve({ value: held, done: false });
+    }
     const ev = this.#buffer.shift();
     if (ev) {
       this.#onHandOut?.(ev);

@@ -6,6 +6,7 @@ import { PushmeshError } from '../errors/index.js';
 import { prepareHome, type HomeLock } from '../home/index.js';
 import { PeerStore, cardFor, openIdentity } from '../identity/index.js';
 import type { Card, Identity, NodeId } from '../identity/types.js';
+import { HeldStore } from '../local/held-store.js';
 import { LocalBus } from '../local/local-bus.js';
 import { buildLocalApi } from '../local-api/server.js';
 import { newMessageId, sealMessage, SenderMacKeys } from '../message/index.js';
@@ -21,7 +22,9 @@ import { CONFIG_TOPIC, MeshConfigRelay, SignedConfigService, TrustPolicy } from 
 import { Inbox } from '../inbox/inbox.js';
 import { HttpsInbox } from '../transport/https/https-inbox.js';
 import type { Inbound, InboxResult } from '../inbox/types.js';
-import { openDatabase, type Db } from '../store/database.js';
+import { closeNodeStore, openNodeStore, type Db } from '../store/database.js';
+import { storageHealthOf, type StorageHealth } from '../store/storage-health.js';
+import { RefusalLog, errorSummary } from '../errors/refusal-log.js';
 import { VapidSigner, VapidVerifier, WebPushDecrypter } from '../webpush/index.js';
 import { RpcClient } from '../rpc/rpc-client.js';
 import { RpcServer } from '../rpc/rpc-server.js';
@@ -79,12 +82,16 @@ export class PushmeshNode implements NodeCore {
   readonly signedConfig: SignedConfigService;
   readonly #log: Logger;
   readonly #db: Db;
+  /** Whether the store takes writes (docs/node.md "A full disk"). */
+  readonly #storage: StorageHealth;
   readonly #outbox: OutboxStore;
   readonly #dispatcher: OutboxDispatcher;
   readonly #peers: PeerDirectory;
   readonly #signer: VapidSigner;
   readonly #verifier = new VapidVerifier();
   readonly #decrypter: WebPushDecrypter;
+  /** What the node holds for its apps, on disk (docs/node.md "Held for the apps"). */
+  readonly #held: HeldStore;
   /** Duplicates and stale copies, per proved sender (docs/security.md "Replay protection"). */
   readonly #replay: ReplayGuard;
   readonly #senderMac: SenderMacKeys;
@@ -122,15 +129,31 @@ export class PushmeshNode implements NodeCore {
     this.identity = identity;
     this.#log = logger;
     this.#advertise = config.advertise;
-    this.#db = openDatabase(config.home);
+    this.#db = openNodeStore(config.home, { acceptLoss: config.acceptStoreLoss === true, warn: (fields, msg) => logger.warn({ component: 'store', ...fields }, msg) });
+    this.#storage = storageHealthOf(this.#db);
+    const storeLog = new RefusalLog(logger.child({ component: 'store' }));
+    this.#storage.on('change', (ok, err) => {
+      if (ok) logger.info({ component: 'store' }, 'store takes writes again: new work accepted');
+      else storeLog.note('warn', 'storage_full', 'store cannot be written (disk full?): refusing new work until it can; retrying', { err: errorSummary(err) });
+    });
     this.#replay = new ReplayGuard({
       db: this.#db,
       maxTotal: config.limits.replayEntries,
       maxPerSender: Math.min(config.limits.replayEntriesPerSender, config.limits.replayEntries),
-      onError: (err) => logger.warn({ err }, 'could not write the replay-protection state (kept in memory; written again later)'),
+      onError: (err) => storeLog.note('warn', 'replay_write', 'could not write the replay-protection state (kept in memory; written again later)', { err: errorSummary(err) }),
+      // Recorded on disk only after the turn's messages are held: a crash in between must not leave a message "seen" but gone.
+      schedule: (flush) => this.#held.afterCommit(flush),
     });
-    this.#outbox = new OutboxStore(this.#db, { maxEntries: config.limits.maxQueuedMessages });
-    this.bus = new LocalBus({ subscriberBuffer: config.limits.subscriberBuffer, holdCount: config.limits.subscriberBuffer });
+    this.#outbox = new OutboxStore(this.#db, { maxEntries: config.limits.maxQueuedMessages, maxBytes: config.limits.maxQueuedBytes, health: this.#storage });
+    this.#held = new HeldStore({
+      db: this.#db,
+      maxMessages: config.limits.heldMessages,
+      maxBytes: config.limits.heldBytes,
+      maxPerTopic: config.limits.heldPerTopic,
+      onDropped: (reason, n) => this.metrics?.dropped.inc({ reason: reason === 'limit' ? 'held_limit' : 'held_expired' }, n),
+      onError: (err) => storeLog.note('warn', 'held_write', 'could not write messages held for the apps (their senders get no ACK and send them again)', { err: errorSummary(err) }),
+    });
+    this.bus = new LocalBus({ subscriberBuffer: config.limits.subscriberBuffer, store: this.#held });
     this.metrics = new NodeMetrics({ queueDepth: () => this.#outbox.depth(), subscribers: () => this.bus.subscriberCount });
     this.#peers = new PeerDirectory(new PeerStore(config.home));
     // Tokens that live 23 h and are renewed 11 h before they end: a message signed now keeps a token good for at least
@@ -161,7 +184,7 @@ export class PushmeshNode implements NodeCore {
       mesh: configRelay,
       channels: opts.configChannels ?? [],
     });
-    this.#dispatcher = new OutboxDispatcher({ store: this.#outbox, deliver: (e, s, pin) => this.#deliver(e, s, pin), logger: logger.child({ component: 'outbox' }), perDestination: config.limits.deliveryWindow, orderedPipeline: ORDERED_PIPELINE });
+    this.#dispatcher = new OutboxDispatcher({ store: this.#outbox, deliver: (e, s, pin) => this.#deliver(e, s, pin), logger: logger.child({ component: 'outbox' }), perDestination: config.limits.deliveryWindow, orderedPipeline: ORDERED_PIPELINE, jumpHostNoRouteMs: (config.limits.jumpHostWait ?? 300) * 1000 });
     this.#status = new StatusStore(this.#db);
     this.#deadlines = new ReceiptDeadlines(this.#status);
     this.#receipts = new Receipts({ port: this, store: this.#status, logger: logger.child({ component: 'receipts' }) });
@@ -178,10 +201,7 @@ export class PushmeshNode implements NodeCore {
       hold: (target, wire, notAfter) => this.#hold(target, wire, notAfter),
       backlog: (target) => this.#outbox.depth(target) > 0,
       attachments: new SqliteAttachmentStore(this.#db),
-      routesLearned: () => {
-        this.#outbox.wake(null, Date.now());
-        this.#dispatcher.kick();
-      },
+      routesLearned: () => this.#dispatcher.wake(null),
       logger,
       registry: this.metrics.registry,
       routeLimits: config.routing,
@@ -210,8 +230,11 @@ export class PushmeshNode implements NodeCore {
       policy: () => this.#links.policy,
       deliver: (msg, via) => {
         this.metrics.messagesIn.inc({ via });
-        if (msg.from !== '') this.#peers.countReceived(msg.from, Date.now());
-        this.#deliverLocal(msg);
+        if (msg.from !== '') {
+          this.#peers.countReceived(msg.from, Date.now());
+          this.#dispatcher.peerIsBack(msg.from); // it is reachable again: what waits for it goes now, not at its next retry
+        }
+        return this.#deliverLocal(msg);
       },
       relay: (m) => this.#mesh.relay(m),
       refused: (_via, r) => this.metrics.dropped.inc({ reason: r.reason }),
@@ -220,8 +243,7 @@ export class PushmeshNode implements NodeCore {
     // A link came up: what waits for that peer, or may be routed through it, goes now, not at its next retry.
     this.#links.on('up', (link) => {
       this.#mesh.linkUp(link);
-      this.#outbox.wake(null, Date.now());
-      this.#dispatcher.kick();
+      this.#dispatcher.wake(null);
     });
     this.#links.on('down', (link) => this.#mesh.linkDown(link));
     this.#dispatcher.on('delivered', (e) => {
@@ -385,6 +407,7 @@ export class PushmeshNode implements NodeCore {
       id: this.identity.id,
       uptimeSeconds: Math.round((Date.now() - this.#startedAt) / 1000),
       queueDepth: this.#outbox.depth(),
+      store: this.#storage.writable ? { writable: true } : { writable: false, since: this.#storage.since, reason: this.#storage.error?.message },
       subscribers: this.bus.subscriberCount,
       links: [...this.#links.links()].length,
     };
@@ -417,6 +440,10 @@ export class PushmeshNode implements NodeCore {
       this.metrics.dropped.inc({ reason: 'no_route' });
       throw new PushmeshError('ERR_NOT_FOUND', `no card for node ${req.to}: add it with "pushmesh peer add"`);
     }
+    if (req.via?.length) {
+      const why = await this.#jumpHostProblem(req.via);
+      if (why) throw new PushmeshError('ERR_BAD_ARGUMENT', why);
+    }
     const wire = await sealMessage(msg, card, this.#signer, { receipt: req.receipt ?? false, via: req.via ?? [], senderMac: this.#senderMac });
     // TTL 0 (RFC 8030 §5.2): one immediate attempt, no retries; the grace covers that attempt.
     const expiresAt = msg.time + (msg.ttl === 0 ? 10_000 : msg.ttl * 1000);
@@ -435,6 +462,7 @@ export class PushmeshNode implements NodeCore {
       ));
     } catch (err) {
       if (err instanceof PushmeshError && err.code === 'ERR_QUEUE_FULL') this.metrics.dropped.inc({ reason: 'queue_full' });
+      if (err instanceof PushmeshError && err.code === 'ERR_STORAGE_FULL') this.metrics.dropped.inc({ reason: 'storage_full' });
       throw err;
     }
     if (replaced !== null) this.#status.update(replaced, 'replaced', `replaced by ${msg.id}`);
@@ -446,6 +474,23 @@ export class PushmeshNode implements NodeCore {
     if (this.#acceptedAt.size > 100_000) this.#acceptedAt.delete(this.#acceptedAt.keys().next().value!);
     this.#dispatcher.kick();
     return { id: msg.id, status: 'queued' };
+  }
+
+  /**
+   * Why `POST /msg` refuses these jump hosts (400), or null (docs/routing.md
+   * "Explicit jump hosts"): this node is one of them, or it has no way at
+   * all to reach the first one — no link, no route of any kind (an upstream
+   * counts), no card, and no `--peer` names it. A jump host it may reach
+   * later (a card is known, a configured peer, a route to a node that is
+   * away) is accepted; the outbox then gives up on it after
+   * `limits.jumpHostWait` of `no_route`, without holding up the messages behind.
+   */
+  async #jumpHostProblem(via: readonly NodeId[]): Promise<string | null> {
+    if (via.includes(this.identity.id)) return '"via" names this node';
+    const first = via[0]!;
+    if (this.#links.linkTo(first) || this.#mesh.table.lookup(first, null).kind !== 'none') return null;
+    if (this.#links.dials(first) || this.#links.cardOf(first) || (await this.#peers.card(first))) return null;
+    return `no way to reach jump host ${first}: no link, no route and no upstream, no card for it (pushmesh peer add), and no --peer names it`;
   }
 
   /**
@@ -480,10 +525,10 @@ export class PushmeshNode implements NodeCore {
     return this.#mesh.list();
   }
 
-  /** A message for this node, verified and new: to the node's own protocol handlers, or to apps. */
-  #deliverLocal(msg: Message): void {
+  /** A message for this node, verified and new: to the node's own protocol handlers, or held for the apps (resolves once on disk). */
+  async #deliverLocal(msg: Message): Promise<void> {
     if (this.#system.dispatch(msg)) return;
-    this.bus.publish(msg);
+    await this.bus.deliver(msg);
     this.metrics.messagesOut.inc({ via: 'local' });
   }
 
@@ -566,8 +611,10 @@ export class PushmeshNode implements NodeCore {
     this.#rpcClient.close();
     this.#rpcServer.close();
     this.#outbox.flush();
+    this.#held.close();
     this.#replay.close();
-    if (this.#db.open) this.#db.close();
+    this.#storage.close();
+    closeNodeStore(this.#db);
     this.#lock?.release();
     this.#state = 'closed';
     this.#log.info('pushmesh node stopped');

@@ -20,7 +20,7 @@ export async function openMessage(wire: WebpushMessage, receiver: TestReceiver):
     verifier: receiver.verifier,
     senderMac: receiver.senderMac,
     replay: { check: () => ({ ok: true }) },
-    deliver: (m) => delivered.push(m),
+    deliver: (m) => void delivered.push(m),
     logger,
   });
   const r = await inbox.accept({ wire, via: 'link', audiences: [linkAudience(receiver.id)] });

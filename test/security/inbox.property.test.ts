@@ -26,7 +26,7 @@ function inbox(delivered: Message[]): Inbox {
     verifier: bob.receiver.verifier,
     senderMac: bob.mac,
     replay: { check: () => ({ ok: true }) },
-    deliver: (m) => delivered.push(m),
+    deliver: (m) => void delivered.push(m),
     logger,
   });
 }

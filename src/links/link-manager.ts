@@ -232,6 +232,11 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     return list?.[list.length - 1];
   }
 
+  /** Whether a configured peer entry (`--peer ID@…`) names `id`: this node dials it and keeps a link to it up. */
+  dials(id: NodeId): boolean {
+    return this.#loops.some((d) => d.targets.some((t) => t.expectedId === id));
+  }
+
   /** A peer's card as a link handshake gave it (the live link's, else the last one seen). */
   cardOf(id: NodeId): Card | undefined {
     for (const l of [...(this.#links.get(id) ?? [])].reverse()) if (l.peerCard) return l.peerCard;
@@ -275,7 +280,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     }
     let target: Link | undefined = link;
     if (!target) {
-      if (goal !== entry.dest) return { result: retryUnlessNow(ttlZero, `no route to jump host ${goal}`), via };
+      if (goal !== entry.dest) return { result: noWayToJumpHost(retryUnlessNow(ttlZero, `no route to jump host ${goal}`)), via };
       const known = typeof card === 'function' ? await card() : card;
       // Queued with a card learned from a link, before a restart: wait for the link to come back (within the TTL).
       if (!known) return { result: retryUnlessNow(ttlZero, 'no link to the destination and no card to reach it otherwise'), via };
@@ -290,6 +295,8 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.metrics.messages.inc({ direction: 'out', outcome: outcome.ok ? 'ack' : outcome.reason });
     if (outcome.ok) return { result: { kind: 'delivered' }, via };
     // queue_full: try later; no_route: no hop on the way knows the destination now, so the origin holds it (docs/routing.md).
+    // no_route for a message with jump hosts: the way the app chose is not there (now); it yields its place (docs/node.md).
+    if (outcome.reason === 'no_route' && wire.via.length > 0) return { result: noWayToJumpHost(retryUnlessNow(ttlZero, `no route through jump host${wire.via.length > 1 ? 's' : ''} ${wire.via.join(', ')} (a hop answered no_route)`)), via };
     if (outcome.reason === 'queue_full' || outcome.reason === 'no_route') return { result: retryUnlessNow(ttlZero, outcome.reason), via };
     return { result: { kind: 'rejected', reason: outcome.reason }, via };
   }
@@ -343,6 +350,11 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     this.#httpsLinks.clear();
     this.#pushClient.close();
   }
+}
+
+/** Marks a retry as "no way to the next jump host" (OutboxDispatcher: the entry yields its place). */
+function noWayToJumpHost(r: DeliveryResult): DeliveryResult {
+  return r.kind === 'retry' ? { ...r, noRouteToJumpHost: true } : r;
 }
 
 /** A failed attempt is retried later, except for TTL 0 (RFC 8030 §5.2: deliver now or drop). */

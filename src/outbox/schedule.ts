@@ -137,6 +137,18 @@ export class Schedule {
 
   /** Makes entries due now: all of them, or those of `dest`; in-flight ones only when `inFlightToo` (a restart). */
   wake(now: number, dest: string | null, inFlightToo: boolean): void {
+    if (dest !== null && !inFlightToo) {
+      // One destination: only its entries waiting for a retry move (it may be woken on every message that comes from it).
+      const heap = this.#delayedByDest.get(dest);
+      if (!heap) return;
+      this.#delayedByDest.delete(dest);
+      for (let r = heap.pop(); r; r = heap.pop()) {
+        if (r.token !== r.slot.token || r.slot.state !== 'delayed') continue;
+        r.slot.nextAttemptAt = now;
+        this.#place(r.slot, now);
+      }
+      return;
+    }
     for (const s of this.#slots.values()) {
       if (dest !== null && s.dest !== dest) continue;
       if (s.state === 'ready' || (s.state === 'in-flight' && !inFlightToo)) continue;

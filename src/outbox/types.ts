@@ -23,7 +23,12 @@ export type NewOutboxEntry = Omit<OutboxEntry, 'seq' | 'attempts' | 'nextAttempt
 /** What one delivery attempt came to. */
 export type DeliveryResult =
   | { kind: 'delivered' }
-  | { kind: 'retry'; reason: string }
+  /**
+   * Try again later. `noRouteToJumpHost`: there was no way to the message's
+   * next jump host (`via`): no link or route to it here, or a hop answered
+   * `no_route`; the entry yields its place (OutboxDispatcher).
+   */
+  | { kind: 'retry'; reason: string; noRouteToJumpHost?: true }
   /** Permanent refusal (e.g. 4xx from the destination): dropped, counted with the reason. */
   | { kind: 'rejected'; reason: string };
 

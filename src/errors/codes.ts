@@ -21,6 +21,10 @@ export type ErrorCode =
   | 'ERR_FORBIDDEN'
   | 'ERR_UNSUPPORTED'
   | 'ERR_QUEUE_FULL'
+  /** The node's store cannot be written (disk full, I/O error): new work is refused until a write succeeds again; `cause` is the SQLite error. */
+  | 'ERR_STORAGE_FULL'
+  /** The node's store is damaged or was emptied (zero-length file, missing WAL after an unclean stop, failed integrity check): start-up refused. */
+  | 'ERR_STORE_DAMAGED'
   | 'ERR_UNAVAILABLE'
   | 'ERR_LISTEN'
   | 'ERR_IO'

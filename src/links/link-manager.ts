@@ -297,7 +297,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     // queue_full: try later; no_route: no hop on the way knows the destination now, so the origin holds it (docs/routing.md).
     // no_route for a message with jump hosts: the way the app chose is not there (now); it yields its place (docs/node.md).
     if (outcome.reason === 'no_route' && wire.via.length > 0) return { result: noWayToJumpHost(retryUnlessNow(ttlZero, `no route through jump host${wire.via.length > 1 ? 's' : ''} ${wire.via.join(', ')} (a hop answered no_route)`)), via };
-    if (outcome.reason === 'queue_full' || outcome.reason === 'no_route') return { result: retryUnlessNow(ttlZero, outcome.reason), via };
+    if (outcome.reason === 'queue_full' || outcome.reason === 'no_route' || outcome.reason === 'storage_full') return { result: retryUnlessNow(ttlZero, outcome.reason), via };
     return { result: { kind: 'rejected', reason: outcome.reason }, via };
   }
 

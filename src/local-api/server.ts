@@ -14,6 +14,9 @@ import { attachAppWebSocket } from './app-websocket.js';
 import { noRequestLogging } from '../util/request-logging.js';
 import { checkBrowserRequest } from './browser-guard.js';
 import { answerClientError } from '../util/http-client-error.js';
+import { isPushmeshError } from '../errors/index.js';
+import { isCapacityRefusal, retryAfterOf } from '../errors/http-status.js';
+import { RefusalLog, errorSummary } from '../errors/refusal-log.js';
 
 export interface LocalApiOptions {
   core: NodeCore;
@@ -64,10 +67,17 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
+  // A full outbox or store refuses every request alike: one log line per reason per interval, no stack (docs/node.md).
+  const refusals = new RefusalLog(opts.logger.child({ component: 'local-api' }));
   app.setErrorHandler((err, req, reply) => {
     const { status, body } = toHttpError(err);
-    if (status >= 500) req.log.error({ err }, 'local API error');
-    else opts.core.metrics.rejectedRequests.inc({ server: 'local', status: String(status) });
+    const capacity = isPushmeshError(err) && isCapacityRefusal(err.code);
+    if (status < 500 || capacity) opts.core.metrics.rejectedRequests.inc({ server: 'local', status: String(status) });
+    if (capacity) {
+      refusals.note('warn', err.code, 'refusing requests: no room for new work', { status, err: errorSummary(err) });
+      const after = retryAfterOf(err.code);
+      if (after !== undefined) void reply.header('retry-after', String(after));
+    } else if (status >= 500) req.log.error({ err }, 'local API error');
     void reply.status(status).send(body);
   });
   // Before routing and body parsing: other sites' pages get nothing done through the user's browser.

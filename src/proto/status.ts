@@ -16,6 +16,7 @@ export const NACK_REASONS = [
   'queue_full', // the destination's queue is full: retry later
   'hop_limit', // hop_limit reached 0, or a loop in `path`
   'bad_message', // not a valid WebpushMessage (or the destination cannot decrypt it)
+  'storage_full', // the receiver cannot write its store (disk full, I/O error): retry later
 ] as const;
 export type NackReason = (typeof NACK_REASONS)[number];
 
@@ -28,6 +29,7 @@ export const NACK_CODES: Readonly<Record<NackReason, number>> = Object.freeze({
   queue_full: 8, // RESOURCE_EXHAUSTED: retried later (as no_route is, by the origin)
   hop_limit: 9, // FAILED_PRECONDITION
   bad_message: 3, // INVALID_ARGUMENT
+  storage_full: 8, // RESOURCE_EXHAUSTED: retried later, as queue_full
 });
 
 /** The google.rpc.Status of a NACK for `reason`. */
@@ -60,6 +62,8 @@ export function nackReasonForError(err: unknown): NackReason | undefined {
       return 'no_route';
     case 'ERR_QUEUE_FULL':
       return 'queue_full';
+    case 'ERR_STORAGE_FULL':
+      return 'storage_full';
     case 'ERR_DECRYPT':
       return 'bad_message';
     case 'ERR_BAD_MESSAGE':

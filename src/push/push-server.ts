@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Logger } from 'pino';
 import type { TlsOptions } from 'node:tls';
 import { isPushmeshError } from '../errors/index.js';
+import { httpStatusOf, retryAfterOf } from '../errors/http-status.js';
 import { isNodeId } from '../identity/node-id.js';
 import type { Card } from '../identity/types.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
@@ -117,8 +118,9 @@ export function buildPushServer(opts: PushServerOptions): FastifyInstance {
       return reply.status(201).header('location', `/push/${to}/m/${encodeURIComponent(id)}`).send();
     } catch (err) {
       if (!isPushmeshError(err)) throw err;
-      const status =
-        err.code === 'ERR_VAPID_MISSING' ? 401 : err.code === 'ERR_VAPID_INVALID' || err.code === 'ERR_BAD_SIGNATURE' || err.code === 'ERR_FORBIDDEN' ? 403 : err.code === 'ERR_PAYLOAD_TOO_LARGE' ? 413 : err.code === 'ERR_QUEUE_FULL' || err.code === 'ERR_UNAVAILABLE' ? 503 : err.code === 'ERR_NOT_FOUND' ? 404 : 400;
+      const status = httpStatusOf(err.code, 'push');
+      const after = retryAfterOf(err.code);
+      if (after !== undefined) void reply.header('retry-after', String(after));
       if (err.code === 'ERR_VAPID_MISSING' || err.code === 'ERR_VAPID_INVALID') opts.metrics.cryptoErrors.inc({ kind: 'vapid' });
       if (err.code === 'ERR_DECRYPT') opts.metrics.cryptoErrors.inc({ kind: 'decrypt' });
       if (status === 401) reply.header('www-authenticate', 'vapid');

@@ -1,5 +1,6 @@
 import type { NodeId } from '../identity/types.js';
 import type { Db } from '../store/database.js';
+import { storageHealthOf, type StorageHealth } from '../store/storage-health.js';
 import { ConfigRefusedError } from './errors.js';
 import type { VerifiedConfig } from './types.js';
 
@@ -33,12 +34,24 @@ const payloadSegment = (jws: string): string => jws.split('.')[1] ?? '';
  * (`rollback`), the same version is a `duplicate` when its payload is
  * identical and refused (`conflict`) when it is not. `offer` is
  * synchronous, so a check and its write never interleave with another.
+ *
+ * Disk first: a config is kept in memory only once it is on disk; a
+ * write that fails (disk full) throws ERR_STORAGE_FULL and changes
+ * nothing. A removal (the config no longer verifies) takes effect in
+ * memory at once; its delete is retried until the disk takes it (and a
+ * restart checks every kept config again anyway).
  */
 export class ConfigStore {
   readonly #byKey = new Map<string, StoredConfig>();
   readonly #stmts;
+  readonly #db: Db;
+  readonly #health: StorageHealth;
+  /** Removals whose delete failed: `namespace/name` → [namespace, name]. */
+  readonly #pendingRemovals = new Map<string, [string, string]>();
 
-  constructor(db: Db) {
+  constructor(db: Db, opts: { health?: StorageHealth } = {}) {
+    this.#db = db;
+    this.#health = opts.health ?? storageHealthOf(db);
     db.exec(`
       CREATE TABLE IF NOT EXISTS signed_configs (
         namespace TEXT NOT NULL,
@@ -61,6 +74,7 @@ export class ConfigStore {
     for (const r of this.#stmts.all.all()) {
       this.#byKey.set(key(r.namespace, r.name), { namespace: r.namespace, name: r.name, version: r.version, owner: r.owner, jws: r.jws, acceptedAt: r.accepted_at });
     }
+    this.#health.retry(() => this.#flushRemovals());
   }
 
   get size(): number {
@@ -94,14 +108,37 @@ export class ConfigStore {
       }
     }
     const stored: StoredConfig = { namespace, name, version, owner: config.owner, jws: config.jws, acceptedAt: now };
-    this.#stmts.upsert.run(namespace, name, version, config.owner, config.jws, now);
+    this.#health.write('a signed config', () => this.#stmts.upsert.run(namespace, name, version, config.owner, config.jws, now));
+    this.#pendingRemovals.delete(key(namespace, name));
     this.#byKey.set(key(namespace, name), stored);
     return { status: 'accepted', stored };
   }
 
   /** Forgets a kept config (one that no longer verifies under the current trust). */
   remove(namespace: string, name: string): void {
-    this.#stmts.remove.run(namespace, name);
     this.#byKey.delete(key(namespace, name));
+    try {
+      this.#health.write('a signed config removal', () => this.#stmts.remove.run(namespace, name));
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'ERR_STORAGE_FULL') throw err;
+      this.#pendingRemovals.set(key(namespace, name), [namespace, name]);
+      this.#health.pending();
+    }
+  }
+
+  #flushRemovals(): boolean {
+    if (this.#pendingRemovals.size === 0 || !this.#db.open) return true;
+    const all = [...this.#pendingRemovals];
+    try {
+      this.#health.write('signed config removals', () =>
+        this.#db.transaction(() => {
+          for (const [, [ns, n]] of all) this.#stmts.remove.run(ns, n);
+        })(),
+      );
+    } catch {
+      return false;
+    }
+    for (const [k] of all) this.#pendingRemovals.delete(k);
+    return true;
   }
 }

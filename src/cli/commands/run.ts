@@ -23,6 +23,7 @@ interface RunOptions {
   serviceAllow?: string[];
   bridge?: string[];
   logLevel?: string;
+  acceptStoreLoss?: boolean;
 }
 
 /** Longest a drain on SIGTERM/SIGINT may take before the node stops at once. */
@@ -48,6 +49,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--service <url>', 'local HTTP service that allow-listed nodes may call over the mesh (/req/<id>/…)')
     .option('--service-allow <id>', 'node ID allowed to call --service (repeatable)', collect)
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)')
+    .option('--accept-store-loss', 'start even if the store is damaged or emptied: move it aside and start empty (docs/node.md "A damaged store"); also PUSHMESH_ACCEPT_STORE_LOSS=1')
     .action(async (options: RunOptions) => {
       const home = homeFrom(options, ctx);
       const flags = flagLayer(options);
@@ -55,6 +57,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       const layers = [flags, layerFromEnv(ctx.env)];
       if (file) layers.push(await layerFromFile(file));
       const config = resolveConfig(home, layers);
+      if (options.acceptStoreLoss === true || ctx.env['PUSHMESH_ACCEPT_STORE_LOSS'] === '1') config.acceptStoreLoss = true;
       for (const entry of config.peers) parsePeerGroup(entry); // a bad peer URL is refused before anything opens
       const logger = pino({ name: 'pushmesh', level: config.logLevel });
       logger.debug({ config }, 'configuration'); // addresses, limits, trust: nothing secret

@@ -2,7 +2,7 @@ import type { WebpushMessage } from '../../message/types.js';
 import type { NackReason } from '../../proto/status.js';
 
 /** Refusals a sender retries (docs/transports.md): a later message of the flow must not get ahead of the refused one. */
-const PASSING: ReadonlySet<NackReason> = new Set<NackReason>(['queue_full', 'no_route']);
+const PASSING: ReadonlySet<NackReason> = new Set<NackReason>(['queue_full', 'no_route', 'storage_full']);
 /** A hold lifts by itself after this long (or the refused message's TTL, if shorter). */
 export const FLOW_HOLD_MAX_MS = 10_000;
 /** Flows held at once on one link; the oldest hold goes beyond that. */

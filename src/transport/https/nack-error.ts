@@ -12,6 +12,7 @@ const CODE_OF: Readonly<Record<NackReason, ErrorCode>> = {
   queue_full: 'ERR_QUEUE_FULL', // 503
   hop_limit: 'ERR_BAD_MESSAGE', // 400
   bad_message: 'ERR_BAD_MESSAGE', // 400
+  storage_full: 'ERR_STORAGE_FULL', // 503 (src/errors/http-status.ts)
 };
 
 /** A NACK on HTTPS: an error the push server answers with the right status and `reason` in the JSON body. */
@@ -47,6 +48,8 @@ export function outcomeOfHttp(status: number, reason: string | undefined): SendO
     case 429:
     case 503:
       return { ok: false, reason: 'queue_full' };
+    case 507:
+      return { ok: false, reason: 'storage_full' };
     default:
       return status >= 400 && status < 500 && status !== 408 ? { ok: false, reason: 'bad_message' } : undefined;
   }

@@ -45,7 +45,6 @@ export function parseSendParams(topic: string, q: Record<string, unknown>, data:
   const via = viaText ? viaText.split(',') : undefined;
   if (via && !via.every(isNodeId)) throw bad('"via" must be comma-separated full node IDs');
   if (via && new Set(via).size !== via.length) throw bad('"via" names a node twice: the message would come back to it (a loop)');
-  if (via && to === '') throw bad('"via" needs "to": jump hosts lead to another node');
   const receipt = str('receipt');
   if (data.kind === 'json' && jsonDepthExceeds(data.value)) throw bad(`JSON data nests deeper than ${MAX_JSON_DEPTH} levels`);
   const req: SendRequest = { topic: parseTopic(topic), to, data, ttl, urgency };

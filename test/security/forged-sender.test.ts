@@ -12,83 +12,23 @@
  * CloudEvent. Every try is refused and counted; Z keeps serving X.
  */
 import { strict as assert } from 'node:assert';
-import { createServer, type Server } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { HTTP } from 'cloudevents';
-import { pino } from 'pino';
 import { sealedToCloudEvent } from '../../src/cloudevents/index.js';
 import { PeerStore } from '../../src/identity/index.js';
 import { encodePlaintext, recipientOf } from '../../src/message/index.js';
-import type { Message, WebpushMessage } from '../../src/message/types.js';
+import type { WebpushMessage } from '../../src/message/types.js';
 import type { PushmeshNode } from '../../src/node/pushmesh-node.js';
 import { encodeWebpushMessage } from '../../src/proto/index.js';
 import { formatSenderHeader, SENDER_HEADER } from '../../src/push/sender-header.js';
-import { PeerAuthenticator } from '../../src/transport/auth/peer-authenticator.js';
-import { GrpcDialer } from '../../src/transport/grpc/grpc-dialer.js';
-import { linkLimits } from '../../src/transport/link-limits.js';
 import type { Link } from '../../src/transport/types.js';
 import { encryptWebPush } from '../../src/webpush/index.js';
 import { localUrl, startInProcessNode } from '../helpers/in-process-node.js';
 import { metricValue, metrics, postMessage } from '../helpers/local-api.js';
 import { agentTrusting, httpsRequest } from '../helpers/web-push.js';
+import { captureFrom, dialAs, startCapturingEndpoint, watchBus } from '../helpers/attackers.js';
 import { makeTlsNode, type TlsNode } from '../transport/tls-nodes.js';
 
-const logger = pino({ level: 'silent' });
-
-/** What a node's apps and protocol handlers were handed (its local bus), with a way to wait for one. */
-function watchBus(node: PushmeshNode) {
-  const got: Message[] = [];
-  const waiting: Array<{ match: (m: Message) => boolean; resolve: (m: Message) => void }> = [];
-  node.bus.on('published', (ev) => {
-    got.push(ev.message);
-    for (const w of [...waiting]) if (w.match(ev.message)) waiting.splice(waiting.indexOf(w), 1) && w.resolve(ev.message);
-  });
-  return {
-    got,
-    next(match: (m: Message) => boolean, ms = 30_000): Promise<Message> {
-      const seen = got.find(match);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no such message reached the apps in time')), ms);
-        waiting.push({ match, resolve: (m) => (clearTimeout(timer), resolve(m)) });
-      });
-    },
-  };
-}
-
-/** The attacker's relay: a real node key that dials X (X may use it as a jump host), ACKing and keeping every message X gives it. */
-function captureFrom(l: Link) {
-  const captured: WebpushMessage[] = [];
-  const waiting: Array<() => void> = [];
-  void (async () => {
-    for await (const m of l.incoming) {
-      captured.push(m.wire);
-      m.ack();
-      waiting.splice(0).forEach((w) => w());
-    }
-  })();
-  return {
-    async next(): Promise<WebpushMessage> {
-      while (captured.length === 0) await new Promise<void>((res) => waiting.push(res));
-      return captured.shift()!;
-    },
-  };
-}
-
-/** The attacker's Web Push endpoint: a real HTTPS server with M's node certificate, keeping the headers of every push. */
-async function startCapturingEndpoint(m: TlsNode) {
-  const pushes: Array<Record<string, string | string[] | undefined>> = [];
-  const server: Server = createServer({ key: m.tls.key, cert: m.tls.cert }, (req, res) => {
-    req.resume();
-    req.on('end', () => {
-      pushes.push(req.headers);
-      res.writeHead(201, { location: `/push/${m.id}/m/1` }).end();
-    });
-  });
-  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-  const port = (server.address() as { port: number }).port;
-  return { origin: `https://127.0.0.1:${port}`, pushes, close: () => new Promise<void>((res) => server.close(() => res())) };
-}
 
 describe('forged senders: what a relay or an endpoint that saw X\'s messages can do against Z', { timeout: 120_000 }, () => {
   let x: PushmeshNode;
@@ -126,8 +66,7 @@ describe('forged senders: what a relay or an endpoint that saw X\'s messages can
     z = await startInProcessNode(scope, { grpc: { host: '127.0.0.1', port: 0 } });
     zApps = watchBus(z);
     x = await startInProcessNode(scope, { grpc: { host: '127.0.0.1', port: 0 } });
-    const dialer = new GrpcDialer({ auth: new PeerAuthenticator({ selfId: rNode.id, tls: rNode.tls }), self: { id: rNode.id, card: () => rNode.card, version: 'attacker' }, limits: linkLimits(), logger });
-    const toX = await dialer.dial({ transport: 'grpc', host: '127.0.0.1', port: x.addresses.grpc!.port, expectedId: x.id, url: 'grpcs://x' });
+    const toX = await dialAs(rNode, x);
     cleanups.push(() => toX.close());
     const relay = captureFrom(toX);
     const xPeers = new PeerStore(x.config.home);
@@ -149,8 +88,7 @@ describe('forged senders: what a relay or an endpoint that saw X\'s messages can
     assert.ok(endpoint.pushes[0]![SENDER_HEADER]);
 
     // The attacker's relay links to Z like any stranger may (mutual TLS with its own key).
-    const dialerZ = new GrpcDialer({ auth: new PeerAuthenticator({ selfId: rNode.id, tls: rNode.tls }), self: { id: rNode.id, card: () => rNode.card, version: 'attacker' }, limits: linkLimits(), logger });
-    link = await dialerZ.dial({ transport: 'grpc', host: '127.0.0.1', port: z.addresses.grpc!.port, expectedId: z.id, url: 'grpcs://z' });
+    link = await dialAs(rNode, z);
     cleanups.push(() => link.close());
   });
 

@@ -9,28 +9,19 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { pino } from 'pino';
 import { PeerStore } from '../../src/identity/index.js';
 import type { Message, WebpushMessage } from '../../src/message/types.js';
 import type { PushmeshNode } from '../../src/node/pushmesh-node.js';
 import { encodeWebpushMessage } from '../../src/proto/index.js';
-import { PeerAuthenticator } from '../../src/transport/auth/peer-authenticator.js';
-import { GrpcDialer } from '../../src/transport/grpc/grpc-dialer.js';
-import { linkLimits } from '../../src/transport/link-limits.js';
 import type { Link } from '../../src/transport/types.js';
 import { defaultConfig } from '../../src/config/index.js';
 import { localUrl, startInProcessNode } from '../helpers/in-process-node.js';
 import { postMessage } from '../helpers/local-api.js';
 import { tempHome } from '../helpers/temp-dir.js';
 import { agentTrusting, httpsRequest, webPush } from '../helpers/web-push.js';
-import { makeTlsNode, type TlsNode } from '../transport/tls-nodes.js';
+import { dialAs } from '../helpers/attackers.js';
+import { makeTlsNode } from '../transport/tls-nodes.js';
 
-const logger = pino({ level: 'silent' });
-
-async function dial(r: TlsNode, node: PushmeshNode): Promise<Link> {
-  const dialer = new GrpcDialer({ auth: new PeerAuthenticator({ selfId: r.id, tls: r.tls }), self: { id: r.id, card: () => r.card, version: 'attacker' }, limits: linkLimits(), logger });
-  return dialer.dial({ transport: 'grpc', host: '127.0.0.1', port: node.addresses.grpc!.port, expectedId: node.id, url: 'grpcs://node' });
-}
 
 /** The first message X gives the attacker's link (X uses it as a jump host); ACKed. */
 async function captureOne(l: Link): Promise<WebpushMessage> {
@@ -60,9 +51,9 @@ describe('replay after a flood: a saved copy of X\'s message never reaches Z\'s 
     const fromX = (): Message[] => delivered.filter((m) => m.from === x.id);
 
     const r = await makeTlsNode();
-    const toX = await dial(r, x);
+    const toX = await dialAs(r, x);
     t.after(() => toX.close());
-    const toZ = await dial(r, z);
+    const toZ = await dialAs(r, z);
     t.after(() => toZ.close());
     const capture = captureOne(toX);
     assert.equal((await postMessage(localUrl(x), 'chat', { to: z.id, via: r.id }, { once: true })).status, 202);
@@ -97,9 +88,9 @@ describe('replay after a flood: a saved copy of X\'s message never reaches Z\'s 
     await new PeerStore(x.config.home).add(z.card());
     await x.refreshPeers();
     const r = await makeTlsNode();
-    const toX = await dial(r, x);
+    const toX = await dialAs(r, x);
     t.after(() => toX.close());
-    const toZ = await dial(r, z);
+    const toZ = await dialAs(r, z);
     t.after(() => toZ.close());
     const capture = captureOne(toX);
     assert.equal((await postMessage(localUrl(x), 'chat', { to: z.id, via: r.id }, { n: 1 })).status, 202);

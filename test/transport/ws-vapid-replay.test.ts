@@ -15,84 +15,24 @@
  * goes to X, never down the attacker's socket.
  */
 import { strict as assert } from 'node:assert';
-import { createServer, type Server } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { PeerStore } from '../../src/identity/index.js';
-import type { Message, WebpushMessage } from '../../src/message/types.js';
 import type { PushmeshNode } from '../../src/node/pushmesh-node.js';
 import { encodeDiscoveryRequest, NODE_CARD_TYPE_URL } from '../../src/proto/index.js';
 import { CARD_METADATA_KEY } from '../../src/transport/ads/ads-frames.js';
 import { PeerAuthenticator } from '../../src/transport/auth/peer-authenticator.js';
 import { GrpcDialer } from '../../src/transport/grpc/grpc-dialer.js';
 import { linkLimits } from '../../src/transport/link-limits.js';
-import type { Link } from '../../src/transport/types.js';
 import { parseVapidAuthorization } from '../../src/webpush/vapid-authorization.js';
 import { localUrl, startInProcessNode } from '../helpers/in-process-node.js';
 import { postMessage } from '../helpers/local-api.js';
-import { makeTlsNode, type TlsNode } from './tls-nodes.js';
+import { captureFrom, startCapturingEndpoint, watchBus } from '../helpers/attackers.js';
+import { makeTlsNode } from './tls-nodes.js';
 import { openRawPeer, type RawPeer } from './ws-raw-peer.js';
 
 const logger = pino({ level: 'silent' });
 const BOTH = ['pushmesh.ads.v1', 'pushmesh.ads.v2'];
-
-/** Messages a node's apps were handed, with a way to wait for one. */
-function watchBus(node: PushmeshNode) {
-  const got: Message[] = [];
-  const waiting: Array<{ match: (m: Message) => boolean; resolve: (m: Message) => void }> = [];
-  node.bus.on('published', (ev) => {
-    got.push(ev.message);
-    for (const w of [...waiting]) if (w.match(ev.message)) waiting.splice(waiting.indexOf(w), 1) && w.resolve(ev.message);
-  });
-  return {
-    got,
-    next(match: (m: Message) => boolean, ms = 30_000): Promise<Message> {
-      const seen = got.find(match);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('no such message reached the apps in time')), ms);
-        waiting.push({ match, resolve: (m) => (clearTimeout(timer), resolve(m)) });
-      });
-    },
-  };
-}
-
-/** The attacker's relay side of a link from X: keeps (and ACKs) every message X hands it. */
-function captureFrom(l: Link): { next(): Promise<WebpushMessage> } {
-  const captured: WebpushMessage[] = [];
-  const waiting: Array<() => void> = [];
-  void (async () => {
-    for await (const m of l.incoming) {
-      captured.push(m.wire);
-      m.ack();
-      waiting.splice(0).forEach((w) => w());
-    }
-  })();
-  return {
-    async next() {
-      while (captured.length === 0) await new Promise<void>((res) => waiting.push(res));
-      return captured.shift()!;
-    },
-  };
-}
-
-/** The attacker's Web Push endpoint (a real HTTPS server with M's node certificate): records the headers of each push. */
-async function startCapturingEndpoint(m: TlsNode) {
-  const pushes: Array<Record<string, string | string[] | undefined>> = [];
-  let first!: () => void;
-  const gotOne = new Promise<void>((r) => (first = r));
-  const server: Server = createServer({ key: m.tls.key, cert: m.tls.cert }, (req, res) => {
-    req.resume();
-    req.on('end', () => {
-      pushes.push(req.headers);
-      first();
-      res.writeHead(201, { location: `/push/${m.id}/m/1` }).end();
-    });
-  });
-  await new Promise<void>((res) => server.listen(0, '127.0.0.1', res));
-  const port = (server.address() as { port: number }).port;
-  return { origin: `https://127.0.0.1:${port}`, host: `127.0.0.1:${port}`, pushes, gotOne, close: () => new Promise<void>((res) => server.close(() => res())) };
-}
 
 describe('a captured VAPID token of X, replayed on Z\'s /ws', { timeout: 120_000 }, () => {
   let x: PushmeshNode;

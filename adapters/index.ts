@@ -102,6 +102,7 @@ export async function createFabric(
     stream: s.fabricStream,
     maxAgeSeconds: config.limits.maxTtl,
     maxPerNode: s.fabricMaxPerNode,
+    replicas: s.fabricReplicas,
     logger,
     ...(opts.onDropped ? { onDropped: opts.onDropped } : {}),
     ...(opts.name ? { name: opts.name } : {}),

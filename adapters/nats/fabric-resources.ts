@@ -15,6 +15,8 @@ export interface FabricResourceSettings {
   ackWaitMs: number;
   /** Unacknowledged messages per node at once (1: strictly in order, see the docs). */
   maxAckPending: number;
+  /** Copies of the stream (and of each consumer, which follows its stream) in a JetStream cluster; 1 on a single server. */
+  replicas: number;
 }
 
 export function fabricStreamConfig(s: FabricResourceSettings): Partial<StreamConfig> & { name: string; subjects: string[] } {
@@ -25,6 +27,7 @@ export function fabricStreamConfig(s: FabricResourceSettings): Partial<StreamCon
     max_age: nanos(maxAgeMs),
     discard: DiscardPolicy.Old,
     max_msgs_per_subject: s.maxPerNode,
+    num_replicas: s.replicas,
     // JetStream refuses a duplicate window longer than max age.
     duplicate_window: nanos(Math.min(s.duplicateWindowMs, maxAgeMs)),
   };

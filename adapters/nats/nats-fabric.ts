@@ -41,13 +41,29 @@ export interface NatsFabricOptions {
   maxAgeSeconds: number;
   /** Default 10 000. */
   maxPerNode?: number;
+  /** Copies JetStream keeps of the stream when this relay creates it (3 on a 3-server cluster). Default 1. */
+  replicas?: number;
   logger: Logger;
   /** Default 120 000 (2 min). */
   duplicateWindowMs?: number;
-  /** Default 30 000. A relay that dies holding a message blocks that node this long. */
+  /**
+   * Default 5 000. A relay that dies holding a message, or a message whose
+   * ack the server lost in an outage and that no reconnect repeated,
+   * blocks that node this long; a relay still delivering says `working`
+   * every third of it.
+   */
   ackWaitMs?: number;
   /** Default 1 (strict order across relays); see docs/backends.md, "Scale-out". */
   maxAckPending?: number;
+  /**
+   * How long one pull request for a node lives, ms; default 5000. The
+   * server sends heartbeats every half of it, and two missed heartbeats
+   * make the relay pull again (and repeat its recent acks): this bounds
+   * the stall when a cluster moves a consumer to a new leader, which
+   * forgets the pulls waiting at the old one. Each attached node costs one
+   * pull per `pullExpiresMs` and two heartbeats while idle.
+   */
+  pullExpiresMs?: number;
   /** First redelivery delay after deliver() answered false, ms; doubles per attempt. Default 1000. */
   retryDelayMs?: number;
   /** Default 30 000. */
@@ -65,10 +81,24 @@ export interface NatsFabricOptions {
 
 interface Attached {
   readonly dest: NodeId;
-  readonly messages: ConsumerMessages;
+  /** The current pull subscription (replaced when the consumer gets a new leader). */
+  messages: ConsumerMessages;
   readonly loop: Promise<void>;
   stopping: boolean;
+  /** Set when `messages` was stopped to pull afresh (a new consumer leader), not to detach. */
+  repull: boolean;
+  /** Ack subjects of the last messages acked (newest last), sent again after a reconnect. */
+  readonly recentAcks: string[];
 }
+
+/** How many recent acks a relay repeats per node after a reconnect (the server may have lost that many). */
+const REACKS = 16;
+
+/** After a reconnect the acks are repeated at these delays, ms (a cluster may still be electing the consumer's leader at first). */
+const REACK_DELAYS_MS = [0, 1000, 3000];
+
+/** The payload of a JetStream ack. */
+const ACK = new TextEncoder().encode('+ACK');
 
 /**
  * The scale-out fabric on NATS JetStream (docs/backends.md, "Scale-out").
@@ -87,6 +117,7 @@ export class NatsFabric implements Fabric {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #attached = new Set<Attached>();
+  readonly #reackTimers = new Set<NodeJS.Timeout>();
   readonly #stats: FabricStats = { forwarded: 0, duplicates: 0, delivered: 0, refused: 0, expired: 0, badMessages: 0 };
   #closed = false;
 
@@ -98,6 +129,42 @@ export class NatsFabric implements Fabric {
     this.#opts = opts;
     this.#log = opts.logger.child({ fabric: 'nats' });
     this.#now = opts.now ?? Date.now;
+    void this.#watch();
+    const prefix = `$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.${res.stream}.`;
+    nc.subscribe(`${prefix}*`, { callback: (_err, m) => this.#onLeaderElected(m.subject.slice(prefix.length)) });
+  }
+
+  /**
+   * After a reconnect, acks may have been lost: sent into a dying
+   * connection, or taken by a server that was killed before it wrote them
+   * down (a restarted server still counts that message as pending and
+   * would hand it out again only after ack_wait, holding up every message
+   * behind it, max_ack_pending being 1). So every attached node's recent
+   * acks are sent again; for a message the server already has as acked
+   * that is a no-op. (docs/backends.md, "After a NATS outage".)
+   */
+  async #watch(): Promise<void> {
+    try {
+      for await (const s of this.#nc.status()) {
+        if (s.type === 'disconnect') this.#log.warn({ server: s.data }, 'fabric: NATS connection lost');
+        if (s.type !== 'reconnect') continue;
+        this.#log.info({ server: s.data }, 'fabric: NATS connection back');
+        for (const delay of REACK_DELAYS_MS) {
+          const t = setTimeout(() => {
+            this.#reackTimers.delete(t);
+            this.#reack();
+          }, delay);
+          this.#reackTimers.add(t);
+        }
+      }
+    } catch {
+      // the status iterator ends with the connection
+    }
+  }
+
+  #reack(atts: Iterable<Attached> = this.#attached): void {
+    if (this.#closed || this.#nc.isClosed()) return;
+    for (const att of atts) for (const subject of att.recentAcks) settle(() => this.#nc.publish(subject, ACK));
   }
 
   /** Connects and makes sure the stream exists. Throws BackendError (not retryable) when NATS or JetStream is missing. */
@@ -109,8 +176,9 @@ export class NatsFabric implements Fabric {
       maxAgeSeconds: Math.max(1, opts.maxAgeSeconds),
       maxPerNode: opts.maxPerNode ?? 10_000,
       duplicateWindowMs: opts.duplicateWindowMs ?? 120_000,
-      ackWaitMs: opts.ackWaitMs ?? 30_000,
+      ackWaitMs: opts.ackWaitMs ?? 5_000,
       maxAckPending: opts.maxAckPending ?? 1,
+      replicas: opts.replicas ?? 1,
     };
     let nc: NatsConnection;
     try {
@@ -169,32 +237,91 @@ export class NatsFabric implements Fabric {
     try {
       const jsm = await this.#nc.jetstreamManager();
       await ensureFabricConsumer(jsm, this.#res.stream, fabricConsumerConfig(this.#res, dest, this.subjects.fabricNode(dest)));
-      const consumer = await this.#js.consumers.get(this.#res.stream, fabricConsumerName(dest));
-      // JetStream hands out at most max_ack_pending at a time whatever the pull asks for; a larger pull just means fewer pull requests.
-      messages = await consumer.consume({ max_messages: Math.max(16, this.#res.maxAckPending) });
+      messages = await this.#consume(dest);
     } catch (err) {
       throw new BackendError(`cannot attach ${dest} to the fabric: ${(err as Error).message}`, { retryable: true, cause: err });
     }
-    const att: Attached = { dest, messages, loop: Promise.resolve(), stopping: false };
-    (att as { loop: Promise<void> }).loop = this.#read(att, deliver);
+    const att: Attached = { dest, messages, loop: Promise.resolve(), stopping: false, repull: false, recentAcks: [] };
     this.#attached.add(att);
+    (att as { loop: Promise<void> }).loop = this.#read(att, deliver);
     this.#log.debug({ dest }, 'attached to the fabric');
     let detached: Promise<void> | null = null;
     return () => (detached ??= this.#detach(att));
   }
 
+  /** A pull subscription on `dest`'s consumer. */
+  async #consume(dest: NodeId): Promise<ConsumerMessages> {
+    const consumer = await this.#js.consumers.get(this.#res.stream, fabricConsumerName(dest));
+    // JetStream hands out at most max_ack_pending at a time whatever the pull asks for; a larger pull just means fewer pull requests.
+    return consumer.consume({ max_messages: Math.max(16, this.#res.maxAckPending), expires: Math.max(1000, this.#opts.pullExpiresMs ?? 5000) });
+  }
+
   async #read(att: Attached, deliver: (wire: Uint8Array) => Promise<boolean>): Promise<void> {
-    try {
-      for await (const m of att.messages) {
-        if (att.stopping) {
-          // Not ours to deliver any more: straight back for the next relay.
-          settle(() => m.nak());
-          continue;
+    for (;;) {
+      const messages = att.messages;
+      void this.#watchPulls(att, messages);
+      try {
+        for await (const m of messages) {
+          if (att.stopping) {
+            // Not ours to deliver any more: straight back for the next relay.
+            settle(() => m.nak());
+            continue;
+          }
+          await this.#handle(att, m, deliver);
         }
-        await this.#handle(att, m, deliver);
+      } catch (err) {
+        if (!att.stopping && !att.repull && !this.#closed) this.#log.error({ dest: att.dest, reason: (err as Error).message }, 'reading from the fabric stopped');
       }
-    } catch (err) {
-      if (!att.stopping && !this.#closed) this.#log.error({ dest: att.dest, reason: (err as Error).message }, 'reading from the fabric stopped');
+      if (att.stopping || this.#closed || !att.repull) return;
+      // A new leader of the node's consumer: pull from it afresh (the old pull died with the old leader).
+      att.repull = false;
+      for (let wait = 250; ; wait = Math.min(wait * 2, 5000)) {
+        if (att.stopping || this.#closed) return;
+        try {
+          att.messages = await this.#consume(att.dest);
+          break;
+        } catch (err) {
+          this.#log.warn({ dest: att.dest, reason: (err as Error).message }, 'fabric: cannot pull again yet');
+          await new Promise((r) => setTimeout(r, wait));
+        }
+      }
+      if (att.stopping) {
+        att.messages.stop();
+        return;
+      }
+    }
+  }
+
+  /**
+   * JetStream announces each new leader of a consumer
+   * (`$JS.EVENT.ADVISORY.CONSUMER.LEADER_ELECTED.<stream>.<consumer>`).
+   * The pull waiting at the old leader is gone and acks sent while there
+   * was none were lost: an attached node's relay pulls afresh at once and
+   * repeats its recent acks, instead of noticing missed heartbeats
+   * seconds later and waiting out ack_wait.
+   */
+  #onLeaderElected(consumer: string): void {
+    for (const att of this.#attached) {
+      if (fabricConsumerName(att.dest) !== consumer || att.stopping) continue;
+      this.#log.info({ dest: att.dest }, 'fabric: new consumer leader, pulling again');
+      this.#reack([att]);
+      att.repull = true;
+      att.messages.stop();
+    }
+  }
+
+  /** Missed heartbeats: the pull (or the consumer's leader) went away; nats.js pulls again, and the relay repeats its recent acks. */
+  async #watchPulls(att: Attached, messages: ConsumerMessages): Promise<void> {
+    try {
+      for await (const s of await messages.status()) {
+        if (att.stopping || att.messages !== messages) return;
+        if (s.type === 'heartbeats_missed') {
+          this.#log.info({ dest: att.dest }, 'fabric: heartbeats missed, pulling again');
+          this.#reack([att]);
+        }
+      }
+    } catch {
+      // ends with the messages
     }
   }
 
@@ -226,6 +353,11 @@ export class NatsFabric implements Fabric {
     if (ok) {
       this.#stats.delivered++;
       settle(() => m.ack());
+      const reply = ackSubject(m);
+      if (reply) {
+        att.recentAcks.push(reply);
+        if (att.recentAcks.length > REACKS) att.recentAcks.shift();
+      }
       return;
     }
     this.#stats.refused++;
@@ -264,6 +396,8 @@ export class NatsFabric implements Fabric {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const t of this.#reackTimers) clearTimeout(t);
+    this.#reackTimers.clear();
     await Promise.allSettled([...this.#attached].map((a) => this.#detach(a)));
     if (!this.#nc.isClosed()) await this.#nc.drain().catch(() => undefined);
   }
@@ -276,6 +410,11 @@ export function messageExpiry(msg: Pick<WebpushMessage, 'time' | 'ttl'>): number
 
 function checkNode(dest: string): void {
   if (!isNodeId(dest)) throw new PushmeshError('ERR_BAD_ARGUMENT', `"${dest}" is not a node ID`);
+}
+
+/** The subject a message's ack goes to (nats.js has it on every JetStream message; its type does not show it). */
+function ackSubject(m: JsMsg): string {
+  return (m as JsMsg & { readonly reply?: string }).reply ?? '';
 }
 
 /** Acks on a connection that went away fail; JetStream redelivers after ack_wait, which is the point. */

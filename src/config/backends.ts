@@ -40,6 +40,8 @@ export interface NatsSettings {
   fabricStream: string;
   /** At most this many messages wait per node in the fabric; older ones are discarded first. Default 10000. */
   fabricMaxPerNode: number;
+  /** Copies JetStream keeps of the fabric's stream (and its consumers) when it creates it: 1 for one server, 3 for a 3-server cluster. Default 1. */
+  fabricReplicas: number;
 }
 
 export interface PubSubSettings {
@@ -81,7 +83,7 @@ export interface BackendsConfig {
 export function defaultBackends(): BackendsConfig {
   return {
     bridges: [],
-    nats: { subjectPrefix: 'pushmesh', jetstream: true, stream: 'PUSHMESH_EVENTS', configStream: 'PUSHMESH_CONFIG', contentMode: 'structured', maxAgeSeconds: 7 * 24 * 3600, import: true, fabric: false, fabricStream: 'PUSHMESH_FABRIC', fabricMaxPerNode: 10_000 },
+    nats: { subjectPrefix: 'pushmesh', jetstream: true, stream: 'PUSHMESH_EVENTS', configStream: 'PUSHMESH_CONFIG', contentMode: 'structured', maxAgeSeconds: 7 * 24 * 3600, import: true, fabric: false, fabricStream: 'PUSHMESH_FABRIC', fabricMaxPerNode: 10_000, fabricReplicas: 1 },
     pubsub: { topic: 'pushmesh-events', subscription: null, configTopic: 'pushmesh-config', configRetentionSeconds: 31 * 24 * 3600, contentMode: 'binary', import: true },
     webhooks: [],
   };
@@ -164,6 +166,7 @@ export function backendsFromFile(raw: unknown, where: string, base: BackendsConf
       if (!/^[A-Za-z0-9_-]{1,64}$/.test(out.nats[k])) throw err(`${where}: backends.nats.${k} must be 1-64 letters, digits, _ or -`);
     }
     if (out.nats.fabricMaxPerNode < 1) throw err(`${where}: backends.nats.fabricMaxPerNode must be at least 1`);
+    if (!Number.isInteger(out.nats.fabricReplicas) || out.nats.fabricReplicas < 1 || out.nats.fabricReplicas > 5) throw err(`${where}: backends.nats.fabricReplicas must be 1-5 (JetStream's limit; at most the number of servers in the cluster)`);
     if (out.nats.fabric && !out.nats.jetstream) throw err(`${where}: backends.nats.fabric needs JetStream (jetstream: true)`);
   }
   if (o['pubsub'] !== undefined) {

@@ -288,13 +288,15 @@ export class MeshRouting {
         return;
       case 'hold':
       case 'forward': {
-        let outcome: RelayOutcome = { ok: false, reason: 'queue_full' };
+        let outcome: RelayOutcome;
         try {
           outcome = await this.#passOn(d, wire, tokenExpires);
-        } finally {
-          // Copies that came meanwhile get the same answer; a refused message is forgotten, so its retry is passed on again.
-          this.router.settle(wire, outcome);
+        } catch (err) {
+          this.#log.warn({ msg_id: wire.id, target: d.target, err: (err as Error).message }, 'could not pass on a relayed message');
+          outcome = { ok: false, reason: 'queue_full' };
         }
+        // Copies that came meanwhile get the same answer; a refused message is forgotten, so its retry is passed on again.
+        this.router.settle(wire, outcome);
         answer(outcome);
         return;
       }

@@ -22,7 +22,6 @@ import type { LinkLimits } from '../transport/link-limits.js';
 import type { Dialer, InboundMessage, Link, SendOutcome } from '../transport/types.js';
 import { WsDialer } from '../transport/ws/ws-dialer.js';
 import { WsListener } from '../transport/ws/ws-listener.js';
-import type { VapidVerifier } from '../webpush/index.js';
 import { DialLoop } from './dial-loop.js';
 import { FlowLanes } from './flow-lanes.js';
 import { LinkMetrics } from './link-metrics.js';
@@ -42,7 +41,6 @@ export interface LinkManagerOptions {
   limits: LinkLimits;
   logger: Logger;
   registry: Registry;
-  verifier: Pick<VapidVerifier, 'verify'>;
   /** Signs this node's messages for an HTTPS endpoint's origin. */
   signer: MessageSigner;
   /** The linked peer to hand a message for `dest` to when there is no link to `dest` (mesh routing). */

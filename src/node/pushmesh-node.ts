@@ -205,7 +205,7 @@ export class PushmeshNode implements NodeCore {
       logger,
       registry: this.metrics.registry,
       routeLimits: config.routing,
-      transit: new TransitPolicy({ home: config.home, peers: config.routing?.transitPeers ?? [], caSigned: (peer) => this.#links.linkTo(peer)?.peer.caSigned ?? false, logger }),
+      transit: new TransitPolicy({ peers: config.routing?.transitPeers ?? [], caSigned: (peer) => this.#links.linkTo(peer)?.peer.caSigned ?? false, lists: () => this.#links.policy }),
     });
     this.#links = new LinkManager({
       identity,
@@ -216,7 +216,6 @@ export class PushmeshNode implements NodeCore {
       limits: linkLimits(),
       logger,
       registry: this.metrics.registry,
-      verifier: this.#verifier,
       signer: this.#signer,
       nextHop: (dest) => this.#mesh.nextHop(dest),
       onMessage: (m) => this.#inbox.onLink(m),

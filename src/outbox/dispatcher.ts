@@ -261,6 +261,10 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
       if (!y || y.at !== top.at) continue; // stale
       this.#yielded.delete(top.seq);
       const entry = y.entry;
+      if (!this.#store.has(entry.seq)) {
+        this.#noRouteSince.delete(entry.seq); // replaced by a newer message with its Topic meanwhile: nothing to send
+        continue;
+      }
       if (entry.expiresAt <= now) {
         this.#noRouteSince.delete(entry.seq);
         this.#store.remove(entry.seq);

@@ -332,6 +332,11 @@ export class OutboxStore {
     this.#flushScheduled.unref();
   }
 
+  /** Whether entry `seq` is still queued (not delivered, expired, refused or replaced by a newer one with its Topic). */
+  has(seq: number): boolean {
+    return this.#schedule.get(seq) !== undefined;
+  }
+
   /** Entries waiting (in flight included): all, or those for `dest`. */
   depth(dest?: string): number {
     return dest === undefined ? this.#schedule.size : this.#schedule.countFor(dest);

@@ -118,6 +118,29 @@ describe('OutboxDispatcher: signals, yielding, recovery', () => {
     assert.equal(d.yielded, 0);
   });
 
+  it('an entry that yielded its place and is then replaced (RFC 8030 Topic) is not sent again', async (t) => {
+    const { store } = await setup(t);
+    const put = (id: string): void => {
+      store.enqueue({ id, dest: 'b', replace: 'news', urgency: 'normal', expiresAt: Date.now() + 60_000, wire: Buffer.from(id) }, Date.now());
+    };
+    put('old');
+    const g = gate();
+    const d = new OutboxDispatcher({ store, deliver: g.deliver, logger: silent, perDestination: 1, backoff: { baseMs: 30, capMs: 30 } });
+    t.after(() => d.close());
+    d.kick();
+    await g.until(1);
+    g.open.splice(0)[0]!.settle({ kind: 'retry', reason: 'no route to jump host X', noRouteToJumpHost: true });
+    while (d.yielded === 0) await new Promise((r) => setImmediate(r));
+    put('new'); // replaces 'old' while it waits on its own
+    d.kick();
+    await g.until(1);
+    assert.equal(g.open[0]!.entry.id, 'new');
+    g.open.splice(0)[0]!.settle({ kind: 'delivered' });
+    while (d.yielded > 0) await new Promise((r) => setTimeout(r, 5)); // the old one's retry time comes and goes
+    assert.equal(g.open.length, 0, 'the replaced message was not attempted again');
+    assert.equal(store.depth(), 0);
+  });
+
   it('a destination that shows it is back (peerIsBack) is tried at once, not at the end of its backoff; its answer wakes the rest', async (t) => {
     const { store, add } = await setup(t);
     for (let i = 0; i < 3; i++) add(`m${i}`, 'b');

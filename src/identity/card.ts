@@ -15,7 +15,8 @@ export function pushPath(id: string): string {
 export function cardFor(identity: Identity, endpointOrigin: string): Card {
   return {
     id: identity.id,
-    endpoint: normalizeOrigin(endpointOrigin) + pushPath(identity.id),
+    // No origin (HTTPS off, nothing advertised): no endpoint; the node is reached over a link or through a relay.
+    endpoint: endpointOrigin === '' ? '' : normalizeOrigin(endpointOrigin) + pushPath(identity.id),
     keys: { p256dh: toBase64Url(identity.publicKey), auth: toBase64Url(identity.auth) },
   };
 }

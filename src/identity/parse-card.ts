@@ -41,7 +41,8 @@ function validate(json: unknown): Card {
   const id = string(card, 'id');
   if (!isNodeId(id)) throw badCard('id is not a 52-character node ID');
   const endpoint = string(card, 'endpoint');
-  checkEndpoint(endpoint);
+  // Empty: the node serves no Web Push endpoint (reached over a link or through a relay only).
+  if (endpoint !== '') checkEndpoint(endpoint);
   const keys = record(card['keys'], 'keys');
   const p256dh = string(keys, 'p256dh', 'keys.p256dh');
   const publicKey = bytes(p256dh, 'keys.p256dh');

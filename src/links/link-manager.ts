@@ -282,6 +282,7 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       const known = typeof card === 'function' ? await card() : card;
       // Queued with a card learned from a link, before a restart: wait for the link to come back (within the TTL).
       if (!known) return { result: retryUnlessNow(ttlZero, 'no link to the destination and no card to reach it otherwise'), via };
+      if (known.endpoint === '') return { result: retryUnlessNow(ttlZero, 'no link to the destination, and it serves no Web Push endpoint: it is reached over a link or through a relay'), via };
       target = this.#httpsLink(known);
     }
     let outcome: SendOutcome;

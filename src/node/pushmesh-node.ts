@@ -366,7 +366,8 @@ export class PushmeshNode implements NodeCore {
   }
 
   card(): Card {
-    return cardFor(this.identity, this.#advertise || 'https://127.0.0.1:15443');
+    // Only an endpoint the node really serves (or one configured with --advertise): none when HTTPS is off.
+    return cardFor(this.identity, this.#advertise);
   }
 
   /** Live links first (one entry per link), then known peers without a link. */

@@ -15,7 +15,20 @@ describe('configuration: flags > environment > file > defaults', () => {
     assert.deepEqual(c.https, { host: '0.0.0.0', port: 15443 });
     assert.deepEqual(c.grpc, { host: '0.0.0.0', port: 15007 });
     assert.equal(c.logLevel, 'info');
-    assert.deepEqual(c.limits, { maxRequestBody: 65536, maxQueuedMessages: 10000, subscriberBuffer: 1000, maxTtl: 2419200, deliveryWindow: 1 });
+    assert.deepEqual(c.limits, {
+      maxRequestBody: 65536,
+      maxQueuedMessages: 10000,
+      maxQueuedBytes: 33554432,
+      subscriberBuffer: 1000,
+      maxTtl: 2419200,
+      deliveryWindow: 1,
+      jumpHostWait: 300,
+      heldMessages: 10000,
+      heldBytes: 33554432,
+      heldPerTopic: 10000,
+      replayEntries: 200000,
+      replayEntriesPerSender: 50000,
+    });
   });
 
   it('each layer beats the ones below it; lists replace whole; limits merge per key', async (t) => {

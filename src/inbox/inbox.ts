@@ -65,9 +65,14 @@ export interface InboxOptions {
  * messages for other nodes to the router (relays check what they can:
  * hop, VAPID admission, TTL, hop limit; they cannot check the proof).
  */
+/** Refused-for-storage messages remembered at once (the oldest are forgotten first). */
+const MAX_UNHELD = 10_000;
+
 export class Inbox {
   readonly #o: InboxOptions;
   readonly #now: () => number;
+  /** Messages the replay check recorded that were then refused for a full store: `sender NUL id` (their retry is not a duplicate). */
+  readonly #unheld = new Map<string, true>();
 
   constructor(opts: InboxOptions) {
     this.#o = opts;
@@ -155,8 +160,11 @@ export class Inbox {
     // 5. Replay window, per sender. A plain Web Push body has no id or time in the clear: its ciphertext digest and arrival stand in.
     const now = this.#now();
     const replayId = proved ? full.id : bodyDigest(full.body);
-    const verdict = o.replay.check(proved ? keyId : `vapid:${toBase64Url(key)}`, replayId, proved ? full.time : now);
-    if (!verdict.ok) {
+    const replaySender = proved ? keyId : `vapid:${toBase64Url(key)}`;
+    const verdict = o.replay.check(replaySender, replayId, proved ? full.time : now);
+    // A copy of a message refused with storage_full (recorded by the replay check, then not held): not a duplicate.
+    const unheldKey = `${replaySender}\u0000${replayId}`;
+    if (!verdict.ok && !(verdict.reason === 'duplicate' && this.#unheld.has(unheldKey))) {
       if (verdict.reason === 'duplicate') return { kind: 'duplicate', id: full.id };
       throw badMessage(verdict.reason === 'stale' ? 'message is older than the replay window' : 'message time is in the future');
     }
@@ -170,7 +178,17 @@ export class Inbox {
       throw new DecryptError(isPushmeshError(err) ? err.code : 'unexpected', { cause: err });
     }
     const msg = proved ? this.#proved(full, plaintext) : this.#unverified(full, plaintext, key, now);
-    await o.deliver(msg, inb.via);
+    try {
+      await o.deliver(msg, inb.via);
+    } catch (err) {
+      // Not held (disk full): the sender retries, and that copy must not be taken for a duplicate (docs/node.md "A full disk").
+      if (isPushmeshError(err) && err.code === 'ERR_STORAGE_FULL') {
+        this.#unheld.set(unheldKey, true);
+        if (this.#unheld.size > MAX_UNHELD) this.#unheld.delete(this.#unheld.keys().next().value!);
+      }
+      throw err;
+    }
+    this.#unheld.delete(unheldKey);
     return { kind: 'delivered', id: msg.id, msg };
   }
 

@@ -65,6 +65,9 @@ function connect(path: string, exclusive: boolean): Db {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 2000');
+    // Checkpoint every 1 MiB of WAL (SQLite's default is 4 MiB): on a small disk the WAL must not take all the room
+    // before its pages can go to the database file (a checkpoint then needs room that the WAL itself has taken).
+    db.pragma('wal_autocheckpoint = 256');
     db.prepare('SELECT count(*) FROM sqlite_master').get(); // the first read maps the WAL index: fail here, not later
   } catch (err) {
     db.close();

@@ -49,10 +49,13 @@ export class StorageHealth extends EventEmitter<StorageHealthEvents> {
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
 
-  constructor(opts: { probeMs?: number; now?: () => number } = {}) {
+  readonly #beforeRetry: (() => void) | null;
+
+  constructor(opts: { probeMs?: number; now?: () => number; beforeRetry?: () => void } = {}) {
     super();
     this.#probeMs = opts.probeMs ?? STORAGE_PROBE_MS;
     this.#now = opts.now ?? Date.now;
+    this.#beforeRetry = opts.beforeRetry ?? null;
   }
 
   /** Whether the last write succeeded. */
@@ -142,6 +145,13 @@ export class StorageHealth extends EventEmitter<StorageHealthEvents> {
     this.#timer = null;
     if (this.#closed) return;
     let done = true;
+    if (this.#error && this.#beforeRetry) {
+      try {
+        this.#beforeRetry();
+      } catch {
+        // no room for it either: the next tick tries again
+      }
+    }
     for (const fn of [...this.#retries]) {
       try {
         if (!fn()) done = false;
@@ -164,11 +174,24 @@ export class StorageHealth extends EventEmitter<StorageHealthEvents> {
 
 const byDb = new WeakMap<object, StorageHealth>();
 
-/** The one StorageHealth of a database connection, shared by every store that writes it. */
+/**
+ * The one StorageHealth of a database connection, shared by every store
+ * that writes it. While writes fail, each probe first checkpoints the WAL
+ * (PASSIVE): once some room is back, that moves the WAL's pages into the
+ * database file and lets SQLite reuse the WAL from its start, so the space
+ * freed is not all taken by the WAL again.
+ */
 export function storageHealthOf(db: object): StorageHealth {
   let h = byDb.get(db);
   if (!h) {
-    h = new StorageHealth();
+    const pragma = (db as { pragma?: unknown; open?: unknown }).pragma;
+    const checkpoint =
+      typeof pragma === 'function'
+        ? (): void => {
+            if ((db as { open?: boolean }).open) (pragma as (s: string) => unknown).call(db, 'wal_checkpoint(PASSIVE)');
+          }
+        : undefined;
+    h = new StorageHealth(checkpoint ? { beforeRetry: checkpoint } : {});
     byDb.set(db, h);
   }
   return h;

@@ -3,13 +3,14 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { PushmeshError } from '../../src/errors/index.js';
 import { httpStatusOf, retryAfterOf } from '../../src/errors/http-status.js';
+import { RefusalLog } from '../../src/errors/refusal-log.js';
 import { OutboxStore } from '../../src/outbox/outbox-store.js';
 import type { NewOutboxEntry } from '../../src/outbox/types.js';
 import { NACK_CODES, nackReasonForError } from '../../src/proto/status.js';
 import { SqliteAttachmentStore } from '../../src/routing/sqlite-attachment-store.js';
 import { StatusStore } from '../../src/status/status-store.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
-import { StorageHealth } from '../../src/store/storage-health.js';
+import { StorageHealth, storageHealthOf } from '../../src/store/storage-health.js';
 import { outcomeOfHttp } from '../../src/transport/https/nack-error.js';
 import { pushmeshError } from '../helpers/errors.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -207,6 +208,42 @@ describe('store write faults: answers, not crashes', () => {
     allowWrites(db);
     await untilWritable(health);
     assert.equal(rows(db, 'signed_configs'), 0, 'and on disk once writes work');
+  });
+
+  it('refusals are logged once per interval per reason, with how many were left out, and no stack', () => {
+    const lines: Array<[Record<string, unknown>, string]> = [];
+    const logger = { warn: (f: Record<string, unknown>, m: string) => void lines.push([f, m]) } as never;
+    let now = 0;
+    const log = new RefusalLog(logger, { intervalMs: 10_000, now: () => now });
+    for (let i = 0; i < 50; i++) log.note('warn', 'ERR_STORAGE_FULL', 'refusing');
+    log.note('warn', 'ERR_QUEUE_FULL', 'refusing');
+    now = 10_000;
+    log.note('warn', 'ERR_STORAGE_FULL', 'refusing');
+    assert.deepEqual(lines.map(([f]) => [f['reason'], f['suppressed']]), [['ERR_STORAGE_FULL', undefined], ['ERR_QUEUE_FULL', undefined], ['ERR_STORAGE_FULL', 49]]);
+  });
+
+  it('one store health per database, shared by its stores by default: a delete that failed is written by its probe (a WAL checkpoint first, then the pending writes)', async (t) => {
+    const db = openDatabase(await tempDir(t));
+    t.after(() => db.close());
+    const health = storageHealthOf(db);
+    t.after(() => health.close());
+    assert.equal(storageHealthOf(db), health, 'one per database');
+    const outbox = new OutboxStore(db, { maxEntries: 1000 });
+    for (let i = 0; i < 20; i++) outbox.enqueue(entry(`w${i}`, 'b'), 1);
+    const walFrames = (): number => (db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[])[0]!.log;
+    assert.ok(walFrames() > 0);
+    db.exec('CREATE TABLE filler (x)'); // a write after the checkpoint above: the WAL has frames again
+    refuseWrites(db);
+    outbox.remove(outbox.due(2, 1)[0]!.seq);
+    await new Promise<void>((resolve) => setTimeout(resolve, 20));
+    allowWrites(db);
+    const guard = setTimeout(() => undefined, 10_000);
+    try {
+      while (!health.writable) await once(health, 'change');
+    } finally {
+      clearTimeout(guard);
+    }
+    assert.equal(rows(db, 'outbox'), 19);
   });
 
   it('errors map to statuses in one place: 507 on the local API, 503 + Retry-After on /push, NACK storage_full (RESOURCE_EXHAUSTED) on links', () => {

@@ -184,12 +184,14 @@ describe('xDS messages, Status and Any', () => {
   });
 
   it('NACK reasons have stable codes and read back', () => {
-    assert.deepEqual([...NACK_REASONS], ['unauthorized', 'bad_signature', 'too_large', 'no_route', 'queue_full', 'hop_limit', 'bad_message']);
+    assert.deepEqual([...NACK_REASONS], ['unauthorized', 'bad_signature', 'too_large', 'no_route', 'queue_full', 'hop_limit', 'bad_message', 'storage_full']);
     for (const reason of NACK_REASONS) assert.equal(nackReasonOf(nackStatus(reason)), reason);
     assert.equal(nackStatus('unauthorized').code, 16);
     assert.equal(nackStatus('bad_signature').code, 7);
     assert.equal(nackStatus('queue_full').code, 8);
     assert.equal(nackStatus('no_route').code, 5);
+    assert.equal(nackStatus('storage_full').code, 8);
+    assert.equal(nackReasonForError(new PushmeshError('ERR_STORAGE_FULL', 'disk full')), 'storage_full');
     assert.equal(nackReasonOf({ code: 2, message: 'something else', details: [] }), undefined);
     assert.equal(nackReasonForError(new VapidError('ERR_VAPID_INVALID', 'bad sig')), 'bad_signature');
     assert.equal(nackReasonForError(new VapidError('ERR_VAPID_MISSING', 'none')), 'unauthorized');

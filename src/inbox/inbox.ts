@@ -183,6 +183,7 @@ export class Inbox {
     } catch (err) {
       // Not held (disk full): the sender retries, and that copy must not be taken for a duplicate (docs/node.md "A full disk").
       if (isPushmeshError(err) && err.code === 'ERR_STORAGE_FULL') {
+        o.replay.retract?.(replaySender, replayId, proved ? full.time : now); // on disk too: after a restart it is new as well
         this.#unheld.set(unheldKey, true);
         if (this.#unheld.size > MAX_UNHELD) this.#unheld.delete(this.#unheld.keys().next().value!);
       }

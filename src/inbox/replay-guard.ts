@@ -45,6 +45,8 @@ const DEL_FLOOR = 3;
 
 /** Up to this many entries, a table finds an id by scanning its heap (no Set: a flood of one-entry senders costs less memory). */
 const SMALL = 8;
+/** Records taken back (`retract`) that are remembered until their message comes again. */
+const MAX_RETRACTED = 10_000;
 
 /**
  * One sender's entries: a binary min-heap by time (ids and times in two
@@ -223,6 +225,7 @@ export class ReplayGuard {
   #rewrite = false;
   #flushScheduled: NodeJS.Immediate | true | null = null;
   readonly #schedule: ((flush: () => void) => void) | null;
+  readonly #retracted = new Set<string>();
   #closed = false;
   #failing = false;
 
@@ -312,7 +315,11 @@ export class ReplayGuard {
       if (t.count === 0) t = undefined;
     }
     if (t) {
-      if (t.has(id)) return DUPLICATE;
+      if (t.has(id)) {
+        if (this.#retracted.size === 0 || !this.#retracted.delete(`${sender}\n${id}`)) return DUPLICATE;
+        this.#op(PUT, sender, id, time); // taken back earlier (it could not be stored): this copy is new
+        return OK;
+      }
       if (time <= t.floor) return STALE;
       this.#add(t, id, time);
     } else {
@@ -345,6 +352,20 @@ export class ReplayGuard {
       }
       this.#report(err);
     }
+  }
+
+  /**
+   * Takes back the record of a message that was checked but not taken
+   * after all (it could not be stored for the apps, so its sender got no
+   * ACK and will send it again): the next copy of it is new. Also on disk.
+   * At most MAX_RETRACTED are remembered (the oldest forgotten first).
+   */
+  retract(sender: string, id: string, time: number): void {
+    const t = this.#tables.get(sender);
+    if (!t || !t.has(id)) return;
+    if (this.#retracted.size >= MAX_RETRACTED) this.#retracted.delete(this.#retracted.values().next().value!);
+    this.#retracted.add(`${sender}\n${id}`);
+    this.#op(DEL, sender, id, time);
   }
 
   /** Writes what is pending; afterwards checks still answer from memory, and nothing more is written. */

@@ -40,8 +40,9 @@ interface Held {
  * With a database every added message is written in one transaction per
  * event-loop turn; `stored(ev)` resolves once its row is committed, which
  * is when the node may acknowledge it to the sender. Writes that come
- * after the commit (`afterCommit`) run in the same turn, in order: the
- * replay guard records a message as seen only once it is held.
+ * with the turn's rows (`afterCommit`) run in the same transaction, after
+ * them: the replay guard's record of a message is on disk only with the
+ * message itself (or in a later turn, when it had none to go with).
  */
 export class HeldStore {
   readonly #o: HeldStoreOptions;
@@ -128,12 +129,16 @@ export class HeldStore {
     this.#pending = [];
     if (this.#stmts && pending.length > 0) {
       const s = this.#stmts;
+      const after = this.#after;
+      this.#after = [];
       try {
+        // One transaction: the rows, then the writes that must never be on disk without them (the replay guard's records).
         this.#o.db!.transaction(() => {
           for (const p of pending) {
             if (p.kind === 'add') s.insert(p.held.ev.seq, p.held.ev.message.topic, p.held.expires, p.held.body!);
             else s.remove(p.seq);
           }
+          for (const fn of after) fn();
         })();
       } catch (cause) {
         const err = storageError(cause, 'messages held for apps');
@@ -143,7 +148,10 @@ export class HeldStore {
           this.#forget(p.held);
           p.done?.reject(err);
         }
-        this.#runAfter();
+        // The receivers take the rejected messages back from the replay guard (retract) once these rejections reach them;
+        // its records then go in a later turn, with the take-backs after them.
+        this.#after.unshift(...after);
+        this.#schedule();
         return;
       }
       for (const p of pending) {

@@ -202,8 +202,10 @@ describe('chaos: every node SIGKILLed and restarted at random under load (A → 
       throw err;
     });
     const got = app.got.filter((id) => want.has(id));
-    const dups = got.length - want.size;
-    assert.equal(dups, 0, `each once (${dups} duplicates)`);
+    const seen = new Set<string>();
+    const dups = got.filter((id) => seen.has(id) || !seen.add(id));
+    if (dups.length > 0 || got.join() !== accepted.join()) await saveLogs('chaos', { a: nodes.a!, r1: nodes.r1!, r2: nodes.r2!, b: nodes.b! } as never);
+    assert.deepEqual(dups, [], `each once (duplicates: ${dups.map((id) => `${id} at positions ${got.flatMap((g, i) => (g === id ? [i] : [])).join('/')} of ${got.length}`).join(', ')})`);
     assert.deepEqual(got, accepted, 'in the order A accepted them');
   });
 });

@@ -9,6 +9,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { backendsBench } from './backends.js';
 import { cryptoBench } from './crypto.js';
 import { drainBench } from './drain.js';
+import { e2eBench } from './e2e.js';
 import { signedConfigBench } from './signed-config.js';
 import { inboxBench } from './inbox.js';
 import { nodeBench } from './node.js';
@@ -20,7 +21,7 @@ import { markdownTable } from './table.js';
 import type { BenchContext, BenchModule } from './types.js';
 
 /** Add new areas (transports, routing, …) here. */
-const MODULES: BenchModule[] = [cryptoBench, inboxBench, nodeBench, transportsBench, signedConfigBench, backendsBench, routingBench, drainBench, replayGuardBench];
+const MODULES: BenchModule[] = [cryptoBench, inboxBench, nodeBench, transportsBench, signedConfigBench, backendsBench, routingBench, drainBench, replayGuardBench, e2eBench];
 
 async function main(): Promise<void> {
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 4);

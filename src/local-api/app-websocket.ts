@@ -3,13 +3,13 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { PushmeshError } from '../errors/index.js';
-import type { Payload } from '../message/types.js';
 import type { NodeCore } from '../node/types.js';
 import { appJsonText } from './app-json.js';
 import { checkBrowserRequest } from './browser-guard.js';
 import { toHttpError } from './http-errors.js';
 import { parseReplay } from './replay-params.js';
-import { parseSendParams, parseTopic } from './send-params.js';
+import { parseTopic } from './send-params.js';
+import { isJsonObject, parseSendObject } from './send-object.js';
 
 /** WebSocket close code for a consumer cut off because it fell too far behind (RFC 6455 §7.4.2 private range). */
 export const WS_CLOSE_SLOW_CONSUMER = 4008;
@@ -69,8 +69,11 @@ function serve(ws: WebSocket, core: NodeCore, topic: string | null, replay: { af
   const sub = core.bus.subscribe(topic, replay);
   ws.on('close', () => sub.end());
   ws.on('error', () => sub.end());
+  // Frames are handled one after the other: sends pipelined on one socket are accepted in the order sent.
+  let previous: Promise<unknown> = Promise.resolve();
   ws.on('message', (raw, isBinary) => {
-    void handleFrame(raw as Buffer, isBinary).then((answer) => {
+    previous = previous.then(async () => {
+      const answer = await handleFrame(raw as Buffer, isBinary);
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(answer));
     });
   });
@@ -85,21 +88,10 @@ function serve(ws: WebSocket, core: NodeCore, topic: string | null, replay: { af
       } catch {
         throw new PushmeshError('ERR_BAD_ARGUMENT', 'frame is not valid JSON');
       }
-      if (!frame || typeof frame !== 'object' || Array.isArray(frame)) throw new PushmeshError('ERR_BAD_ARGUMENT', 'frame must be a JSON object');
+      if (!isJsonObject(frame)) throw new PushmeshError('ERR_BAD_ARGUMENT', 'frame must be a JSON object');
       ref = frame['ref'];
       if (frame['type'] !== 'send') throw new PushmeshError('ERR_BAD_ARGUMENT', 'unknown frame type (expected "send")');
-      if (typeof frame['topic'] !== 'string') throw new PushmeshError('ERR_BAD_ARGUMENT', '"topic" must be a string');
-      const q: Record<string, unknown> = {};
-      for (const k of ['to', 'ttl', 'urgency', 'replace', 'via', 'receipt']) if (frame[k] !== undefined && frame[k] !== null) q[k] = String(frame[k]);
-      const req = parseSendParams(frame['topic'], q, framePayload(frame), opts);
-      const meta = frame['meta'];
-      if (meta !== undefined) {
-        if (!meta || typeof meta !== 'object' || Array.isArray(meta) || !Object.values(meta).every((v) => typeof v === 'string')) {
-          throw new PushmeshError('ERR_BAD_ARGUMENT', '"meta" must map strings to strings');
-        }
-        req.meta = meta as Record<string, string>;
-      }
-      const result = await core.send(req);
+      const result = await core.send(parseSendObject(frame, opts));
       return { type: 'sent', ref, ...result };
     } catch (err) {
       return { type: 'error', ref, ...toHttpError(err).body };
@@ -124,14 +116,4 @@ function serve(ws: WebSocket, core: NodeCore, topic: string | null, replay: { af
       setTimeout(() => ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();
     } else if (why.reason === 'node shutting down') ws.close(1001, 'node shutting down');
   })();
-}
-
-function framePayload(frame: Record<string, unknown>): Payload {
-  const data = frame['data'];
-  if (frame['encoding'] === 'base64') {
-    if (typeof data !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(data)) throw new PushmeshError('ERR_BAD_ARGUMENT', '"data" must be base64 with "encoding":"base64"');
-    return { kind: 'bytes', value: Buffer.from(data, 'base64') };
-  }
-  if (data === undefined) throw new PushmeshError('ERR_BAD_ARGUMENT', '"data" is required');
-  return { kind: 'json', value: data };
 }

@@ -5,6 +5,7 @@ import type { SignedConfigApi } from '../signed-config/types.js';
 import { toHttpError } from './http-errors.js';
 import { registerInfoRoutes } from './routes/info.js';
 import { registerMessageRoutes } from './routes/messages.js';
+import { registerBatchRoutes } from './routes/batch.js';
 import { registerStreamRoutes } from './routes/stream.js';
 import { registerRequestRoutes } from './routes/req.js';
 import { registerDashboard } from './routes/dashboard.js';
@@ -89,6 +90,7 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
 
   registerInfoRoutes(app, opts.core);
   registerMessageRoutes(app, opts.core, { maxTtl: opts.maxTtl });
+  registerBatchRoutes(app, opts.core, { maxTtl: opts.maxTtl });
   registerStreamRoutes(app, opts.core, { heartbeatMs: opts.heartbeatMs ?? 15_000 });
   registerRequestRoutes(app, opts.core, { reqInlineTypes: opts.reqInlineTypes ?? configuredInlineTypes(opts.core) });
   if (opts.signedConfig) registerConfigRoutes(app, opts.signedConfig, { metrics: opts.core.metrics, heartbeatMs: opts.heartbeatMs ?? 15_000 });

@@ -65,14 +65,12 @@ export interface InboxOptions {
  * messages for other nodes to the router (relays check what they can:
  * hop, VAPID admission, TTL, hop limit; they cannot check the proof).
  */
-/** Refused-for-storage messages remembered at once (the oldest are forgotten first). */
-const MAX_UNHELD = 10_000;
 
 export class Inbox {
   readonly #o: InboxOptions;
   readonly #now: () => number;
-  /** Messages the replay check recorded that were then refused for a full store: `sender NUL id` (their retry is not a duplicate). */
-  readonly #unheld = new Map<string, true>();
+  /** Messages being handed on now (`sender NUL id`): a copy that comes meanwhile gets the first one's outcome. */
+  readonly #inFlight = new Map<string, Promise<InboxResult>>();
 
   constructor(opts: InboxOptions) {
     this.#o = opts;
@@ -161,14 +159,34 @@ export class Inbox {
     const now = this.#now();
     const replayId = proved ? full.id : bodyDigest(full.body);
     const replaySender = proved ? keyId : `vapid:${toBase64Url(key)}`;
-    const verdict = o.replay.check(replaySender, replayId, proved ? full.time : now);
-    // A copy of a message refused with storage_full (recorded by the replay check, then not held): not a duplicate.
-    const unheldKey = `${replaySender}\u0000${replayId}`;
-    if (!verdict.ok && !(verdict.reason === 'duplicate' && this.#unheld.has(unheldKey))) {
-      if (verdict.reason === 'duplicate') return { kind: 'duplicate', id: full.id };
-      throw badMessage(verdict.reason === 'stale' ? 'message is older than the replay window' : 'message time is in the future');
+    const replay = { sender: replaySender, id: replayId, time: proved ? full.time : now };
+    const verdict = o.replay.check(replay.sender, replay.id, replay.time);
+    const flightKey = `${replaySender}\u0000${replayId}`;
+    if (!verdict.ok) {
+      if (verdict.reason !== 'duplicate') throw badMessage(verdict.reason === 'stale' ? 'message is older than the replay window' : 'message time is in the future');
+      // A copy of one still being stored: its answer is the first one's (never an ACK for what may yet fail to be stored).
+      const first = this.#inFlight.get(flightKey);
+      const r = first ? await first : undefined;
+      if (r?.kind === 'refused') throw r.error;
+      return { kind: 'duplicate', id: full.id };
     }
+    let settle!: (r: InboxResult) => void;
+    this.#inFlight.set(flightKey, new Promise((res) => (settle = res)));
+    try {
+      const r = await this.#open(full, inb, proved ? null : key, replay, now);
+      settle(r);
+      return r;
+    } catch (err) {
+      settle({ kind: 'refused', reason: nackReasonForError(err) ?? 'bad_message', error: isPushmeshError(err) ? err : new PushmeshError('ERR_BAD_MESSAGE', 'message could not be handled', { cause: err }) });
+      throw err;
+    } finally {
+      this.#inFlight.delete(flightKey);
+    }
+  }
 
+  /** Steps 6 and on: decryption, the plaintext, the hand-off (`plainKey`: a plain Web Push sender's VAPID key; null when proved). */
+  async #open(full: WebpushMessage, inb: Inbound, plainKey: Buffer | null, replay: { sender: string; id: string; time: number }, now: number): Promise<InboxResult> {
+    const o = this.#o;
     // 6. Decryption.
     let plaintext: Uint8Array;
     try {
@@ -177,19 +195,14 @@ export class Inbox {
       if (err instanceof DecryptError) throw err;
       throw new DecryptError(isPushmeshError(err) ? err.code : 'unexpected', { cause: err });
     }
-    const msg = proved ? this.#proved(full, plaintext) : this.#unverified(full, plaintext, key, now);
+    const msg = plainKey === null ? this.#proved(full, plaintext) : this.#unverified(full, plaintext, plainKey, now);
     try {
       await o.deliver(msg, inb.via);
     } catch (err) {
-      // Not held (disk full): the sender retries, and that copy must not be taken for a duplicate (docs/node.md "A full disk").
-      if (isPushmeshError(err) && err.code === 'ERR_STORAGE_FULL') {
-        o.replay.retract?.(replaySender, replayId, proved ? full.time : now); // on disk too: after a restart it is new as well
-        this.#unheld.set(unheldKey, true);
-        if (this.#unheld.size > MAX_UNHELD) this.#unheld.delete(this.#unheld.keys().next().value!);
-      }
+      // Not held (a full store): no ACK, so the sender sends it again, and that copy is new (in memory and on disk; docs/node.md "A full disk").
+      if (isPushmeshError(err) && err.code === 'ERR_STORAGE_FULL') o.replay.retract?.(replay.sender, replay.id, replay.time);
       throw err;
     }
-    this.#unheld.delete(unheldKey);
     return { kind: 'delivered', id: msg.id, msg };
   }
 

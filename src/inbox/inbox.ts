@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DecryptError, PushmeshError, VapidError, isPushmeshError } from '../errors/index.js';
+import { RefusalLog } from '../errors/refusal-log.js';
 import { nodeIdFromPublicKey } from '../identity/node-id.js';
 import type { NodeId } from '../identity/types.js';
 import { badMessage } from '../message/bad-message.js';
@@ -71,10 +72,12 @@ export class Inbox {
   readonly #now: () => number;
   /** Messages being handed on now (`sender NUL id`): a copy that comes meanwhile gets the first one's outcome. */
   readonly #inFlight = new Map<string, Promise<InboxResult>>();
+  readonly #refusals: RefusalLog;
 
   constructor(opts: InboxOptions) {
     this.#o = opts;
     this.#now = opts.now ?? Date.now;
+    this.#refusals = new RefusalLog(opts.logger);
   }
 
   /** Entry for links: a message for this node is accepted and ACKed or NACKed; one for another node goes to the router. */
@@ -103,10 +106,15 @@ export class Inbox {
       const error = isPushmeshError(err) ? err : new PushmeshError('ERR_BAD_MESSAGE', 'message could not be handled', { cause: err });
       const result = { kind: 'refused' as const, reason: nackReasonForError(error) ?? 'bad_message', error };
       if (!isPushmeshError(err)) this.#o.logger.error({ err }, 'unexpected error on the inbound path');
-      this.#o.logger.info(
-        { via: inb.via, hop: inb.hop?.id, from: inb.wire.from || undefined, msg_id: inb.wire.id, reason: result.reason, detail: error.message },
-        'refused an inbound message',
-      );
+      // Counted always (refused); logged once per interval per path and reason: a flood of forgeries must not flood the log.
+      this.#refusals.note('info', `${inb.via}:${result.reason}`, 'refused an inbound message', {
+        via: inb.via,
+        hop: inb.hop?.id,
+        from: inb.wire.from || undefined,
+        msg_id: inb.wire.id,
+        nack: result.reason,
+        detail: error.message,
+      });
       this.#o.refused?.(inb.via, result);
       return result;
     }

@@ -36,9 +36,16 @@ describe('cardFor', () => {
 
   it('refuses an origin that is not https or has a path', async (t) => {
     const identity = await createIdentity(await tempHome(t));
-    for (const bad of ['http://node.example', 'node.example:8443', 'https://node.example/base', 'https://u:p@node.example', '']) {
+    for (const bad of ['http://node.example', 'node.example:8443', 'https://node.example/base', 'https://u:p@node.example']) {
       assert.throws(() => cardFor(identity, bad), pushmeshError('ERR_BAD_ARGUMENT'), bad);
     }
+  });
+
+  it('no origin (HTTPS off, nothing advertised): a card without endpoint, which parseCard accepts', async (t) => {
+    const identity = await createIdentity(await tempHome(t));
+    const card = cardFor(identity, '');
+    assert.equal(card.endpoint, '');
+    assert.deepEqual(parseCard(card), card);
   });
 });
 

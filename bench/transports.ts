@@ -244,11 +244,17 @@ async function pingPong(ctx: BenchContext, a: BenchNode, b: BenchNode, msg: Buff
 export const transportsBench: BenchModule = {
   name: 'transports',
   async run(ctx) {
+    // BENCH_TRANSPORTS=throughput,pingpong,memory (default: all three) runs only the named parts.
+    const parts = new Set((process.env['BENCH_TRANSPORTS'] ?? 'throughput,pingpong,memory').split(',').map((s) => s.trim()));
     const [a, b] = await Promise.all([benchNode(), benchNode()]);
     const msg = await sealedOfSize(a, b, SIZE);
-    const sections = [await throughput(ctx, a, b, msg), await pingPong(ctx, a, b, msg)];
-    ctx.log('  memory per idle peer …');
-    sections.push(await idlePeerMemory(ctx));
+    const sections: BenchSection[] = [];
+    if (parts.has('throughput')) sections.push(await throughput(ctx, a, b, msg));
+    if (parts.has('pingpong')) sections.push(await pingPong(ctx, a, b, msg));
+    if (parts.has('memory')) {
+      ctx.log('  memory per idle peer …');
+      sections.push(await idlePeerMemory(ctx));
+    }
     return sections;
   },
 };

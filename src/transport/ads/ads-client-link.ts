@@ -6,7 +6,7 @@ import type { DiscoveryResponse } from '../../proto/types.js';
 import { OK, answerAny, cardFromAny, clientNode, outcomeOfAny } from './ads-frames.js';
 import { AdsLink } from './ads-link.js';
 import type { InboundBatch } from './inbound-batch.js';
-import { messagesRequest } from './message-frames.js';
+import { ackRequest, messagesRequest } from './message-frames.js';
 import type { PendingSend } from './outbound-queue.js';
 
 /**
@@ -30,9 +30,51 @@ export class AdsClientLink extends AdsLink {
     return true; // the server takes messages from the first request on
   }
 
-  protected writeMessages(batch: PendingSend[]): Uint8Array {
+  protected writeMessages(batch: PendingSend[], answers: InboundBatch[]): Uint8Array {
     this.#sent.push(batch);
-    return messagesRequest(batch.map((p) => p.bytes));
+    const values = batch.map((p) => p.bytes);
+    if (answers.length === 0) return messagesRequest(values);
+    const last = this.#answerFrames(answers.splice(0));
+    // The last answer, an ACK, rides in the same request as the messages ("A request may carry messages and an ACK/NACK together").
+    return last ? messagesRequest(values, last) : messagesRequest(values);
+  }
+
+  protected writeAnswers(batches: InboundBatch[]): void {
+    const last = this.#answerFrames(batches);
+    if (last) this.write(ackRequest(last.nonce, last.version));
+  }
+
+  /**
+   * Writes the answers of `batches` that need a frame of their own and
+   * returns the final ACK, if the run ends with one, for the caller to
+   * write. An answer accepts every earlier response still unanswered
+   * (docs/transports.md), so of a run of ACKs only the last is written,
+   * and ACKs right before a NACK are not written at all.
+   */
+  #answerFrames(batches: InboundBatch[]): { nonce: string; version: string } | null {
+    let last: { nonce: string; version: string } | null = null;
+    for (const batch of batches) {
+      const firstRefusal = batch.outcomes.find((o) => o !== undefined && !o.ok);
+      if (!firstRefusal || firstRefusal.ok) {
+        this.#lastAcceptedVersion = batch.version;
+        last = { nonce: batch.nonce, version: batch.version };
+        continue;
+      }
+      last = null;
+      this.write(
+        encodeDiscoveryRequest({
+          typeUrl: WEBPUSH_MESSAGE_TYPE_URL,
+          responseNonce: batch.nonce,
+          versionInfo: this.#lastAcceptedVersion,
+          errorDetail: {
+            code: NACK_CODES[firstRefusal.reason],
+            message: firstRefusal.reason,
+            details: batch.outcomes.map((o) => answerAny(o!)),
+          },
+        }),
+      );
+    }
+    return last;
   }
 
   protected onFrame(bytes: Uint8Array): void {
@@ -84,27 +126,6 @@ export class AdsClientLink extends AdsLink {
     }
     const outcomes = res.resources.map(outcomeOfAny); // throws ERR_BAD_MESSAGE → protocol_error
     this.settleSent(batch, (i) => outcomes[i]!);
-  }
-
-  protected writeAnswer(batch: InboundBatch): void {
-    const firstRefusal = batch.outcomes.find((o) => o !== undefined && !o.ok);
-    if (!firstRefusal || firstRefusal.ok) {
-      this.#lastAcceptedVersion = batch.version;
-      this.write(encodeDiscoveryRequest({ typeUrl: WEBPUSH_MESSAGE_TYPE_URL, responseNonce: batch.nonce, versionInfo: batch.version }));
-      return;
-    }
-    this.write(
-      encodeDiscoveryRequest({
-        typeUrl: WEBPUSH_MESSAGE_TYPE_URL,
-        responseNonce: batch.nonce,
-        versionInfo: this.#lastAcceptedVersion,
-        errorDetail: {
-          code: NACK_CODES[firstRefusal.reason],
-          message: firstRefusal.reason,
-          details: batch.outcomes.map((o) => answerAny(o!)),
-        },
-      }),
-    );
   }
 
   protected failInFlight(err: Error): void {

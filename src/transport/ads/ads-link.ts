@@ -78,6 +78,7 @@ export abstract class AdsLink implements Link {
   #inFlight = 0;
   #writable = true;
   #flushScheduled = false;
+  #answersScheduled = false;
   readonly #inboundFifo: InboundBatch[] = [];
   #inboundUnanswered = 0;
   readonly #incoming = new InboundQueue<InboundMessage>();
@@ -181,6 +182,7 @@ export abstract class AdsLink implements Link {
 
   close(reason: LinkCloseReason = 'normal', message = 'closed'): void {
     if (this.#state === 'closed') return;
+    if (reason === 'normal' || reason === 'shutdown') this.#writeAnswers(); // answers already decided still reach the peer
     this.#channel.end(reason, message);
     this.#finish({ reason, message, remote: false });
   }
@@ -193,10 +195,16 @@ export abstract class AdsLink implements Link {
   protected abstract onFrame(bytes: Uint8Array): void;
   /** Whether messages may be written now (server: once the client subscribed). */
   protected abstract canSendMessages(): boolean;
-  /** Encodes and writes one frame of messages; registers them for their answers. */
-  protected abstract writeMessages(batch: PendingSend[]): Uint8Array;
-  /** Writes the answer frame for a fully answered inbound batch. */
-  protected abstract writeAnswer(batch: InboundBatch): void;
+  /**
+   * Encodes one frame of messages and registers them for their answers.
+   * `answers` are inbound batches answered and not written yet (in
+   * order): the subclass writes them before the messages or carries them
+   * in the same frame (the client's DiscoveryRequest can), and empties
+   * the array.
+   */
+  protected abstract writeMessages(batch: PendingSend[], answers: InboundBatch[]): Uint8Array;
+  /** Writes the answer frames for fully answered inbound batches, in order. */
+  protected abstract writeAnswers(batches: InboundBatch[]): void;
 
   protected write(frame: Uint8Array): void {
     if (this.#state === 'closed') return;
@@ -259,8 +267,9 @@ export abstract class AdsLink implements Link {
       this.#inboundUnanswered++;
       items.push(new InboundItem(this, batch, i, reason, any.value, this.#holds));
     }
+    batch.reading = false;
     for (const item of items) this.#incoming.push(item);
-    this.#writeAnswers();
+    this.#scheduleAnswers();
   }
 
   /** The peer broke the protocol or a limit: tell it why, end the link, count it. */
@@ -344,15 +353,37 @@ export abstract class AdsLink implements Link {
 
   #onAnswered(): void {
     this.#inboundUnanswered--;
-    this.#writeAnswers();
+    this.#scheduleAnswers();
+  }
+
+  /**
+   * Answers leave on process.nextTick, i.e. once the current run of
+   * callbacks and microtasks is over: a consumer that answers a message
+   * and sends one (or sends right after its answer resolved something)
+   * writes both in one flush, and a client carries its answer in the same
+   * DiscoveryRequest as its messages. Nothing waits for a timer or the
+   * next event-loop turn.
+   */
+  #scheduleAnswers(): void {
+    if (this.#answersScheduled || this.#inboundFifo.length === 0 || !this.#inboundFifo[0]!.complete) return;
+    this.#answersScheduled = true;
+    process.nextTick(() => {
+      this.#answersScheduled = false;
+      this.#flush();
+    });
+  }
+
+  /** The inbound batches at the front that are fully answered, taken out of the FIFO. */
+  #takeAnswered(): InboundBatch[] {
+    const fifo = this.#inboundFifo;
+    let n = 0;
+    while (n < fifo.length && fifo[n]!.complete) n++;
+    return n === 0 ? [] : fifo.splice(0, n);
   }
 
   #writeAnswers(): void {
-    while (this.#inboundFifo.length > 0 && this.#inboundFifo[0]!.complete) {
-      const batch = this.#inboundFifo.shift()!;
-      if (this.#state !== 'closed') this.writeAnswer(batch);
-    }
-    this.#checkDrained();
+    const answers = this.#takeAnswered();
+    if (answers.length > 0 && this.#state !== 'closed') this.writeAnswers(answers);
   }
 
   #scheduleFlush(): void {
@@ -365,8 +396,23 @@ export abstract class AdsLink implements Link {
     });
   }
 
+  /** Writes what is due: answers first (or carried with the first messages), then messages within the window. */
   #flush(): void {
-    if (this.#state === 'closed' || !this.canSendMessages()) return;
+    if (this.#state === 'closed') return;
+    const corked = this.#channel.cork?.() ?? false;
+    try {
+      this.#flushMessages(this.#takeAnswered());
+    } finally {
+      if (corked) this.#channel.uncork?.();
+    }
+    this.#checkDrained();
+  }
+
+  #flushMessages(answers: InboundBatch[]): void {
+    if (!this.canSendMessages()) {
+      if (answers.length > 0) this.writeAnswers(answers);
+      return;
+    }
     const { window, maxBatch, maxBatchBytes } = this.limits;
     while (this.#writable && this.#queue.length > 0 && this.#inFlight < window) {
       const batch: PendingSend[] = [];
@@ -386,9 +432,9 @@ export abstract class AdsLink implements Link {
       if (batch.length === 0) break;
       this.#inFlight += batch.length;
       this.#stats.sent += batch.length;
-      this.write(this.writeMessages(batch));
+      this.write(this.writeMessages(batch, answers));
     }
-    this.#checkDrained();
+    if (answers.length > 0 && this.#state !== 'closed') this.writeAnswers(answers);
   }
 
   #checkDrained(): void {

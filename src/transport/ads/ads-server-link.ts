@@ -5,7 +5,7 @@ import type { DiscoveryRequest } from '../../proto/types.js';
 import { answerAny, cardAny, cardFromNode, outcomeOfAny, outcomeOfStatus, refused } from './ads-frames.js';
 import { AdsLink } from './ads-link.js';
 import type { InboundBatch } from './inbound-batch.js';
-import { messagesResponse } from './message-frames.js';
+import { acceptedResponse, messagesResponse } from './message-frames.js';
 import type { PendingSend } from './outbound-queue.js';
 
 /**
@@ -35,7 +35,15 @@ export class AdsServerLink extends AdsLink {
     return String(++this.#nonce);
   }
 
-  protected writeMessages(batch: PendingSend[]): Uint8Array {
+  /**
+   * A DiscoveryResponse has one type, so status responses cannot ride with
+   * messages: they are left in `answers` and written right after the
+   * messages, in the same flush. Messages first: grpc-js writes a call's
+   * messages one after another (each waits for the previous one to reach
+   * the socket), and the peer is waiting for these; the status responses
+   * only settle sends the peer already made.
+   */
+  protected writeMessages(batch: PendingSend[], _answers: InboundBatch[]): Uint8Array {
     const nonce = this.#nextNonce();
     this.#sent.set(nonce, batch);
     return messagesResponse(nonce, batch.map((p) => p.bytes), this.self.id);
@@ -121,9 +129,17 @@ export class AdsServerLink extends AdsLink {
     }
   }
 
+  protected writeAnswers(batches: InboundBatch[]): void {
+    for (const batch of batches) this.#writeAnswer(batch);
+  }
+
   /** One status per message in order — or none at all when every message was accepted (the compact form). */
-  protected writeAnswer(batch: InboundBatch): void {
+  #writeAnswer(batch: InboundBatch): void {
     const allAccepted = batch.outcomes.every((o) => o!.ok);
+    if (allAccepted) {
+      this.write(acceptedResponse(this.#nextNonce(), this.self.id));
+      return;
+    }
     this.write(
       encodeDiscoveryResponse({
         versionInfo: '',

@@ -26,4 +26,11 @@ export interface FrameChannel {
   end(reason: LinkCloseReason, message: string): void;
   /** Ends now, dropping anything unsent. */
   destroy(reason: LinkCloseReason, message: string): void;
+  /**
+   * Optional: hold writes until uncork(), so the frames of one flush
+   * leave in one socket write (one TLS record, one syscall). Returns
+   * false when the channel does not cork (then uncork() is not called).
+   */
+  cork?(): boolean;
+  uncork?(): void;
 }

@@ -15,6 +15,8 @@ export class InboundBatch {
   readonly version: string;
   readonly outcomes: (SendOutcome | undefined)[];
   pending = 0;
+  /** True while the frame's messages are still being read: not answerable yet, however many are settled. */
+  reading = true;
   readonly #onAnswer: (batch: InboundBatch) => void;
 
   constructor(size: number, nonce: string, version: string, onAnswer: (batch: InboundBatch) => void) {
@@ -38,7 +40,7 @@ export class InboundBatch {
   }
 
   get complete(): boolean {
-    return this.pending === 0;
+    return !this.reading && this.pending === 0;
   }
 }
 

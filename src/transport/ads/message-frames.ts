@@ -1,5 +1,5 @@
 import protobuf from 'protobufjs';
-import { WEBPUSH_MESSAGE_TYPE_URL } from '../../proto/any.js';
+import { STATUS_TYPE_URL, WEBPUSH_MESSAGE_TYPE_URL } from '../../proto/any.js';
 
 /**
  * The two frames that carry messages, written straight to a protobufjs
@@ -23,11 +23,33 @@ function finish(w: protobuf.Writer): Buffer {
   return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
 }
 
-/** DiscoveryRequest{type_url (4), pushmesh_resources (1000): messages}. */
-export function messagesRequest(values: readonly Uint8Array[]): Buffer {
+/**
+ * DiscoveryRequest{version_info (1), type_url (4), response_nonce (5),
+ * pushmesh_resources (1000): messages}: messages, and with `ack` the ACK
+ * of a response in the same request (docs/transports.md).
+ */
+export function messagesRequest(values: readonly Uint8Array[], ack?: { nonce: string; version: string }): Buffer {
   const w = protobuf.Writer.create();
+  if (ack && ack.version !== '') w.uint32((1 << 3) | 2).string(ack.version);
   w.uint32((4 << 3) | 2).uint32(TYPE_URL.length).raw(TYPE_URL);
+  if (ack && ack.nonce !== '') w.uint32((5 << 3) | 2).string(ack.nonce);
   for (const v of values) writeAny(w, (1000 << 3) | 2, v);
+  return finish(w);
+}
+
+/** DiscoveryRequest{version_info (1), type_url (4), response_nonce (5)}: the ACK of a response of messages. */
+export function ackRequest(nonce: string, version: string): Buffer {
+  return messagesRequest([], { nonce, version });
+}
+
+const STATUS_TYPE = Buffer.from(STATUS_TYPE_URL, 'utf8');
+
+/** DiscoveryResponse{type_url (4) = google.rpc.Status, nonce (5), control_plane (6)}: every message of a request accepted (no resources). */
+export function acceptedResponse(nonce: string, identifier: string): Buffer {
+  const w = protobuf.Writer.create();
+  w.uint32((4 << 3) | 2).uint32(STATUS_TYPE.length).raw(STATUS_TYPE);
+  w.uint32((5 << 3) | 2).string(nonce);
+  w.uint32((6 << 3) | 2).fork().uint32((1 << 3) | 2).string(identifier).ldelim();
   return finish(w);
 }
 

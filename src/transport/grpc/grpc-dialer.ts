@@ -53,6 +53,7 @@ export class GrpcDialer implements Dialer {
       'grpc.max_receive_message_length': o.limits.maxFrameBytes,
       'grpc.use_local_subchannel_pool': 1,
       'grpc.enable_retries': 0,
+      'grpc.enable_channelz': 0, // channelz keeps per-channel trackers and traces; nothing reads them
     });
     try {
       const proof = await connected(client, creds, o.limits.handshakeTimeoutMs, options.signal);

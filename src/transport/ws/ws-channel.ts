@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { FrameChannel, FrameChannelEvents } from '../ads/frame-channel.js';
 import { CLOSE_CODES, closeReasonFrom, closeText } from '../close-codes.js';
@@ -94,6 +95,24 @@ export class WsChannel implements FrameChannel {
       return false;
     }
     return true;
+  }
+
+  /** Holds the frames of one flush in the TLS socket, so they leave in one write (one TLS record, one syscall). */
+  cork(): boolean {
+    const socket = this.#socket();
+    if (this.#done || !socket) return false;
+    socket.cork();
+    return true;
+  }
+
+  uncork(): void {
+    this.#socket()?.uncork();
+  }
+
+  /** ws's socket (ws keeps it as `_socket` and corks it itself around each frame's header and payload). */
+  #socket(): Duplex | undefined {
+    const socket = (this.#ws as unknown as { _socket?: Duplex })._socket;
+    return socket && typeof socket.cork === 'function' ? socket : undefined;
   }
 
   #afterWrite(): void {

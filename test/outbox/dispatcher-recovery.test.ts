@@ -9,42 +9,14 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { OutboxDispatcher } from '../../src/outbox/dispatcher.js';
-import { OutboxStore } from '../../src/outbox/outbox-store.js';
-import type { DeliveryResult, OutboxEntry } from '../../src/outbox/types.js';
-import { openDatabase } from '../../src/store/database.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import type { DeliveryResult } from '../../src/outbox/types.js';
+import { gate, outboxSetup } from './fixtures.js';
 
 const silent = pino({ level: process.env['DBG'] ? 'debug' : 'silent' });
 
-async function setup(t: { after(fn: () => unknown): void }) {
-  const keepAlive = setInterval(() => undefined, 1000);
-  t.after(() => clearInterval(keepAlive));
-  const db = openDatabase(await tempDir(t));
-  t.after(() => db.close());
-  const store = new OutboxStore(db, { maxEntries: 1000 });
-  const add = (id: string, dest: string, expiresAt = Date.now() + 60_000) =>
-    store.enqueue({ id, dest, replace: null, urgency: 'normal', expiresAt, wire: Buffer.from(id) }, Date.now());
-  return { store, add };
-}
-
-/** Attempts stay open until the test settles them; `until(n)` waits for n open ones. */
-function gate() {
-  const open: { entry: OutboxEntry; signal: AbortSignal; settle: (r: DeliveryResult) => void }[] = [];
-  const waiters: (() => void)[] = [];
-  const deliver = (entry: OutboxEntry, signal: AbortSignal) =>
-    new Promise<DeliveryResult>((settle) => {
-      open.push({ entry, signal, settle });
-      for (const w of waiters.splice(0)) w();
-    });
-  const until = async (n: number) => {
-    while (open.length < n) await new Promise<void>((r) => waiters.push(r));
-  };
-  return { open, deliver, until };
-}
-
 describe('OutboxDispatcher: signals, yielding, recovery', () => {
   it('each attempt has its own abort signal: 64 in flight raise no MaxListenersExceededWarning, and close aborts every one', async (t) => {
-    const { store, add } = await setup(t);
+    const { store, add } = await outboxSetup(t);
     for (let i = 0; i < 64; i++) add(`m${i}`, `d${i % 8}`);
     const warnings: Error[] = [];
     const onWarning = (w: Error): void => {
@@ -75,7 +47,7 @@ describe('OutboxDispatcher: signals, yielding, recovery', () => {
   });
 
   it('an entry with no way to its jump host yields its place (later ones of its destination go), then is rejected no_route after the bound', async (t) => {
-    const { store, add } = await setup(t);
+    const { store, add } = await outboxSetup(t);
     for (let i = 0; i < 4; i++) add(`m${i}`, 'b');
     const g = gate();
     const BOUND = 300;
@@ -119,7 +91,7 @@ describe('OutboxDispatcher: signals, yielding, recovery', () => {
   });
 
   it('an entry that yielded its place and is then replaced (RFC 8030 Topic) is not sent again', async (t) => {
-    const { store } = await setup(t);
+    const { store } = await outboxSetup(t);
     const put = (id: string): void => {
       store.enqueue({ id, dest: 'b', replace: 'news', urgency: 'normal', expiresAt: Date.now() + 60_000, wire: Buffer.from(id) }, Date.now());
     };
@@ -142,7 +114,7 @@ describe('OutboxDispatcher: signals, yielding, recovery', () => {
   });
 
   it('a destination that shows it is back (peerIsBack) is tried at once, not at the end of its backoff; its answer wakes the rest', async (t) => {
-    const { store, add } = await setup(t);
+    const { store, add } = await outboxSetup(t);
     for (let i = 0; i < 3; i++) add(`m${i}`, 'b');
     const g = gate();
     // A window of 3 and a backoff of a minute: all three fail and wait for a minute each.

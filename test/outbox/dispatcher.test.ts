@@ -3,43 +3,14 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { OutboxDispatcher } from '../../src/outbox/dispatcher.js';
-import { OutboxStore } from '../../src/outbox/outbox-store.js';
 import type { DeliveryPin, DeliveryResult, OutboxEntry } from '../../src/outbox/types.js';
-import { openDatabase } from '../../src/store/database.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { gate, outboxSetup } from './fixtures.js';
 
 const silent = pino({ level: 'silent' });
 
-async function setup(t: { after(fn: () => unknown): void }) {
-  // The dispatcher's timers are unref'd (a node's servers keep it alive); the test keeps the loop alive instead.
-  const keepAlive = setInterval(() => undefined, 1000);
-  t.after(() => clearInterval(keepAlive));
-  const db = openDatabase(await tempDir(t));
-  t.after(() => db.close());
-  const store = new OutboxStore(db, { maxEntries: 1000 });
-  const add = (id: string, dest: string, expiresAt = Date.now() + 60_000) =>
-    store.enqueue({ id, dest, replace: null, urgency: 'normal', expiresAt, wire: Buffer.from(id) }, Date.now());
-  return { store, add };
-}
-
-/** A delivery function whose attempts stay open until the test settles them. */
-function gate() {
-  const open: { entry: OutboxEntry; settle: (r: DeliveryResult) => void }[] = [];
-  const waiters: (() => void)[] = [];
-  const deliver = (entry: OutboxEntry) =>
-    new Promise<DeliveryResult>((settle) => {
-      open.push({ entry, settle });
-      for (const w of waiters.splice(0)) w();
-    });
-  const until = async (n: number) => {
-    while (open.length < n) await new Promise<void>((r) => waiters.push(r));
-  };
-  return { open, deliver, until };
-}
-
 describe('OutboxDispatcher', () => {
   it('a destination whose attempt failed gets one attempt at a time until one is answered; its backlog stays in order', async (t) => {
-    const { store, add } = await setup(t);
+    const { store, add } = await outboxSetup(t);
     for (let i = 0; i < 6; i++) add(`m${i}`, 'a');
     const g = gate();
     const d = new OutboxDispatcher({ store, deliver: g.deliver, logger: silent, perDestination: 4, backoff: { baseMs: 1, capMs: 2 } });
@@ -64,7 +35,7 @@ describe('OutboxDispatcher', () => {
   });
 
   it('strict order, pipelined: attempts over one link in queue order; a refusal falls back to one probe, oldest first', async (t) => {
-    const { store, add } = await setup(t);
+    const { store, add } = await outboxSetup(t);
     for (let i = 0; i < 10; i++) add(`m${i}`, 'a');
     for (let i = 0; i < 3; i++) add(`h${i}`, 'h');
     const open: { entry: OutboxEntry; pin: DeliveryPin | undefined; settle: (r: DeliveryResult) => void }[] = [];
@@ -123,7 +94,7 @@ describe('OutboxDispatcher', () => {
   });
 
   it('keeps a window of attempts per destination and a total bound', async (t) => {
-    const { store, add } = await setup(t);
+    const { store, add } = await outboxSetup(t);
     for (let i = 0; i < 10; i++) add(`a${i}`, 'a');
     for (let i = 0; i < 10; i++) add(`b${i}`, 'b');
     const g = gate();
@@ -149,7 +120,7 @@ describe('OutboxDispatcher', () => {
   });
 
   it('retries with backoff, drops permanent refusals and expired entries, does not spin while attempts are in flight', async (t) => {
-    const { store, add } = await setup(t);
+    const { store, add } = await outboxSetup(t);
     add('retry-me', 'a');
     add('refuse-me', 'b');
     add('expire-me', 'c', Date.now() + 150);
@@ -190,7 +161,7 @@ describe('OutboxDispatcher', () => {
   });
 
   it('drain() waits for attempts in flight; what is left stays queued', async (t) => {
-    const { store, add } = await setup(t);
+    const { store, add } = await outboxSetup(t);
     add('x', 'a');
     add('y', 'b');
     const g = gate();

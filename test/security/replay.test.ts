@@ -8,7 +8,7 @@
  * the flood fits in a test: 60 entries in all, 40 per sender).
  */
 import { strict as assert } from 'node:assert';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { PeerStore } from '../../src/identity/index.js';
 import type { Message, WebpushMessage } from '../../src/message/types.js';
 import type { PushmeshNode } from '../../src/node/pushmesh-node.js';
@@ -39,25 +39,32 @@ async function plainPush(z: PushmeshNode, vapid: { publicKey: string; privateKey
   return res.status;
 }
 
+/**
+ * X (a real node that knows Z's card) sends one message to Z through the attacker's relay R (a node key that links to
+ * both); R keeps the wire copy. Returns X, R's link to Z, and the copy as R would pass it on.
+ */
+async function relayHoldingCopyFor(t: TestContext, z: PushmeshNode, data: unknown) {
+  const x = await startInProcessNode(t, { grpc: { host: '127.0.0.1', port: 0 } });
+  await new PeerStore(x.config.home).add(z.card());
+  await x.refreshPeers();
+  const r = await makeTlsNode();
+  const toX = await dialAs(r, x);
+  t.after(() => toX.close());
+  const toZ = await dialAs(r, z);
+  t.after(() => toZ.close());
+  const capture = captureOne(toX);
+  assert.equal((await postMessage(localUrl(x), 'chat', { to: z.id, via: r.id }, data)).status, 202);
+  return { x, toZ, saved: { ...(await capture), via: [], path: [r.id] } };
+}
+
 describe('replay after a flood: a saved copy of X\'s message never reaches Z\'s apps twice', { timeout: 120_000 }, () => {
   it('one key flooding, then many throwaway keys flooding: the copy is ACKed or refused as stale, never delivered again', async (t) => {
     const zHome = await tempHome(t);
     const z = await startInProcessNode(t, { home: zHome, grpc: { host: '127.0.0.1', port: 0 }, limits: { ...defaultConfig(zHome).limits, replayEntries: 60, replayEntriesPerSender: 40 } });
-    const x = await startInProcessNode(t, { grpc: { host: '127.0.0.1', port: 0 } });
-    await new PeerStore(x.config.home).add(z.card());
-    await x.refreshPeers();
     const delivered: Message[] = [];
     z.bus.on('published', (ev) => delivered.push(ev.message));
+    const { x, toZ, saved } = await relayHoldingCopyFor(t, z, { once: true });
     const fromX = (): Message[] => delivered.filter((m) => m.from === x.id);
-
-    const r = await makeTlsNode();
-    const toX = await dialAs(r, x);
-    t.after(() => toX.close());
-    const toZ = await dialAs(r, z);
-    t.after(() => toZ.close());
-    const capture = captureOne(toX);
-    assert.equal((await postMessage(localUrl(x), 'chat', { to: z.id, via: r.id }, { once: true })).status, 202);
-    const saved = { ...(await capture), via: [], path: [r.id] };
     const bytes = encodeWebpushMessage(saved);
 
     // The relay delivers it honestly: Z's apps get it once.
@@ -84,17 +91,7 @@ describe('replay after a flood: a saved copy of X\'s message never reaches Z\'s 
 
   it('a copy older than the window is refused (bad_message), and one from the future too', async (t) => {
     const z = await startInProcessNode(t, { grpc: { host: '127.0.0.1', port: 0 } });
-    const x = await startInProcessNode(t, { grpc: { host: '127.0.0.1', port: 0 } });
-    await new PeerStore(x.config.home).add(z.card());
-    await x.refreshPeers();
-    const r = await makeTlsNode();
-    const toX = await dialAs(r, x);
-    t.after(() => toX.close());
-    const toZ = await dialAs(r, z);
-    t.after(() => toZ.close());
-    const capture = captureOne(toX);
-    assert.equal((await postMessage(localUrl(x), 'chat', { to: z.id, via: r.id }, { n: 1 })).status, 202);
-    const saved = { ...(await capture), via: [], path: [r.id] };
+    const { toZ, saved } = await relayHoldingCopyFor(t, z, { n: 1 });
     // The time is covered by X's MAC: moving it makes the MAC fail. So the relay can only present it as it is;
     // what the window does is shown by the unit and property tests of the ReplayGuard (test/inbox).
     for (const time of [saved.time - 25 * 3600_000, saved.time + 3600_000]) {

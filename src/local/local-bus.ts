@@ -1,16 +1,14 @@
 import { EventEmitter } from 'node:events';
 import type { Message } from '../message/types.js';
-import { HeldStore } from './held-store.js';
+import type { HeldStore } from './held-store.js';
 import { Subscription } from './subscription.js';
 import type { LocalEvent } from './types.js';
 
 export interface LocalBusOptions {
   /** Events buffered per subscriber before it is cut off as a slow consumer. */
   subscriberBuffer: number;
-  /** Messages held for apps that connect late (replay), newest kept, in memory only; ignored when `store` is given. */
-  holdCount?: number;
-  /** Where held messages are kept (bounded, on disk when it has a database); default: `holdCount` messages in memory. */
-  store?: HeldStore;
+  /** Where held messages are kept for apps that connect late (bounded; on disk when it has a database). */
+  store: HeldStore;
   now?: () => number;
 }
 
@@ -38,8 +36,7 @@ export class LocalBus extends EventEmitter<LocalBusEvents> {
     this.#opts = { now: Date.now, ...opts };
     // Start above anything an earlier run handed out, so Last-Event-ID from a
     // client of the previous process never points into the future.
-    const hold = opts.holdCount ?? 1000;
-    this.#held = opts.store ?? new HeldStore({ maxMessages: hold, maxPerTopic: hold, maxBytes: Number.MAX_SAFE_INTEGER, now: this.#opts.now });
+    this.#held = opts.store;
     this.#seq = Math.max(this.#opts.now() * 1000, this.#held.maxSeq);
   }
 

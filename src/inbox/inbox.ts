@@ -16,6 +16,10 @@ import { toBase64Url } from '../util/base64url.js';
 import type { VapidVerifier, WebPushDecrypter } from '../webpush/index.js';
 import type { Inbound, InboundVia, InboxResult, ReplayCheck, SenderPolicy } from './types.js';
 
+const NO_OPTIONS = {};
+/** Senders whose node ID is remembered (the map starts again when full: a cache, never a bound on senders). */
+const MAX_KEY_IDS = 10_000;
+
 /** Topic given to messages from plain Web Push senders (DESIGN "Messages"). */
 export const WEBPUSH_TOPIC = 'webpush';
 
@@ -73,6 +77,8 @@ export class Inbox {
   /** Messages being handed on now (`sender NUL id`): a copy that comes meanwhile gets the first one's outcome. */
   readonly #inFlight = new Map<string, Promise<InboxResult>>();
   readonly #refusals: RefusalLog;
+  /** Node IDs of the VAPID keys seen, by key (base64url); cleared when it reaches MAX_KEY_IDS. */
+  readonly #keyIds = new Map<string, NodeId>();
 
   constructor(opts: InboxOptions) {
     this.#o = opts;
@@ -129,18 +135,16 @@ export class Inbox {
     // it could pair it with a body of its own. A plain Web Push sender's token names this node's https origin.
     const audiences = wire.senderMac === undefined && inb.allowUnverified ? inb.audiences.filter((a) => a !== linkAudience(o.self)) : inb.audiences;
     let key: Buffer;
+    let keyText: string;
     try {
-      key = (await o.verifier.verify(wire.authorization, audiences, inb.vapidAt !== undefined ? { at: inb.vapidAt } : {})).publicKey;
+      const verified = await o.verifier.verify(wire.authorization, audiences, inb.vapidAt !== undefined ? { at: inb.vapidAt } : NO_OPTIONS);
+      key = verified.publicKey;
+      keyText = verified.keyText ?? toBase64Url(key);
     } catch (err) {
       if (err instanceof VapidError) throw err;
       throw new VapidError('ERR_VAPID_INVALID', 'verification failed', { cause: err });
     }
-    let keyId: NodeId;
-    try {
-      keyId = nodeIdFromPublicKey(key);
-    } catch (cause) {
-      throw new VapidError('ERR_VAPID_INVALID', 'VAPID key is not a P-256 public key', { cause });
-    }
+    const keyId = this.#nodeIdOf(key, keyText);
     const full: WebpushMessage = wire.from === '' ? { ...wire, from: keyId } : wire;
     validateWebpushMessage(full);
     if (full.from !== keyId) throw new VapidError('ERR_VAPID_INVALID', '"from" is not the node ID of the VAPID key');
@@ -166,7 +170,7 @@ export class Inbox {
     // 5. Replay window, per sender. A plain Web Push body has no id or time in the clear: its ciphertext digest and arrival stand in.
     const now = this.#now();
     const replayId = proved ? full.id : bodyDigest(full.body);
-    const replaySender = proved ? keyId : `vapid:${toBase64Url(key)}`;
+    const replaySender = proved ? keyId : `vapid:${keyText}`;
     const replay = { sender: replaySender, id: replayId, time: proved ? full.time : now };
     const verdict = o.replay.check(replay.sender, replay.id, replay.time);
     const flightKey = `${replaySender}\u0000${replayId}`;
@@ -181,7 +185,7 @@ export class Inbox {
     let settle!: (r: InboxResult) => void;
     this.#inFlight.set(flightKey, new Promise((res) => (settle = res)));
     try {
-      const r = await this.#open(full, inb, proved ? null : key, replay, now);
+      const r = await this.#open(full, inb, proved ? null : keyText, replay, now);
       settle(r);
       return r;
     } catch (err) {
@@ -192,8 +196,27 @@ export class Inbox {
     }
   }
 
-  /** Steps 6 and on: decryption, the plaintext, the hand-off (`plainKey`: a plain Web Push sender's VAPID key; null when proved). */
-  async #open(full: WebpushMessage, inb: Inbound, plainKey: Buffer | null, replay: { sender: string; id: string; time: number }, now: number): Promise<InboxResult> {
+  /**
+   * The node ID of a VAPID key (SHA-256 and base32), remembered per key: a
+   * sender's messages all come with the same key. `keyText` (the key as
+   * base64url, from the verifier) is the map key.
+   */
+  #nodeIdOf(key: Buffer, keyText: string): NodeId {
+    let id = this.#keyIds.get(keyText);
+    if (id === undefined) {
+      try {
+        id = nodeIdFromPublicKey(key);
+      } catch (cause) {
+        throw new VapidError('ERR_VAPID_INVALID', 'VAPID key is not a P-256 public key', { cause });
+      }
+      if (this.#keyIds.size >= MAX_KEY_IDS) this.#keyIds.clear();
+      this.#keyIds.set(keyText, id);
+    }
+    return id;
+  }
+
+  /** Steps 6 and on: decryption, the plaintext, the hand-off (`plainKey`: a plain Web Push sender's VAPID key as base64url; null when proved). */
+  async #open(full: WebpushMessage, inb: Inbound, plainKey: string | null, replay: { sender: string; id: string; time: number }, now: number): Promise<InboxResult> {
     const o = this.#o;
     // 6. Decryption.
     let plaintext: Uint8Array;
@@ -236,7 +259,7 @@ export class Inbox {
   }
 
   /** A plain Web Push sender: its whole payload on topic `webpush`, never a node's `from`, never a system topic or a receipt. */
-  #unverified(wire: WebpushMessage, plaintext: Uint8Array, key: Buffer, now: number): Message {
+  #unverified(wire: WebpushMessage, plaintext: Uint8Array, keyText: string, now: number): Message {
     const content = decodePlaintext(plaintext, { id: wire.id, topic: WEBPUSH_TOPIC, time: now }, { foreignOnly: true });
     const msg: Message = {
       id: wire.id,
@@ -248,7 +271,7 @@ export class Inbox {
       urgency: wire.urgency,
       meta: {},
       data: content.data,
-      unverifiedSender: toBase64Url(key),
+      unverifiedSender: keyText,
     };
     if (wire.replace !== '') msg.replace = wire.replace;
     return msg;

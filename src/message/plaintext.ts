@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { badMessage } from './bad-message.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import { isMessageId, isUnixMillis } from './limits.js';
@@ -39,7 +40,6 @@ export interface DecodedPlaintext extends PlaintextContent {
   foreign: boolean;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Serializes the plaintext to UTF-8 JSON; throws ERR_BAD_MESSAGE for a JSON payload that has no JSON form. */
 export function encodePlaintext(content: PlaintextContent): Buffer {
@@ -75,12 +75,9 @@ export function encodePlaintext(content: PlaintextContent): Buffer {
  * is read that way. Never throws.
  */
 export function decodePlaintext(bytes: Uint8Array, fallback: PlaintextFallback, opts: { foreignOnly?: boolean } = {}): DecodedPlaintext {
-  let text: string | undefined;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    return { ...fallback, meta: {}, data: { kind: 'bytes', value: Buffer.from(bytes) }, foreign: true };
-  }
+  // Strict UTF-8 (as a fatal TextDecoder that keeps a BOM: overlong forms, surrogates and truncated sequences are not text), checked natively first.
+  if (!isUtf8(bytes)) return { ...fallback, meta: {}, data: { kind: 'bytes', value: Buffer.from(bytes) }, foreign: true };
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -37,7 +37,8 @@ export class SenderMacKeys {
 
   /** The pair key with `peer` (65-byte uncompressed key); `weAreOrigin` orders the keys in `info`. */
   #pairKey(peer: Uint8Array, weAreOrigin: boolean): Buffer {
-    const cacheKey = `${weAreOrigin ? 'o' : 'd'}${Buffer.from(peer).toString('base64')}`;
+    // The key's bytes as a latin1 string (one char per byte, no copy of the bytes first).
+    const cacheKey = (weAreOrigin ? 'o' : 'd') + Buffer.from(peer.buffer, peer.byteOffset, peer.byteLength).toString('latin1');
     let k = this.#keys.get(cacheKey);
     if (!k) {
       let shared: Buffer;
@@ -66,20 +67,19 @@ export class SenderMacKeys {
   }
 }
 
+/** label ‖ four length-prefixed strings ‖ time (8) ‖ body length (4): everything before the body, in one buffer. */
 function macOf(key: Buffer, w: MacFields): Buffer {
-  const h = createHmac('sha256', key);
-  h.update(LABEL);
-  for (const s of [w.id, w.from, w.to, w.replace]) {
-    const b = Buffer.from(s, 'utf8');
-    const len = Buffer.alloc(2);
-    len.writeUInt16BE(b.length);
-    h.update(len).update(b);
+  const strings = [w.id, w.from, w.to, w.replace];
+  let size = LABEL.length + 8 + 4;
+  for (const s of strings) size += 2 + Buffer.byteLength(s, 'utf8');
+  const head = Buffer.allocUnsafe(size);
+  let at = LABEL.copy(head, 0);
+  for (const s of strings) {
+    const len = head.write(s, at + 2, 'utf8');
+    head.writeUInt16BE(len, at);
+    at += 2 + len;
   }
-  const time = Buffer.alloc(8);
-  time.writeBigUInt64BE(BigInt(w.time));
-  h.update(time);
-  const bodyLen = Buffer.alloc(4);
-  bodyLen.writeUInt32BE(w.body.length);
-  h.update(bodyLen).update(w.body);
-  return h.digest();
+  head.writeBigUInt64BE(BigInt(w.time), at);
+  head.writeUInt32BE(w.body.length, at + 8);
+  return createHmac('sha256', key).update(head).update(w.body).digest();
 }

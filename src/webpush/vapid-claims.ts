@@ -7,6 +7,8 @@ export const MAX_VAPID_TTL_SECONDS = 86_400;
 export interface VerifiedVapid {
   /** The sender's 65-byte uncompressed P-256 public key (`k`). */
   publicKey: Buffer;
+  /** `publicKey` as base64url without padding (a ready map key for per-sender caches). */
+  keyText?: string;
   /** The `sub` claim (contact URI), when present. */
   subject?: string;
   /** The `exp` claim, Unix seconds. */

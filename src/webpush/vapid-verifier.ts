@@ -33,6 +33,8 @@ export interface VapidVerifierStats {
 
 interface VerifiedToken {
   publicKey: Buffer;
+  /** `publicKey` as base64url (the `k` parameter, without padding). */
+  keyText: string;
   claims: VapidClaims;
 }
 
@@ -52,6 +54,12 @@ export class VapidVerifier {
   readonly #maxTtl: number;
   readonly #tolerance: number;
   readonly #tokens: LRUCache<string, Promise<VerifiedToken>> | undefined;
+  /**
+   * The same verified tokens by the whole Authorization header as it came: a sender
+   * reuses one header for many messages, so a hit skips parsing it again
+   * (`#tokens` keeps one entry for two spellings of one token and key).
+   */
+  readonly #headers: LRUCache<string, Promise<VerifiedToken>> | undefined;
   readonly #keys: LRUCache<string, Promise<VerifyKey>>;
 
   constructor(opts: VapidVerifierOptions = {}) {
@@ -65,6 +73,7 @@ export class VapidVerifier {
     this.#maxTtl = maxTtl;
     this.#tolerance = tolerance;
     this.#tokens = cacheSize > 0 ? new LRUCache({ max: cacheSize }) : undefined;
+    this.#headers = cacheSize > 0 ? new LRUCache({ max: cacheSize }) : undefined;
     this.#keys = new LRUCache({ max: Math.max(16, Math.min(cacheSize, 1024)) });
   }
 
@@ -77,10 +86,21 @@ export class VapidVerifier {
     if (authorization == null || (typeof authorization === 'string' && authorization.trim() === '')) {
       throw new VapidError('ERR_VAPID_MISSING', 'no Authorization header');
     }
+    let pending = typeof authorization === 'string' ? this.#headers?.get(authorization) : undefined;
+    if (pending) this.stats.cacheHits++;
+    else pending = this.#byToken(authorization);
+    const verified = await pending;
+    checkVapidClaims(verified.claims, audience, (opts.at ?? this.#now()) / 1000, this.#maxTtl, this.#tolerance);
+    const result: VerifiedVapid = { publicKey: Buffer.from(verified.publicKey), keyText: verified.keyText, expires: verified.claims.exp };
+    if (verified.claims.sub !== undefined) result.subject = verified.claims.sub;
+    return result;
+  }
+
+  /** A header not seen as such: parsed, then the token cache or a signature check. Throws (synchronously) for a malformed header. */
+  #byToken(authorization: string): Promise<VerifiedToken> {
     const { token, key } = parseVapidAuthorization(authorization);
     const keyText = toBase64Url(key);
     const cacheKey = `${token} ${keyText}`;
-
     let pending = this.#tokens?.get(cacheKey);
     if (pending) {
       this.stats.cacheHits++;
@@ -95,11 +115,15 @@ export class VapidVerifier {
         });
       }
     }
-    const verified = await pending;
-    checkVapidClaims(verified.claims, audience, (opts.at ?? this.#now()) / 1000, this.#maxTtl, this.#tolerance);
-    const result: VerifiedVapid = { publicKey: Buffer.from(verified.publicKey), expires: verified.claims.exp };
-    if (verified.claims.sub !== undefined) result.subject = verified.claims.sub;
-    return result;
+    if (this.#headers) {
+      const headers = this.#headers;
+      const p = pending;
+      headers.set(authorization, p);
+      p.catch(() => {
+        if (headers.peek(authorization) === p) headers.delete(authorization);
+      });
+    }
+    return pending;
   }
 
   async #verifySignature(token: string, key: Buffer, keyText: string): Promise<VerifiedToken> {
@@ -111,7 +135,7 @@ export class VapidVerifier {
     } catch (cause) {
       throw new VapidError('ERR_VAPID_INVALID', joseDetail(cause), { cause });
     }
-    return { publicKey: key, claims: readVapidClaims(payload) };
+    return { publicKey: key, keyText, claims: readVapidClaims(payload) };
   }
 
   #importKey(key: Buffer, keyText: string): Promise<VerifyKey> {

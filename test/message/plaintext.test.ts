@@ -107,6 +107,30 @@ describe('foreign bodies (plain Web Push senders) become data', () => {
     assert.deepEqual(foreign(bytes), { ...fallback, meta: {}, data: { kind: 'bytes', value: bytes }, foreign: true });
   });
 
+  it('strict UTF-8, as a fatal TextDecoder reads it: overlong forms, surrogates, code points past U+10FFFF and cut sequences are bytes; a BOM stays in the text', () => {
+    for (const hex of ['c0af', 'e080af', 'eda080', 'edbfbf', 'f4908080', 'f8888080', 'e282', 'f09f98', '41c3']) {
+      const bytes = Buffer.from(hex, 'hex');
+      assert.deepEqual(foreign(bytes).data, { kind: 'bytes', value: bytes }, hex);
+    }
+    assert.deepEqual(foreign(Buffer.from('efbbbf41', 'hex')).data, { kind: 'text', value: '\ufeffA' });
+    assert.deepEqual(foreign(Buffer.from('f48fbfbf', 'hex')).data, { kind: 'text', value: '\u{10ffff}' });
+    const fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 12 }), (bytes) => {
+        let text: string | null;
+        try {
+          text = fatal.decode(bytes);
+        } catch {
+          text = null;
+        }
+        const out = foreign(Buffer.from(bytes)).data;
+        if (text === null) assert.equal(out.kind, 'bytes');
+        else assert.notEqual(out.kind, 'bytes');
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('never throws on any bytes, and returns the input when foreign (fast-check)', () => {
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.string().map((s) => Buffer.from(s)), fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? ''))), (bytes) => {

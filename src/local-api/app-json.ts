@@ -61,14 +61,28 @@ export function payloadJson(p: Payload): { data: unknown; encoding?: 'base64' } 
  * with `extra` fields first. Never throws: a message whose data cannot be
  * serialized (it cannot arrive through pushmesh's own parsers, which bound
  * JSON depth) goes out with `"data":null` and an `error`, instead of
- * breaking the stream of every app that subscribed.
+ * breaking the stream of every app that subscribed. `extra` names no
+ * field of the message (it would appear twice).
  */
-export function appJsonText(ev: LocalEvent, extra: Record<string, unknown> = {}): string {
+export function appJsonText(ev: LocalEvent, extra?: Record<string, unknown>): string {
+  const text = eventText(ev);
+  if (extra === undefined) return text;
+  // `text` is a JSON object with at least "seq": the extra fields go in front of it
+  // (the same text as serializing them first, without copying the message object).
+  let head = '';
+  for (const k in extra) {
+    const v = JSON.stringify(extra[k]);
+    if (v !== undefined) head += `${JSON.stringify(k)}:${v},`;
+  }
+  return head === '' ? text : `{${head}${text.slice(1)}`;
+}
+
+function eventText(ev: LocalEvent): string {
   const json = toAppJson(ev);
   try {
-    return JSON.stringify({ ...extra, ...json });
+    return JSON.stringify(json);
   } catch {
     const { encoding: _encoding, ...rest } = json;
-    return JSON.stringify({ ...extra, ...rest, data: null, error: { code: 'ERR_BAD_MESSAGE', message: 'payload could not be serialized as JSON' } });
+    return JSON.stringify({ ...rest, data: null, error: { code: 'ERR_BAD_MESSAGE', message: 'payload could not be serialized as JSON' } });
   }
 }

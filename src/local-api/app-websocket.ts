@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { PushmeshError } from '../errors/index.js';
+import type { LocalEvent } from '../local/types.js';
 import type { NodeCore } from '../node/types.js';
 import { appJsonText } from './app-json.js';
 import { checkBrowserRequest } from './browser-guard.js';
@@ -14,6 +15,9 @@ import { isJsonObject, parseSendObject } from './send-object.js';
 /** WebSocket close code for a consumer cut off because it fell too far behind (RFC 6455 §7.4.2 private range). */
 export const WS_CLOSE_SLOW_CONSUMER = 4008;
 const HIGH_WATER = 1 << 20;
+/** Frames of messages ready at once are corked into one socket write up to about this much text. */
+const MAX_WRITE_CHARS = 64 * 1024;
+const WS_EXTRA = { type: 'message' } as const;
 /** How long an app has to answer the close frame when the node shuts down. */
 const CLOSE_GRACE_MS = 2000;
 /** How long a consumer cut off as slow has to read up to the close frame before the socket is cut. */
@@ -49,7 +53,7 @@ export function attachAppWebSocket(app: FastifyInstance, core: NodeCore, opts: {
       socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n${(err as Error).message}`);
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => serve(ws, core, topic, replay, opts));
+    wss.handleUpgrade(req, socket, head, (ws) => serve(ws, socket, core, topic, replay, opts));
   });
   // Before the HTTP server closes (it waits for every socket, upgraded ones included):
   // a close frame to each app, and a hard cut for those that do not answer it soon.
@@ -65,7 +69,7 @@ export function attachAppWebSocket(app: FastifyInstance, core: NodeCore, opts: {
   });
 }
 
-function serve(ws: WebSocket, core: NodeCore, topic: string | null, replay: { after?: number; since?: number } | undefined, opts: { maxTtl: number }): void {
+function serve(ws: WebSocket, socket: Duplex, core: NodeCore, topic: string | null, replay: { after?: number; since?: number } | undefined, opts: { maxTtl: number }): void {
   const sub = core.bus.subscribe(topic, replay);
   ws.on('close', () => sub.end());
   ws.on('error', () => sub.end());
@@ -99,13 +103,33 @@ function serve(ws: WebSocket, core: NodeCore, topic: string | null, replay: { af
   }
 
   void (async () => {
-    for await (const ev of sub) {
-      if (ws.readyState !== ws.OPEN) break;
+    for (;;) {
+      const first = await sub.next();
+      if (first.done) break;
+      if (ws.readyState !== ws.OPEN) {
+        sub.end();
+        break;
+      }
+      // One frame per message, as before; the frames of the messages handed out in this
+      // event-loop turn leave in one socket write (corked around them).
       let written: Promise<unknown> | null = null;
-      if (ws.bufferedAmount > HIGH_WATER) written = new Promise((resolve) => ws.send(appJsonText(ev, { type: 'message' }), resolve));
-      else ws.send(appJsonText(ev, { type: 'message' }));
-      // Over the high-water mark: wait until this frame reaches the socket; meanwhile the
-      // subscription buffers (bounded) and ends a consumer that never catches up.
+      let chars = 0;
+      socket.cork();
+      try {
+        for (let ev: LocalEvent | undefined = first.value; ev; ev = chars < MAX_WRITE_CHARS ? sub.takeReady() : undefined) {
+          const text = appJsonText(ev, WS_EXTRA);
+          chars += text.length;
+          if (ws.bufferedAmount > HIGH_WATER) {
+            // Over the high-water mark: wait until this frame reaches the socket; meanwhile the
+            // subscription buffers (bounded) and ends a consumer that never catches up.
+            written = new Promise((resolve) => ws.send(text, resolve));
+            break;
+          }
+          ws.send(text);
+        }
+      } finally {
+        socket.uncork();
+      }
       if (written) await Promise.race([written, sub.ended()]);
     }
     const why = await sub.ended();

@@ -87,6 +87,26 @@ export class Subscription implements AsyncIterable<LocalEvent> {
     this.#lastSeq = Math.max(this.#lastSeq, events[events.length - 1]!.seq);
   }
 
+  /**
+   * The next event if one is ready now (a replayed one first, then live
+   * ones), handed out as by `next()`; undefined when none is ready or the
+   * subscription has ended. With it a consumer that woke for one event
+   * takes the others of the same event-loop turn and writes them at once.
+   */
+  takeReady(): LocalEvent | undefined {
+    if (this.#end) return undefined;
+    let ev: LocalEvent | undefined;
+    if (this.#backlogAt < this.#backlog.length) {
+      ev = this.#backlog[this.#backlogAt++]!;
+      if (this.#backlogAt === this.#backlog.length) this.#backlog = [];
+    } else {
+      ev = this.#buffer.shift();
+      if (!ev) return undefined;
+    }
+    this.#onHandOut?.(ev);
+    return ev;
+  }
+
   next(): Promise<IteratorResult<LocalEvent>> {
     if (!this.#end && this.#backlogAt < this.#backlog.length) {
       const held = this.#backlog[this.#backlogAt++]!;

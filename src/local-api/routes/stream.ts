@@ -1,9 +1,18 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { once } from 'node:events';
+import type { LocalEvent } from '../../local/types.js';
 import type { NodeCore } from '../../node/types.js';
 import { appJsonText } from '../app-json.js';
 import { parseReplay } from '../replay-params.js';
 import { parseTopic } from '../send-params.js';
+
+/** Events ready at once are written together up to about this much text (then the socket's backpressure applies as before). */
+const MAX_WRITE_CHARS = 64 * 1024;
+
+/** One SSE event: the `id:` line (its seq) and one `data:` line of JSON. */
+function sseEvent(ev: LocalEvent): string {
+  return `id: ${ev.seq}\ndata: ${appJsonText(ev)}\n\n`;
+}
 
 /** How long an ended stream may take to flush its last events before its socket is cut. */
 const END_GRACE_MS = 5000;
@@ -44,8 +53,13 @@ export function registerStreamRoutes(app: FastifyInstance, core: NodeCore, opts:
     res.on('close', onClose);
     let cutOff = false;
     try {
-      for await (const ev of sub) {
-        if (!res.write(`id: ${ev.seq}\ndata: ${appJsonText(ev)}\n\n`)) {
+      for (;;) {
+        const first = await sub.next();
+        if (first.done) break;
+        // The events handed out in this turn (a link's frame, a batch) go out in one write, one event each as before.
+        let text = sseEvent(first.value);
+        for (let ev: LocalEvent | undefined; text.length < MAX_WRITE_CHARS && (ev = sub.takeReady()); ) text += sseEvent(ev);
+        if (!res.write(text)) {
           // Let the socket drain; meanwhile the subscription buffers (bounded) and cuts off a consumer that never catches up.
           await Promise.race([once(res, 'drain'), sub.ended()]);
         }
@@ -56,6 +70,7 @@ export function registerStreamRoutes(app: FastifyInstance, core: NodeCore, opts:
         cutOff = why.reason === 'slow consumer';
       }
     } finally {
+      sub.end(); // already ended unless something threw
       clearInterval(heartbeat);
       res.off('close', onClose);
       if (!res.writableEnded) res.end();

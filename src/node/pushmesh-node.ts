@@ -448,8 +448,10 @@ export class PushmeshNode implements NodeCore {
     // TTL 0 (RFC 8030 §5.2): one immediate attempt, no retries; the grace covers that attempt.
     const expiresAt = msg.time + (msg.ttl === 0 ? 10_000 : msg.ttl * 1000);
     let replaced: string | null;
+    // The outbox row and the status row are committed together, with the rest of this turn's writes; answered after the commit.
+    const tracked = !isSystemTopic(msg.topic);
     try {
-      ({ replacedId: replaced } = this.#outbox.enqueue(
+      const accepted = this.#outbox.accept(
         {
           id: msg.id,
           dest: card.id,
@@ -459,17 +461,21 @@ export class PushmeshNode implements NodeCore {
           wire: encodeWebpushMessage(wire),
         },
         msg.time,
-      ));
+      );
+      if (tracked) this.#status.create(msg.id, card.id, msg.receipt ?? false, expiresAt);
+      try {
+        ({ replacedId: replaced } = await accepted);
+      } catch (err) {
+        if (tracked) this.#status.forget(msg.id);
+        throw err;
+      }
     } catch (err) {
       if (err instanceof PushmeshError && err.code === 'ERR_QUEUE_FULL') this.metrics.dropped.inc({ reason: 'queue_full' });
       if (err instanceof PushmeshError && err.code === 'ERR_STORAGE_FULL') this.metrics.dropped.inc({ reason: 'storage_full' });
       throw err;
     }
     if (replaced !== null) this.#status.update(replaced, 'replaced', `replaced by ${msg.id}`);
-    if (!isSystemTopic(msg.topic)) {
-      this.#status.create(msg.id, card.id, msg.receipt ?? false, expiresAt);
-      if (msg.receipt) this.#deadlines.watch(msg.id, expiresAt);
-    }
+    if (tracked && msg.receipt) this.#deadlines.watch(msg.id, expiresAt);
     this.#acceptedAt.set(msg.id, performance.now());
     if (this.#acceptedAt.size > 100_000) this.#acceptedAt.delete(this.#acceptedAt.keys().next().value!);
     this.#dispatcher.kick();

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Db } from '../store/database.js';
 import { storageHealthOf, type StorageHealth } from '../store/storage-health.js';
+import { turnWriterOf, type TurnWriter, type TurnWrites } from '../store/turn-writer.js';
 import type { DeliveryState, DeliveryStatus } from './types.js';
 
 interface Row {
@@ -19,8 +20,10 @@ const toStatus = (r: Row): DeliveryStatus => {
   return s;
 };
 
-/** Statuses whose write failed, kept in memory until the disk takes them (then the oldest go). */
+/** Rows not yet written (waiting for their commit, or kept while the disk refuses writes): at most this many, the oldest dropped first. */
 const MAX_PENDING = 10_000;
+/** Statuses kept in memory after their write, most recently changed last: reads and transitions of these need no query. */
+const RECENT = 4_096;
 
 /** Final states: nothing moves a message out of them (a late receipt aside, see `update`). */
 const FINAL = new Set<DeliveryState>(['delivered', 'expired', 'rejected', 'replaced']);
@@ -30,26 +33,34 @@ const FINAL = new Set<DeliveryState>(['delivered', 'expired', 'rejected', 'repla
  * `delivery_status`, so it survives restarts), bounded to the newest
  * `maxEntries`. Emits `change` with the new status on every transition.
  *
- * A write that fails (disk full: StorageHealth) never throws: the status
- * is kept in memory (at most 10 000, the oldest dropped first), answered
- * from there, and written when the store takes writes again. A status is
- * a report, not the message: losing one to a crash while the disk is full
- * loses no message.
+ * Statuses live in memory first: a new status or a transition is seen
+ * at once by `get`, and written with the node's next commit (TurnWriter
+ * `soon`, in the transaction of the outbox row it belongs to when both
+ * come in one turn). The most recently changed statuses stay in memory,
+ * so a transition never reads back the row it just wrote. A write that
+ * fails (disk full: StorageHealth) never throws: the rows stay pending
+ * (at most 10 000, the oldest dropped first) and are written when the
+ * store takes writes again. A status is a report, not the message:
+ * losing one to a crash before its commit loses no message.
  */
 export class StatusStore extends EventEmitter<{ change: [DeliveryStatus] }> {
   readonly #max: number;
   readonly #stmts;
   readonly #db: Db;
   readonly #health: StorageHealth;
-  /** Rows whose write failed, newest last: id → row. */
-  readonly #pending = new Map<string, Row>();
+  readonly #writer: TurnWriter;
+  /** Rows to write with the next commit: id → row (the newest state). */
+  #dirty = new Map<string, Row>();
+  /** Rows written, most recently changed last: id → row. */
+  readonly #recent = new Map<string, Row>();
   #writes = 0;
 
-  constructor(db: Db, opts: { maxEntries?: number; now?: () => number; health?: StorageHealth } = {}) {
+  constructor(db: Db, opts: { maxEntries?: number; now?: () => number; health?: StorageHealth; writer?: TurnWriter } = {}) {
     super();
     this.#max = opts.maxEntries ?? 100_000;
     this.#db = db;
     this.#health = opts.health ?? storageHealthOf(db);
+    this.#writer = opts.writer ?? turnWriterOf(db, this.#health);
     db.exec(`
       CREATE TABLE IF NOT EXISTS delivery_status (
         id TEXT PRIMARY KEY,
@@ -66,14 +77,10 @@ export class StatusStore extends EventEmitter<{ change: [DeliveryStatus] }> {
       db.exec('ALTER TABLE delivery_status ADD COLUMN expires INTEGER');
     }
     this.#stmts = {
-      insert: db.prepare<[string, string, string, number, number, number]>(
-        'INSERT OR REPLACE INTO delivery_status (id, dest, state, reason, receipt, updated, expires) VALUES (?, ?, ?, NULL, ?, ?, ?)',
-      ),
       awaiting: db.prepare<[], { id: string; expires: number }>(
         "SELECT id, expires FROM delivery_status WHERE receipt = 1 AND state IN ('queued', 'sent') AND expires IS NOT NULL",
       ),
       get: db.prepare<[string], Row>('SELECT * FROM delivery_status WHERE id = ?'),
-      update: db.prepare<[string, string | null, number, string]>('UPDATE delivery_status SET state = ?, reason = ?, updated = ? WHERE id = ?'),
       count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM delivery_status'),
       trim: db.prepare<[number]>('DELETE FROM delivery_status WHERE id IN (SELECT id FROM delivery_status ORDER BY updated ASC LIMIT ?)'),
       put: db.prepare<[string, string, string, string | null, number, number, number | null]>(
@@ -81,49 +88,64 @@ export class StatusStore extends EventEmitter<{ change: [DeliveryStatus] }> {
       ),
     };
     this.now = opts.now ?? Date.now;
-    this.#health.retry(() => this.#flushPending());
+    this.#writer.add({ take: () => this.#take() });
   }
 
-  /** Statuses held in memory because their write failed. */
+  /** Statuses not on disk yet (waiting for their commit, or for the disk to take writes again). */
   get pendingWrites(): number {
-    return this.#pending.size;
+    return this.#dirty.size;
   }
 
-  /** Writes `row` now, or keeps it pending (never throws for a storage failure). */
-  #write(row: Row, fn: () => unknown): void {
-    if (this.#pending.size === 0) {
-      try {
-        this.#health.write('a delivery status', fn);
-        return;
-      } catch (err) {
-        if (!(err instanceof Error) || (err as { code?: string }).code !== 'ERR_STORAGE_FULL') throw err;
-      }
-    }
-    this.#pending.delete(row.id);
-    this.#pending.set(row.id, row);
-    if (this.#pending.size > MAX_PENDING) this.#pending.delete(this.#pending.keys().next().value!);
-    this.#health.pending();
+  /** The statuses' part of a TurnWriter transaction. */
+  #take(): TurnWrites | undefined {
+    if (this.#dirty.size === 0) return undefined;
+    const rows = this.#dirty;
+    this.#dirty = new Map();
+    this.#writes += rows.size;
+    const trim = this.#writes >= 1000;
+    if (trim) this.#writes = 0;
+    return {
+      run: () => {
+        for (const r of rows.values()) this.#stmts.put.run(r.id, r.dest, r.state, r.reason, r.receipt, r.updated, r.expires);
+        if (trim) {
+          const n = this.#stmts.count.get()?.n ?? 0;
+          if (n > this.#max) this.#stmts.trim.run(n - this.#max);
+        }
+      },
+      done: (err) => {
+        if (err === null) {
+          for (const r of rows.values()) if (!this.#dirty.has(r.id)) this.#remember(r);
+          return;
+        }
+        // Kept for the next commit; a newer state of the same status, set meanwhile, wins.
+        const merged = new Map(rows);
+        for (const [id, r] of this.#dirty) {
+          merged.delete(id);
+          merged.set(id, r);
+        }
+        this.#dirty = merged;
+        while (this.#dirty.size > MAX_PENDING) this.#dirty.delete(this.#dirty.keys().next().value!);
+        if (trim) this.#writes = 1000;
+      },
+    };
   }
 
-  /** Writes the pending rows, oldest first; true when none is left. */
-  #flushPending(): boolean {
-    if (this.#pending.size === 0 || !this.#db.open) return true;
-    const rows = [...this.#pending.values()];
-    try {
-      this.#health.write('delivery statuses', () =>
-        this.#db.transaction(() => {
-          for (const r of rows) this.#stmts.put.run(r.id, r.dest, r.state, r.reason, r.receipt, r.updated, r.expires);
-        })(),
-      );
-    } catch {
-      return false;
-    }
-    for (const r of rows) if (this.#pending.get(r.id) === r) this.#pending.delete(r.id);
-    return this.#pending.size === 0;
+  #remember(r: Row): void {
+    this.#recent.delete(r.id);
+    this.#recent.set(r.id, r);
+    if (this.#recent.size > RECENT) this.#recent.delete(this.#recent.keys().next().value!);
+  }
+
+  #put(row: Row): void {
+    this.#dirty.delete(row.id);
+    this.#dirty.set(row.id, row);
+    this.#recent.delete(row.id);
+    if (this.#dirty.size > MAX_PENDING) this.#dirty.delete(this.#dirty.keys().next().value!);
+    this.#writer.soon();
   }
 
   #row(id: string): Row | undefined {
-    return this.#pending.get(id) ?? this.#stmts.get.get(id);
+    return this.#dirty.get(id) ?? this.#recent.get(id) ?? (this.#db.open ? this.#stmts.get.get(id) : undefined);
   }
 
   readonly now: () => number;
@@ -131,18 +153,22 @@ export class StatusStore extends EventEmitter<{ change: [DeliveryStatus] }> {
   /** A message was accepted for another node; it can no longer be delivered after `expires` (Unix ms). */
   create(id: string, to: string, receipt: boolean, expires: number): DeliveryStatus {
     const now = this.now();
-    const row: Row = { id, dest: to, state: 'queued', reason: null, receipt: receipt ? 1 : 0, updated: now, expires };
-    this.#write(row, () => this.#stmts.insert.run(id, to, 'queued', receipt ? 1 : 0, now, expires));
-    if (++this.#writes % 1000 === 0) this.#trim();
+    this.#put({ id, dest: to, state: 'queued', reason: null, receipt: receipt ? 1 : 0, updated: now, expires });
     const s: DeliveryStatus = { id, to, state: 'queued', receipt, updated: now };
     this.emit('change', s);
     return s;
   }
 
+  /** Takes back a status created for a message that was not accepted after all (its outbox commit failed). */
+  forget(id: string): void {
+    this.#dirty.delete(id);
+    this.#recent.delete(id);
+  }
+
   /** Messages that asked for a receipt and have none yet, with the time after which none can come for a delivery. */
   awaitingReceipts(): { id: string; expires: number }[] {
-    const out = this.#stmts.awaiting.all().filter((r) => !this.#pending.has(r.id));
-    for (const r of this.#pending.values()) {
+    const out = this.#stmts.awaiting.all().filter((r) => !this.#dirty.has(r.id));
+    for (const r of this.#dirty.values()) {
       if (r.receipt === 1 && (r.state === 'queued' || r.state === 'sent') && r.expires !== null) out.push({ id: r.id, expires: r.expires });
     }
     return out;
@@ -166,20 +192,11 @@ export class StatusStore extends EventEmitter<{ change: [DeliveryStatus] }> {
     if (!row || !cur || cur.state === state) return undefined;
     if (FINAL.has(cur.state) && !(cur.state === 'expired' && state === 'delivered')) return undefined;
     const now = this.now();
-    this.#write({ ...row, state, reason: reason ?? null, updated: now }, () => this.#stmts.update.run(state, reason ?? null, now, id));
+    this.#put({ ...row, state, reason: reason ?? null, updated: now });
     const s: DeliveryStatus = { ...cur, state, updated: now };
     if (reason !== undefined) s.reason = reason;
     else delete s.reason;
     this.emit('change', s);
     return s;
-  }
-
-  #trim(): void {
-    try {
-      const n = this.#stmts.count.get()?.n ?? 0;
-      if (n > this.#max) this.#health.write('delivery statuses', () => this.#stmts.trim.run(n - this.#max));
-    } catch {
-      // the next trim (1000 writes later) tries again
-    }
   }
 }

@@ -29,15 +29,15 @@ export function openDatabase(home: string, fileName = 'pushmesh.db'): Db {
   return openAt(home, fileName).db;
 }
 
-function openAt(home: string, fileName: string): { db: Db; exclusive: boolean } {
+function openAt(home: string, fileName: string, only = false): { db: Db; exclusive: boolean } {
   const memory = fileName === ':memory:';
   const path = memory ? fileName : join(home, fileName);
   let db: Db;
-  let exclusive = false;
+  let exclusive = only;
   try {
     if (!memory && statOrNull(path) === null && statOrNull(`${path}-wal`) === null) createStoreFile(path);
     try {
-      db = connect(path, false);
+      db = connect(path, only);
     } catch (err) {
       if (memory || !isStorageFailure(err)) throw err;
       db = connect(path, true);
@@ -129,15 +129,16 @@ export function openNodeStore(home: string, opts: OpenNodeStoreOptions = {}): Db
   if (!db0 && wal0 && wal0.size > 0) return damaged(home, path, `is missing but its write-ahead log ${path}-wal (${wal0.size} bytes) is there`, opts);
   let opened: { db: Db; exclusive: boolean };
   try {
-    opened = openAt(home, 'pushmesh.db');
+    // The node is the store's only user (the home's lock): SQLite's exclusive locking mode takes its locks once, not
+    // ≈ 7 fcntl calls per transaction, and keeps the WAL index in memory (no -shm file).
+    opened = openAt(home, 'pushmesh.db', true);
   } catch (err) {
     const cause = (err as { cause?: unknown }).cause;
     const code = (cause as { code?: unknown } | undefined)?.code;
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') return damaged(home, path, `is not a readable SQLite database (${code})`, opts);
     throw err;
   }
-  const { db, exclusive } = opened;
-  if (exclusive) warn({ path }, 'store opened in exclusive mode: no room on the disk for its shared-memory file (-shm)');
+  const { db } = opened;
   let problem: string | null = null;
   try {
     const rows = db.pragma('quick_check(3)') as { quick_check: string }[];
@@ -214,7 +215,7 @@ function damaged(home: string, path: string, what: string, opts: OpenNodeStoreOp
     }
   }
   opts.warn?.({ path, movedTo: aside, found: what }, `store ${path} ${what}; moved aside to ${aside}, starting with an empty store (--accept-store-loss)`);
-  const db = openAt(home, 'pushmesh.db').db;
+  const db = openAt(home, 'pushmesh.db', true).db;
   markOpen(db, opts.warn ?? (() => undefined));
   return db;
 }

@@ -36,7 +36,7 @@ async function deadPid(): Promise<number> {
 }
 
 describe('home folder: file modes and the lock', { skip: !posix, concurrency: true }, () => {
-  it('everything the node writes is 0600 (files) / 0700 (folders), the store with its -wal and -shm too, whatever the umask', { timeout: 60_000 }, async (t) => {
+  it('everything the node writes is 0600 (files) / 0700 (folders), the store with its -wal too (and no -shm: exclusive locking), whatever the umask', { timeout: 60_000 }, async (t) => {
     const home = await tempHome(t);
     const cardFile = join(await tempDir(t), 'card.json');
     await writeFile(cardFile, JSON.stringify(makeCard().card));
@@ -52,10 +52,10 @@ describe('home folder: file modes and the lock', { skip: !posix, concurrency: tr
       [join(home, 'pushmesh.lock')]: 0o600,
       [join(home, 'pushmesh.db')]: 0o600,
       [join(home, 'pushmesh.db-wal')]: 0o600,
-      [join(home, 'pushmesh.db-shm')]: 0o600,
       [peerCard]: 0o600,
     };
     for (const [path, mode] of Object.entries(expected)) assert.equal(octal(await modeOf(path)), octal(mode), path);
+    await assert.rejects(stat(join(home, 'pushmesh.db-shm')), { code: 'ENOENT' }, 'the WAL index is in memory (exclusive locking mode)');
     assert.equal((await readFile(join(home, 'pushmesh.lock'), 'utf8')).trim(), String(node.pid));
     assert.equal(node.logs.filter((l) => String(l.msg).includes('readable by group or others')).length, 0, 'nothing to warn about');
     assert.deepEqual(await node.stop(), { code: 0, signal: null });
@@ -84,7 +84,7 @@ describe('home folder: file modes and the lock', { skip: !posix, concurrency: tr
       assert.match(String(w.msg), /readable by group or others .*set it to 0[67]00/);
       assert.equal(octal(await modeOf(path)), path === home || path.endsWith('peers') ? '0700' : '0600', `${path} set back`);
     }
-    for (const f of ['pushmesh.db-wal', 'pushmesh.db-shm']) assert.equal(octal(await modeOf(join(home, f))), '0600', f);
+    assert.equal(octal(await modeOf(join(home, 'pushmesh.db-wal'))), '0600', 'pushmesh.db-wal');
     assert.deepEqual(await second.stop(), { code: 0, signal: null });
   });
 

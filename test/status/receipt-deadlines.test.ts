@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { openDatabase } from '../../src/store/database.js';
 import { NO_RECEIPT_REASON, ReceiptDeadlines } from '../../src/status/receipt-deadlines.js';
 import { StatusStore } from '../../src/status/status-store.js';
+import { turnWriterOf } from '../../src/store/turn-writer.js';
 import type { DeliveryStatus } from '../../src/status/types.js';
 
 describe('ReceiptDeadlines (origin side: no receipt by the TTL)', () => {
@@ -38,6 +39,7 @@ describe('ReceiptDeadlines (origin side: no receipt by the TTL)', () => {
     store.create('no-receipt', 'dest', false, now + 30);
     store.update('no-receipt', 'sent');
     const alive = setInterval(() => undefined, 1000);
+    turnWriterOf(db).flush(); // as the node does when it stops (statuses wait ≤ 10 ms for their commit otherwise)
     const reloaded = new StatusStore(db);
     const deadlines = new ReceiptDeadlines(reloaded, { graceMs: 0 });
     const [changed] = (await once(reloaded, 'change')) as [DeliveryStatus];

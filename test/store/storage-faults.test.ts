@@ -51,12 +51,12 @@ function allowWrites(db: Db): void {
   db.pragma('query_only = 0');
 }
 
-/** Resolves when the store takes writes again (the probe's timer is unref'd: a ref'd guard keeps the test's event loop alive, and fails it after 10 s). */
-async function untilWritable(health: StorageHealth): Promise<void> {
+/** Resolves when the store takes writes (again) or, with `false`, once a write failed (the probe's and the commits' timers are unref'd: a ref'd guard keeps the test's event loop alive, and fails it after 10 s). */
+async function untilWritable(health: StorageHealth, writable = true): Promise<void> {
   const guard = new AbortController();
-  const timer = setTimeout(() => guard.abort(new Error('the store did not take writes again within 10 s')), 10_000);
+  const timer = setTimeout(() => guard.abort(new Error(`the store's writable state did not become ${writable} within 10 s`)), 10_000);
   try {
-    while (!health.writable) await once(health, 'change', { signal: guard.signal });
+    while (health.writable !== writable) await once(health, 'change', { signal: guard.signal });
   } finally {
     clearTimeout(timer);
   }
@@ -166,6 +166,9 @@ describe('store write faults: answers, not crashes', () => {
     assert.deepEqual(status.awaitingReceipts().map((r) => r.id).sort(), ['m1', 'm2']);
     assert.equal(status.update('m2', 'delivered')?.state, 'delivered');
     assert.equal(status.pendingWrites, 2);
+    await untilWritable(health, false); // the statuses' commit (within 10 ms) failed
+    assert.equal(status.pendingWrites, 2, 'kept in memory');
+    assert.equal(status.get('m1')?.state, 'sent', 'and answered from there');
     allowWrites(db);
     await untilWritable(health);
     assert.equal(status.pendingWrites, 0);

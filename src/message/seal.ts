@@ -25,12 +25,27 @@ export interface SealOptions {
   senderMac: Pick<SenderMacKeys, 'sign'>;
 }
 
+/** Cards checked lately (id, p256dh, auth → keys): a sender checks a card once, not once per message. */
+const checked = new Map<string, WebPushRecipient>();
+const CHECKED_MAX = 1024;
+
 /**
  * The card's Web Push keys, checked: p256dh must be the 65-byte key whose
  * node ID is the card's ID (one key per node, DESIGN "Identity"), so a
- * card cannot send a message for one node to another node's key.
+ * card cannot send a message for one node to another node's key. The
+ * outcome for the same three values is remembered (the last 1024).
  */
 export function recipientOf(card: Card): WebPushRecipient {
+  const key = `${card.id}\u0000${card.keys.p256dh}\u0000${card.keys.auth}`;
+  const known = checked.get(key);
+  if (known) return known;
+  const keys = checkRecipient(card);
+  if (checked.size >= CHECKED_MAX) checked.delete(checked.keys().next().value!);
+  checked.set(key, keys);
+  return keys;
+}
+
+function checkRecipient(card: Card): WebPushRecipient {
   let p256dh: Buffer;
   let auth: Buffer;
   try {

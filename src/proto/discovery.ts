@@ -1,9 +1,9 @@
 import { anyToRaw, anyViewFromRaw } from './any.js';
 import { asBadMessage } from '../message/bad-message.js';
-import { bool, decodeInstance, encodeRaw, str, strList, sub, subList, toPlain, type RawObject } from './raw.js';
+import { bool, decodeInstance, encodeRaw, int64Of, str, strList, sub, subList, toPlain, type RawObject } from './raw.js';
 import { statusFromRaw, statusToRaw } from './status.js';
 import { jsonToStruct, structToJson } from './struct.js';
-import type { ControlPlane, DiscoveryRequest, DiscoveryResponse, Node, Status } from './types.js';
+import type { ControlPlane, DiscoveryRequest, DiscoveryResponse, Node, RequestAnswer, Status } from './types.js';
 
 const REQUEST = 'envoy.service.discovery.v3.DiscoveryRequest';
 const RESPONSE = 'envoy.service.discovery.v3.DiscoveryResponse';
@@ -102,6 +102,7 @@ export function encodeDiscoveryResponse(res: DiscoveryResponseInit): Buffer {
     nonce: res.nonce ?? '',
   };
   if (res.controlPlane) raw.controlPlane = { identifier: res.controlPlane.identifier };
+  if (res.pushmeshAnswers) raw.pushmeshAnswers = res.pushmeshAnswers.map((a) => ({ request: a.request, statuses: a.statuses.map(statusToRaw) }));
   return encodeRaw(RESPONSE, raw);
 }
 
@@ -113,12 +114,28 @@ export function decodeDiscoveryResponse(data: Uint8Array): DiscoveryResponse {
 function responseFromRaw(raw: RawObject): DiscoveryResponse {
   const cp = sub(raw.controlPlane, 'control_plane');
   const controlPlane: ControlPlane | undefined = cp && { identifier: str(cp.identifier, 'control_plane.identifier') };
-  return {
+  const res: DiscoveryResponse = {
     versionInfo: str(raw.versionInfo, 'version_info'),
     resources: subList(raw.resources, 'resources').map((a) => anyViewFromRaw(a, 'resources')),
     canary: bool(raw.canary, 'canary'),
     typeUrl: str(raw.typeUrl, 'type_url'),
     nonce: str(raw.nonce, 'nonce'),
     controlPlane,
+  };
+  const answers = subList(raw.pushmeshAnswers, 'pushmesh_answers');
+  if (answers.length > 0) res.pushmeshAnswers = answers.map(answerFromRaw);
+  return res;
+}
+
+/**
+ * One pushmesh.v1.RequestAnswer (field 1000 of a response, from the
+ * peer): `request` a safe integer, each status a google.rpc.Status.
+ * Whether the answers make sense on the link (asked for, in order) is the
+ * link's to check (ads-client-link.ts). Throws ERR_BAD_MESSAGE only.
+ */
+function answerFromRaw(raw: RawObject): RequestAnswer {
+  return {
+    request: int64Of(raw.request, 'pushmesh_answers.request'),
+    statuses: subList(raw.statuses, 'pushmesh_answers.statuses').map((s) => statusFromRaw(s, 'pushmesh_answers.statuses')),
   };
 }

@@ -1,6 +1,6 @@
 export { PROTO_DIR, PROTO_FILES, PROTO_LOADER_OPTIONS } from './paths.js';
 export { protoRoot, protoType } from './root.js';
-export type { Any, ControlPlane, DiscoveryRequest, DiscoveryResponse, JsonObject, JsonValue, Node, Status } from './types.js';
+export type { Any, ControlPlane, DiscoveryRequest, DiscoveryResponse, JsonObject, JsonValue, Node, RequestAnswer, Status } from './types.js';
 export { STATUS_TYPE_URL, TYPE_URL_PREFIX, WEBPUSH_MESSAGE_TYPE_URL, decodeAny, encodeAny, typeUrlFor } from './any.js';
 export {
   NACK_CODES,

@@ -8,6 +8,7 @@ export const PROTO_FILES = {
   message: 'pushmesh/v1/message.proto',
   routing: 'pushmesh/v1/routing.proto',
   card: 'pushmesh/v1/card.proto',
+  ads: 'pushmesh/v1/ads.proto',
   discovery: 'envoy/service/discovery/v3/discovery.proto',
   core: 'envoy/config/core/v3/base.proto',
   status: 'google/rpc/status.proto',

@@ -51,7 +51,19 @@ export interface DiscoveryRequest {
   pushmeshResources: Any[];
 }
 
-/** envoy.service.discovery.v3.DiscoveryResponse. */
+/**
+ * pushmesh.v1.RequestAnswer: the server's answer to one of the client's
+ * requests of messages, carried in a response of messages
+ * (DiscoveryResponse field 1000, negotiated; docs/transports.md).
+ */
+export interface RequestAnswer {
+  /** 1 for the stream's first request that carried messages, 2 for the second, … (a safe integer). */
+  request: number;
+  /** Empty: every message accepted; otherwise one status per message, in order. */
+  statuses: Status[];
+}
+
+/** envoy.service.discovery.v3.DiscoveryResponse, plus pushmesh's field 1000. */
 export interface DiscoveryResponse {
   versionInfo: string;
   resources: Any[];
@@ -59,4 +71,10 @@ export interface DiscoveryResponse {
   typeUrl: string;
   nonce: string;
   controlPlane?: ControlPlane | undefined;
+  /**
+   * pushmesh extension (field 1000, negotiated): answers to the client's
+   * earlier requests of messages. Present only when the response holds at
+   * least one (absent, not empty, otherwise).
+   */
+  pushmeshAnswers?: RequestAnswer[];
 }

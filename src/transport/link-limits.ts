@@ -28,6 +28,12 @@ export interface LinkLimits {
   keepaliveMs: number;
   /** A ping not answered within this time ends the link (`keepalive_timeout`). */
   keepaliveTimeoutMs: number;
+  /**
+   * The negotiated extension "answers with messages" (docs/transports.md):
+   * a client advertises it, a server honours it. On by default; off gives
+   * exactly the base protocol (for tests and A/B benchmarks).
+   */
+  answersWithMessages: boolean;
 }
 
 export const DEFAULT_LINK_LIMITS: Readonly<LinkLimits> = Object.freeze({
@@ -43,6 +49,7 @@ export const DEFAULT_LINK_LIMITS: Readonly<LinkLimits> = Object.freeze({
   handshakeTimeoutMs: 10_000,
   keepaliveMs: 20_000,
   keepaliveTimeoutMs: 10_000,
+  answersWithMessages: true,
 });
 
 export function linkLimits(overrides: Partial<LinkLimits> = {}): LinkLimits {

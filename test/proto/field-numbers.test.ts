@@ -68,6 +68,10 @@ const PUSHMESH_V1: Record<string, FieldFact[]> = {
     ['body', 13, 'bytes'],
     ['sender_mac', 14, 'bytes'],
   ],
+  'pushmesh.v1.RequestAnswer': [
+    ['request', 1, 'uint64'],
+    ['statuses', 2, 'google.rpc.Status', 'repeated'],
+  ],
   'pushmesh.v1.Message': [
     ['id', 1, 'string'],
     ['from', 2, 'string'],
@@ -109,7 +113,7 @@ function checkTable(table: Record<string, FieldFact[]>, extra: Record<string, st
 }
 
 describe('Envoy v3 and google.rpc field numbers', () => {
-  checkTable(ENVOY_V3, { 'envoy.service.discovery.v3.DiscoveryRequest': ['pushmeshResources'] });
+  checkTable(ENVOY_V3, { 'envoy.service.discovery.v3.DiscoveryRequest': ['pushmeshResources'], 'envoy.service.discovery.v3.DiscoveryResponse': ['pushmeshAnswers'] });
 
   it('the pushmesh extension is field 1000, repeated google.protobuf.Any, on DiscoveryRequest only', () => {
     const field = protoRoot().lookupType('envoy.service.discovery.v3.DiscoveryRequest').fields.pushmeshResources;
@@ -117,6 +121,14 @@ describe('Envoy v3 and google.rpc field numbers', () => {
     assert.equal(field.id, 1000);
     assert.equal(field.repeated, true);
     assert.equal(typeName(field), 'google.protobuf.Any');
+  });
+
+  it('the negotiated extension on DiscoveryResponse is field 1000, repeated pushmesh.v1.RequestAnswer', () => {
+    const field = protoRoot().lookupType('envoy.service.discovery.v3.DiscoveryResponse').fields.pushmeshAnswers;
+    assert.ok(field);
+    assert.equal(field.id, 1000);
+    assert.equal(field.repeated, true);
+    assert.equal(typeName(field), 'pushmesh.v1.RequestAnswer');
   });
 
   it('numbers Envoy uses for other fields are reserved or free, never reused', () => {

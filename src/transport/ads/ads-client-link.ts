@@ -2,8 +2,9 @@ import { STATUS_TYPE_URL, WEBPUSH_MESSAGE_TYPE_URL } from '../../proto/any.js';
 import { decodeDiscoveryResponse, encodeDiscoveryRequest } from '../../proto/discovery.js';
 import { NODE_CARD_TYPE_URL } from '../../proto/node-card.js';
 import { NACK_CODES } from '../../proto/status.js';
-import type { DiscoveryResponse } from '../../proto/types.js';
-import { OK, answerAny, cardFromAny, clientNode, outcomeOfAny } from './ads-frames.js';
+import type { DiscoveryResponse, RequestAnswer } from '../../proto/types.js';
+import type { SendOutcome } from '../types.js';
+import { ANSWERS_WITH_MESSAGES_FEATURE, OK, answerAny, cardFromAny, clientNode, outcomeOfAny, outcomeOfStatus } from './ads-frames.js';
 import { AdsLink } from './ads-link.js';
 import type { InboundBatch } from './inbound-batch.js';
 import { ackRequest, messagesRequest } from './message-frames.js';
@@ -13,16 +14,25 @@ import type { PendingSend } from './outbound-queue.js';
  * The dialing side of an ADS link: writes DiscoveryRequests, reads
  * DiscoveryResponses. It subscribes to the server's card and to messages,
  * sends its own messages in `pushmesh_resources` (field 1000) and ACKs or
- * NACKs every response of messages by nonce.
+ * NACKs every response of messages by nonce. It asks for answers with
+ * messages (client feature ANSWERS_WITH_MESSAGES_FEATURE): a server that
+ * honours it carries the answers to this side's requests in its responses
+ * of messages; one that does not answers with status responses.
  */
 export class AdsClientLink extends AdsLink {
   readonly direction = 'outbound' as const;
-  /** Batches written, answered by the server's status responses in the same order. */
+  /** Batches written, answered by the server in the same order (status responses or carried answers). */
   readonly #sent: PendingSend[][] = [];
+  /** Requests of messages written: the number of the latest (the oldest unanswered is this − #sent.length + 1). */
+  #requests = 0;
+  /** Whether this side asked for answers with messages (a server may only carry them then). */
+  #askedForAnswers = false;
   #lastAcceptedVersion = '';
 
   protected begin(): void {
-    this.write(encodeDiscoveryRequest({ typeUrl: NODE_CARD_TYPE_URL, node: clientNode(this.self.id, this.self.card, this.self.version) }));
+    this.#askedForAnswers = this.limits.answersWithMessages;
+    const features = this.#askedForAnswers ? [ANSWERS_WITH_MESSAGES_FEATURE] : [];
+    this.write(encodeDiscoveryRequest({ typeUrl: NODE_CARD_TYPE_URL, node: clientNode(this.self.id, this.self.card, this.self.version, features) }));
     this.write(encodeDiscoveryRequest({ typeUrl: WEBPUSH_MESSAGE_TYPE_URL }));
   }
 
@@ -32,6 +42,7 @@ export class AdsClientLink extends AdsLink {
 
   protected writeMessages(batch: PendingSend[], answers: InboundBatch[]): Uint8Array {
     this.#sent.push(batch);
+    this.#requests++;
     const values = batch.map((p) => p.bytes);
     if (answers.length === 0) return messagesRequest(values);
     const last = this.#answerFrames(answers.splice(0));
@@ -83,6 +94,7 @@ export class AdsClientLink extends AdsLink {
       this.fail('protocol_error', 'control_plane.identifier is not the node ID the server proved');
       return;
     }
+    if (res.pushmeshAnswers && !this.#onCarriedAnswers(res)) return;
     switch (res.typeUrl) {
       case WEBPUSH_MESSAGE_TYPE_URL:
         this.receiveMessages(res.resources, res.nonce, res.versionInfo);
@@ -128,7 +140,61 @@ export class AdsClientLink extends AdsLink {
     this.settleSent(batch, (i) => outcomes[i]!);
   }
 
+  /**
+   * Answers carried in a response of messages (field 1000). Every one is
+   * checked before any is applied, so a response that breaks the rules
+   * settles nothing (the link ends, `protocol_error`, and what was in
+   * flight fails with ERR_LINK_CLOSED for the sender to retry): they must
+   * have been asked for, ride on a response of messages, and answer the
+   * oldest unanswered requests in order, each exactly once, with no
+   * statuses or one per message. False when the link ended.
+   */
+  #onCarriedAnswers(res: DiscoveryResponse): boolean {
+    const answers = res.pushmeshAnswers!;
+    if (!this.#askedForAnswers) {
+      this.fail('protocol_error', `response carries pushmesh_answers (field 1000), but this client did not ask for them (client feature ${ANSWERS_WITH_MESSAGES_FEATURE})`);
+      return false;
+    }
+    if (res.typeUrl !== WEBPUSH_MESSAGE_TYPE_URL) {
+      this.fail('protocol_error', `pushmesh_answers (field 1000) on a response of type ${JSON.stringify(res.typeUrl.slice(0, 100))}: only responses of messages carry them`);
+      return false;
+    }
+    const answered = this.#requests - this.#sent.length;
+    const outcomes: Array<(i: number) => SendOutcome> = [];
+    for (let j = 0; j < answers.length; j++) {
+      const a = answers[j]!;
+      const problem = answerProblem(a, answered + 1 + j, this.#requests, this.#sent[j]?.length ?? 0);
+      if (problem) {
+        this.fail('protocol_error', problem);
+        return false;
+      }
+      if (a.statuses.length === 0) outcomes.push(() => OK);
+      else {
+        const each = a.statuses.map(outcomeOfStatus);
+        outcomes.push((i) => each[i]!);
+      }
+    }
+    for (const outcome of outcomes) {
+      if (this.isClosed) return false;
+      this.settleSent(this.#sent.shift()!, outcome);
+    }
+    return !this.isClosed;
+  }
+
   protected failInFlight(err: Error): void {
     for (const batch of this.#sent.splice(0)) for (const p of batch) p.fail(err);
   }
+}
+
+/**
+ * Why a carried answer cannot be the `expected`-th request's (of
+ * `written` requests of messages, that one holding `size` messages), or
+ * null when it is.
+ */
+function answerProblem(a: RequestAnswer, expected: number, written: number, size: number): string | null {
+  if (a.request < expected) return a.request === 0 ? 'answer without a request number (0)' : `answer to request ${a.request} again: it was already answered`;
+  if (a.request > written) return `answer to request ${a.request}, which was never sent (${written} requests of messages so far)`;
+  if (a.request !== expected) return `answers out of order: request ${a.request} answered before request ${expected}`;
+  if (a.statuses.length !== 0 && a.statuses.length !== size) return `answer to request ${a.request} holds ${a.statuses.length} statuses for its ${size} messages`;
+  return null;
 }

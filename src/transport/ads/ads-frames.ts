@@ -10,6 +10,15 @@ import type { SendOutcome } from '../types.js';
 /** Key of the client's card in the first DiscoveryRequest's `node.metadata`. */
 export const CARD_METADATA_KEY = 'pushmesh_card';
 
+/**
+ * The client feature (an entry of `node.client_features` in the client's
+ * first DiscoveryRequest) that asks the server to carry its answers to the
+ * client's requests of messages inside its responses of messages
+ * (DiscoveryResponse field 1000, docs/transports.md "Answers with
+ * messages").
+ */
+export const ANSWERS_WITH_MESSAGES_FEATURE = 'pushmesh.ads.answers_with_messages';
+
 /** The per-message answer "accepted": google.rpc.Status{code: 0} serializes to no bytes at all. */
 const OK_ANY: Any = Object.freeze({ typeUrl: STATUS_TYPE_URL, value: encodeStatus({ code: 0, message: '', details: [] }) });
 const NACK_ANYS = new Map<NackReason, Any>(
@@ -53,9 +62,9 @@ export function cardFromAny(any: Any): Card {
   return parseCard({ id: f.id, endpoint: f.endpoint, keys: { p256dh: f.p256dh, auth: f.auth } });
 }
 
-/** The client's Node for its first request: its ID, user agent, and its card in metadata. */
-export function clientNode(id: string, card: Card | undefined, version: string): Partial<Node> {
-  const node: Partial<Node> = { id, userAgentName: 'pushmesh', userAgentVersion: version, clientFeatures: [] };
+/** The client's Node for its first request: its ID, user agent, the features it asks for, and its card in metadata. */
+export function clientNode(id: string, card: Card | undefined, version: string, features: readonly string[] = []): Partial<Node> {
+  const node: Partial<Node> = { id, userAgentName: 'pushmesh', userAgentVersion: version, clientFeatures: [...features] };
   if (card) node.metadata = { [CARD_METADATA_KEY]: card as unknown as JsonObject };
   return node;
 }

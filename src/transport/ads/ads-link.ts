@@ -247,10 +247,14 @@ export abstract class AdsLink implements Link {
     this.#peerCard = card;
   }
 
-  /** Messages from the peer (one frame): refuses what it must, hands the rest to the consumer. */
-  protected receiveMessages(resources: readonly Any[], nonce: string, version: string): void {
+  /**
+   * Messages from the peer (one frame): refuses what it must, hands the
+   * rest to the consumer. `request` numbers a client's requests of
+   * messages on the server side (1, 2, …), 0 on the client side.
+   */
+  protected receiveMessages(resources: readonly Any[], nonce: string, version: string, request = 0): void {
     if (this.#state === 'closed') return;
-    const batch = new InboundBatch(resources.length, nonce, version, () => this.#onAnswered());
+    const batch = new InboundBatch(resources.length, nonce, version, request, () => this.#onAnswered());
     this.#inboundFifo.push(batch);
     const items: InboundItem[] = [];
     for (let i = 0; i < resources.length; i++) {

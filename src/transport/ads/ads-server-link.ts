@@ -2,18 +2,19 @@ import { STATUS_TYPE_URL, WEBPUSH_MESSAGE_TYPE_URL } from '../../proto/any.js';
 import { decodeDiscoveryRequest, encodeDiscoveryResponse } from '../../proto/discovery.js';
 import { NODE_CARD_TYPE_URL } from '../../proto/node-card.js';
 import type { DiscoveryRequest } from '../../proto/types.js';
-import { answerAny, cardAny, cardFromNode, outcomeOfAny, outcomeOfStatus, refused } from './ads-frames.js';
+import { ANSWERS_WITH_MESSAGES_FEATURE, answerAny, cardAny, cardFromNode, outcomeOfAny, outcomeOfStatus, refused } from './ads-frames.js';
 import { AdsLink } from './ads-link.js';
 import type { InboundBatch } from './inbound-batch.js';
-import { acceptedResponse, messagesResponse } from './message-frames.js';
+import { acceptedResponse, messagesResponse, type CarriedAnswer } from './message-frames.js';
 import type { PendingSend } from './outbound-queue.js';
 
 /**
  * The listening side of an ADS link: reads DiscoveryRequests, writes
  * DiscoveryResponses. Sends messages as responses (one nonce per
  * response) once the client subscribed to them, answers the client's
- * `pushmesh_resources` with one status response per request, in order,
- * and sends its card to a client that subscribed to NodeCard.
+ * `pushmesh_resources` with one status response per request, in order
+ * (or, for a client that asked for it, inside its next response of
+ * messages), and sends its card to a client that subscribed to NodeCard.
  */
 export class AdsServerLink extends AdsLink {
   readonly direction = 'inbound' as const;
@@ -22,6 +23,17 @@ export class AdsServerLink extends AdsLink {
   #nonce = 0;
   #subscribed = false;
   #firstRequest = true;
+  /** Requests of messages received from the client: the number of the latest. */
+  #requests = 0;
+  /** The client asked for answers with messages (docs/transports.md) and this node carries them. */
+  #carryAnswers = false;
+  /** How the client's requests of messages were answered so far (tests, benchmarks). */
+  readonly answerCounts = { statusResponses: 0, carried: 0 };
+
+  /** Whether this link carries its answers in responses of messages (the client asked, and this node does). */
+  get carriesAnswers(): boolean {
+    return this.#carryAnswers;
+  }
 
   protected begin(): void {
     // The client speaks first.
@@ -36,17 +48,23 @@ export class AdsServerLink extends AdsLink {
   }
 
   /**
-   * A DiscoveryResponse has one type, so status responses cannot ride with
-   * messages: they are left in `answers` and written right after the
-   * messages, in the same flush. Messages first: grpc-js writes a call's
-   * messages one after another (each waits for the previous one to reach
-   * the socket), and the peer is waiting for these; the status responses
-   * only settle sends the peer already made.
+   * For a client that asked for answers with messages, the answers due
+   * ride in this response (field 1000) and no status response is
+   * written for them. Otherwise a DiscoveryResponse has one type, so
+   * status responses cannot ride with messages: they are left in
+   * `answers` and written right after the messages, in the same flush.
+   * Messages first: grpc-js writes a call's messages one after another
+   * (each waits for the previous one to reach the socket), and the peer
+   * is waiting for these; the status responses only settle sends the
+   * peer already made.
    */
-  protected writeMessages(batch: PendingSend[], _answers: InboundBatch[]): Uint8Array {
+  protected writeMessages(batch: PendingSend[], answers: InboundBatch[]): Uint8Array {
     const nonce = this.#nextNonce();
     this.#sent.set(nonce, batch);
-    return messagesResponse(nonce, batch.map((p) => p.bytes), this.self.id);
+    const values = batch.map((p) => p.bytes);
+    if (!this.#carryAnswers || answers.length === 0) return messagesResponse(nonce, values, this.self.id);
+    this.answerCounts.carried += answers.length;
+    return messagesResponse(nonce, values, this.self.id, answers.splice(0).map(carried));
   }
 
   protected onFrame(bytes: Uint8Array): void {
@@ -62,7 +80,7 @@ export class AdsServerLink extends AdsLink {
         return;
       }
       this.markReady();
-      this.receiveMessages(req.pushmeshResources, '', '');
+      this.receiveMessages(req.pushmeshResources, '', '', ++this.#requests);
       return;
     }
     if (req.responseNonce !== '') return;
@@ -91,6 +109,8 @@ export class AdsServerLink extends AdsLink {
       return false;
     }
     if (card) this.setPeerCard(card);
+    // Features count only in the first request (as xDS servers read Node); unknown ones are ignored.
+    this.#carryAnswers = this.limits.answersWithMessages && (req.node?.clientFeatures.includes(ANSWERS_WITH_MESSAGES_FEATURE) ?? false);
     return !this.isClosed;
   }
 
@@ -135,6 +155,7 @@ export class AdsServerLink extends AdsLink {
 
   /** One status per message in order — or none at all when every message was accepted (the compact form). */
   #writeAnswer(batch: InboundBatch): void {
+    this.answerCounts.statusResponses++;
     const allAccepted = batch.outcomes.every((o) => o!.ok);
     if (allAccepted) {
       this.write(acceptedResponse(this.#nextNonce(), this.self.id));
@@ -155,4 +176,12 @@ export class AdsServerLink extends AdsLink {
     for (const batch of this.#sent.values()) for (const p of batch) p.fail(err);
     this.#sent.clear();
   }
+}
+
+const NO_STATUSES: readonly Uint8Array[] = Object.freeze([]);
+
+/** A fully answered request of messages as a pushmesh.v1.RequestAnswer: no statuses when all were accepted. */
+function carried(batch: InboundBatch): CarriedAnswer {
+  const allAccepted = batch.outcomes.every((o) => o!.ok);
+  return { request: batch.request, statuses: allAccepted ? NO_STATUSES : batch.outcomes.map((o) => answerAny(o!).value) };
 }

@@ -13,16 +13,19 @@ export class InboundBatch {
   /** Response nonce and version (client side: the DiscoveryResponse being answered). */
   readonly nonce: string;
   readonly version: string;
+  /** Server side: the request's number among the client's requests of messages (1, 2, …); 0 on the client side. */
+  readonly request: number;
   readonly outcomes: (SendOutcome | undefined)[];
   pending = 0;
   /** True while the frame's messages are still being read: not answerable yet, however many are settled. */
   reading = true;
   readonly #onAnswer: (batch: InboundBatch) => void;
 
-  constructor(size: number, nonce: string, version: string, onAnswer: (batch: InboundBatch) => void) {
+  constructor(size: number, nonce: string, version: string, request: number, onAnswer: (batch: InboundBatch) => void) {
     this.outcomes = new Array<SendOutcome | undefined>(size);
     this.nonce = nonce;
     this.version = version;
+    this.request = request;
     this.#onAnswer = onAnswer;
   }
 

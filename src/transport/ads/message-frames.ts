@@ -53,13 +53,35 @@ export function acceptedResponse(nonce: string, identifier: string): Buffer {
   return finish(w);
 }
 
-/** DiscoveryResponse{version_info (1), resources (2), type_url (4), nonce (5), control_plane (6){identifier (1)}}. */
-export function messagesResponse(nonce: string, values: readonly Uint8Array[], identifier: string): Buffer {
+/**
+ * One answer to a client's request of messages, ready to be carried in a
+ * response of messages: the request's number on the stream and one
+ * serialized google.rpc.Status per message (none when all were accepted).
+ */
+export interface CarriedAnswer {
+  request: number;
+  statuses: readonly Uint8Array[];
+}
+
+/**
+ * DiscoveryResponse{version_info (1), resources (2), type_url (4), nonce (5),
+ * control_plane (6){identifier (1)}, pushmesh_answers (1000)}: without
+ * `answers` (or with none) exactly the base protocol's bytes; with them,
+ * each a pushmesh.v1.RequestAnswer{request (1), statuses (2)} (only for a
+ * client that asked for them, docs/transports.md).
+ */
+export function messagesResponse(nonce: string, values: readonly Uint8Array[], identifier: string, answers: readonly CarriedAnswer[] = []): Buffer {
   const w = protobuf.Writer.create();
   w.uint32((1 << 3) | 2).string(nonce);
   for (const v of values) writeAny(w, (2 << 3) | 2, v);
   w.uint32((4 << 3) | 2).uint32(TYPE_URL.length).raw(TYPE_URL);
   w.uint32((5 << 3) | 2).string(nonce);
   w.uint32((6 << 3) | 2).fork().uint32((1 << 3) | 2).string(identifier).ldelim();
+  for (const a of answers) {
+    w.uint32((1000 << 3) | 2).fork();
+    w.uint32(1 << 3).uint64(a.request); // request = 1, a varint
+    for (const s of a.statuses) w.uint32((2 << 3) | 2).bytes(s); // statuses = 2
+    w.ldelim();
+  }
   return finish(w);
 }

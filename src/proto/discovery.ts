@@ -1,5 +1,6 @@
 import { anyToRaw, anyViewFromRaw } from './any.js';
 import { asBadMessage } from '../message/bad-message.js';
+import { fastDiscoveryRequest, fastDiscoveryResponse } from './fast-frames.js';
 import { bool, decodeInstance, encodeRaw, int64Of, str, strList, sub, subList, toPlain, type RawObject } from './raw.js';
 import { statusFromRaw, statusToRaw } from './status.js';
 import { jsonToStruct, structToJson } from './struct.js';
@@ -61,7 +62,7 @@ export function encodeDiscoveryRequest(req: DiscoveryRequestInit): Buffer {
  * Throws ERR_BAD_MESSAGE only.
  */
 export function decodeDiscoveryRequest(data: Uint8Array): DiscoveryRequest {
-  return fromInstance(REQUEST, data, requestFromRaw);
+  return fastDiscoveryRequest(data) ?? fromInstance(REQUEST, data, requestFromRaw); // the link's own shapes first (fast-frames.ts)
 }
 
 /**
@@ -108,7 +109,7 @@ export function encodeDiscoveryResponse(res: DiscoveryResponseInit): Buffer {
 
 /** Decodes a DiscoveryResponse (resource values are views into `data`); throws ERR_BAD_MESSAGE only. */
 export function decodeDiscoveryResponse(data: Uint8Array): DiscoveryResponse {
-  return fromInstance(RESPONSE, data, responseFromRaw);
+  return fastDiscoveryResponse(data) ?? fromInstance(RESPONSE, data, responseFromRaw); // the link's own shapes first (fast-frames.ts)
 }
 
 function responseFromRaw(raw: RawObject): DiscoveryResponse {
@@ -139,3 +140,9 @@ function answerFromRaw(raw: RawObject): RequestAnswer {
     statuses: subList(raw.statuses, 'pushmesh_answers.statuses').map((s) => statusFromRaw(s, 'pushmesh_answers.statuses')),
   };
 }
+
+/** @internal protobufjs's decoders alone (without fast-frames.ts), for the tests that hold the two to the same results. */
+export const generalDecoders = {
+  request: (data: Uint8Array): DiscoveryRequest => fromInstance(REQUEST, data, requestFromRaw),
+  response: (data: Uint8Array): DiscoveryResponse => fromInstance(RESPONSE, data, responseFromRaw),
+};

@@ -60,7 +60,7 @@ export interface NodeAddresses {
 }
 
 /** Strict order (deliveryWindow 1): attempts in flight to a healthy destination over one link (OutboxDispatcher). */
-const ORDERED_PIPELINE = 32;
+const ORDERED_PIPELINE = 256;
 
 /** What a node is started with besides its config. */
 export interface NodeStartOptions {

@@ -12,7 +12,7 @@ export interface DispatcherOptions {
   store: OutboxStore;
   deliver: Deliver;
   logger: Logger;
-  /** Attempts in flight at once, all destinations. Default 64. */
+  /** Attempts in flight at once, all destinations. Default 512. */
   concurrency?: number;
   /** Attempts in flight at once to one destination. Default 8. */
   perDestination?: number;
@@ -105,7 +105,7 @@ export class OutboxDispatcher extends EventEmitter<DispatcherEvents> {
     this.#store = opts.store;
     this.#deliver = opts.deliver;
     this.#log = opts.logger;
-    this.#concurrency = opts.concurrency ?? 64;
+    this.#concurrency = opts.concurrency ?? 512;
     this.#perDest = opts.perDestination ?? 8;
     this.#pipeline = this.#perDest === 1 ? Math.max(1, opts.orderedPipeline ?? 1) : 1;
     this.#backoff = opts.backoff ?? { baseMs: 500, capMs: 60_000 };

@@ -70,7 +70,9 @@ export class StatusStore extends EventEmitter<{ change: [DeliveryStatus] }> {
         receipt INTEGER NOT NULL,
         updated INTEGER NOT NULL
       );
-      CREATE INDEX IF NOT EXISTS delivery_status_updated ON delivery_status (updated);
+      -- The oldest are trimmed in rowid order: every write is an INSERT OR REPLACE, which gives the row a new rowid, so
+      -- rowid order is the order of the last change; no index on \`updated\` to write on every commit.
+      DROP INDEX IF EXISTS delivery_status_updated;
     `);
     // Stores made before the column existed.
     if (!(db.pragma('table_info(delivery_status)') as { name: string }[]).some((c) => c.name === 'expires')) {
@@ -82,7 +84,7 @@ export class StatusStore extends EventEmitter<{ change: [DeliveryStatus] }> {
       ),
       get: db.prepare<[string], Row>('SELECT * FROM delivery_status WHERE id = ?'),
       count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM delivery_status'),
-      trim: db.prepare<[number]>('DELETE FROM delivery_status WHERE id IN (SELECT id FROM delivery_status ORDER BY updated ASC LIMIT ?)'),
+      trim: db.prepare<[number]>('DELETE FROM delivery_status WHERE rowid IN (SELECT rowid FROM delivery_status ORDER BY rowid LIMIT ?)'),
       put: db.prepare<[string, string, string, string | null, number, number, number | null]>(
         'INSERT OR REPLACE INTO delivery_status (id, dest, state, reason, receipt, updated, expires) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -104,17 +106,20 @@ export class StatusStore extends EventEmitter<{ change: [DeliveryStatus] }> {
     this.#writes += rows.size;
     const trim = this.#writes >= 1000;
     if (trim) this.#writes = 0;
+    let trimmed = false;
     return {
       run: () => {
         for (const r of rows.values()) this.#stmts.put.run(r.id, r.dest, r.state, r.reason, r.receipt, r.updated, r.expires);
         if (trim) {
           const n = this.#stmts.count.get()?.n ?? 0;
-          if (n > this.#max) this.#stmts.trim.run(n - this.#max);
+          if (n > this.#max) trimmed = this.#stmts.trim.run(n - this.#max).changes > 0;
         }
       },
       done: (err) => {
         if (err === null) {
-          for (const r of rows.values()) if (!this.#dirty.has(r.id)) this.#remember(r);
+          // After a trim, memory must not answer for rows the disk no longer has: it starts again from the disk.
+          if (trimmed) this.#recent.clear();
+          else for (const r of rows.values()) if (!this.#dirty.has(r.id)) this.#remember(r);
           return;
         }
         // Kept for the next commit; a newer state of the same status, set meanwhile, wins.

@@ -504,9 +504,10 @@ export class PushmeshNode implements NodeCore {
    * waiting for it): it waits here, on disk, until that node is back
    * (store-and-forward), within its TTL and its VAPID token's life.
    */
-  #hold(target: NodeId, wire: WebpushMessage, notAfter: number): void {
+  async #hold(target: NodeId, wire: WebpushMessage, notAfter: number): Promise<void> {
     const now = Date.now();
-    this.#outbox.enqueue(
+    // Committed with the other writes of this turn (TurnWriter); the previous hop gets its ACK after the commit.
+    await this.#outbox.accept(
       {
         id: wire.id,
         dest: target,

@@ -41,7 +41,7 @@ export interface MeshRoutingOptions {
    * at most until `notAfter` (Unix ms: its sender's VAPID token expires then,
    * and no later hop would accept it); throws ERR_QUEUE_FULL.
    */
-  hold: (target: NodeId, wire: WebpushMessage, notAfter: number) => void;
+  hold: (target: NodeId, wire: WebpushMessage, notAfter: number) => void | Promise<void>;
   /** Whether messages for `target` already wait on this node's disk: a new one queues behind them, so none overtakes another. */
   backlog?: (target: NodeId) => boolean;
   /** Attachments of linked nodes, kept across restarts (a node that left before the restart is still held for). */
@@ -324,10 +324,10 @@ export class MeshRouting {
     return outcome.ok ? OK : { ok: false, reason: outcome.reason as NackReason };
   }
 
-  /** Keeps a relayed message on this node's disk for `target`; the answer for the previous hop. */
-  #holdHere(target: NodeId, next: WebpushMessage, wire: WebpushMessage, tokenExpires: number): RelayOutcome {
+  /** Keeps a relayed message on this node's disk for `target`; the answer for the previous hop, once it is on disk. */
+  async #holdHere(target: NodeId, next: WebpushMessage, wire: WebpushMessage, tokenExpires: number): Promise<RelayOutcome> {
     try {
-      this.#o.hold(target, next, tokenExpires * 1000);
+      await this.#o.hold(target, next, tokenExpires * 1000);
     } catch (err) {
       return { ok: false, reason: nackReasonForError(err) ?? 'queue_full' };
     }

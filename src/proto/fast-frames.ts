@@ -215,3 +215,84 @@ function answer(buf: Buffer, start: number, end: number): RequestAnswer {
   }
   return { request: request ?? 0, statuses: [] };
 }
+
+/**
+ * The fields of a pushmesh.v1.WebpushMessage in the form protobufjs's
+ * decoded instance gives them (defaults for absent fields; `time` as a
+ * number; `body` and `sender_mac` as views into `data`), for
+ * webpush-message.ts to map and check as it does protobufjs's. Gives up
+ * (null) on a field twice, an unknown field, a wire type or varint out of
+ * the ordinary, a length past the end, or text that is not UTF-8.
+ */
+export function fastWebpushFields(data: Uint8Array): Record<string, unknown> | null {
+  if (!Buffer.isBuffer(data)) return null;
+  try {
+    const c = new Cursor(data, 0, data.length);
+    const empty = data.subarray(0, 0);
+    const f: Record<string, unknown> = {
+      id: '',
+      from: '',
+      to: '',
+      ttl: 0,
+      urgency: 0,
+      replace: '',
+      time: 0,
+      path: [] as string[],
+      via: [] as string[],
+      hopLimit: 0,
+      receipt: false,
+      authorization: '',
+      body: empty,
+      senderMac: empty,
+    };
+    let seen = 0; // bit per singular field number
+    while (c.pos < data.length) {
+      const tag = c.small();
+      const field = tag >>> 3;
+      const wireType = tag & 7;
+      if (field === 8 || field === 9) {
+        if (wireType !== 2) return null;
+        const s = c.delimited();
+        (f[field === 8 ? 'path' : 'via'] as string[]).push(text(data, s, c.pos));
+        continue;
+      }
+      const name = WEBPUSH_FIELDS[field];
+      if (name === undefined || (seen & (1 << field)) !== 0) return null;
+      seen |= 1 << field;
+      if (WEBPUSH_VARINTS.has(field)) {
+        if (wireType !== 0) return null;
+        const n = field === 7 ? c.number() : c.small();
+        f[name] = field === 11 ? n !== 0 : n;
+      } else {
+        if (wireType !== 2) return null;
+        const s = c.delimited();
+        f[name] = field === 13 || field === 14 ? data.subarray(s, c.pos) : text(data, s, c.pos);
+      }
+    }
+    return f;
+  } catch (err) {
+    if (err === GIVE_UP) return null;
+    throw err;
+  }
+}
+
+/** WebpushMessage field numbers → protobufjs's (camelCase) names; 8 and 9 (repeated) are read apart. */
+const WEBPUSH_FIELDS: readonly (string | undefined)[] = [
+  undefined,
+  'id',
+  'from',
+  'to',
+  'ttl',
+  'urgency',
+  'replace',
+  'time',
+  undefined,
+  undefined,
+  'hopLimit',
+  'receipt',
+  'authorization',
+  'body',
+  'senderMac',
+];
+/** ttl, urgency, time, hop_limit, receipt. */
+const WEBPUSH_VARINTS: ReadonlySet<number> = new Set([4, 5, 7, 10, 11]);

@@ -2,6 +2,7 @@ import type { WebpushMessage } from '../message/types.js';
 import { validateWebpushMessage } from '../message/validate.js';
 import { asBadMessage } from '../message/bad-message.js';
 import { bool, bytes, bytesView, decodeInstance, encodeRaw, int, int64Of, str, strList } from './raw.js';
+import { fastWebpushFields } from './fast-frames.js';
 import { urgencyFromProto, urgencyToProto } from './urgency.js';
 
 const TYPE = 'pushmesh.v1.WebpushMessage';
@@ -37,7 +38,16 @@ export function encodeWebpushMessage(wire: WebpushMessage): Buffer {
  * never change it (links, with frames fresh from a socket).
  */
 export function decodeWebpushMessage(data: Uint8Array, options: { copyBody?: boolean } = {}): WebpushMessage {
-  const raw = decodeInstance(TYPE, data);
+  // The common shape read by hand (fast-frames.ts); anything else by protobufjs. Same fields either way, mapped and checked alike.
+  return fromFields(fastWebpushFields(data) ?? decodeInstance(TYPE, data), options);
+}
+
+/** @internal decodeWebpushMessage through protobufjs alone, for the tests that hold the fast reader to it. */
+export function decodeWebpushMessageGeneral(data: Uint8Array, options: { copyBody?: boolean } = {}): WebpushMessage {
+  return fromFields(decodeInstance(TYPE, data), options);
+}
+
+function fromFields(raw: Record<string, unknown>, options: { copyBody?: boolean }): WebpushMessage {
   try {
     const wire: WebpushMessage = {
       id: str(raw.id, 'id'),

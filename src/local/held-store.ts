@@ -1,5 +1,6 @@
 import type { Db } from '../store/database.js';
 import { storageError } from '../store/storage-health.js';
+import { turnWriterOf, type TurnWriter, type TurnWrites } from '../store/turn-writer.js';
 import type { Message, Payload } from '../message/types.js';
 import type { LocalEvent } from './types.js';
 
@@ -21,6 +22,8 @@ export interface HeldStoreOptions extends HeldLimits {
   onDropped?: (reason: 'limit' | 'expired', count: number) => void;
   /** A write failed (disk full): reported here; the waiting `stored` promises are rejected with ERR_STORAGE_FULL. */
   onError?: (err: unknown) => void;
+  /** The database's TurnWriter (default: the one of `db`). */
+  writer?: TurnWriter;
 }
 
 interface Held {
@@ -38,7 +41,8 @@ interface Held {
  * after the node restarted — reads it (`since=`, `Last-Event-ID`).
  *
  * With a database every added message is written in one transaction per
- * event-loop turn; `stored(ev)` resolves once its row is committed, which
+ * event-loop turn, the node's TurnWriter's (with the outbox's and the
+ * delivery statuses' writes of that turn); `add` resolves once its row is committed, which
  * is when the node may acknowledge it to the sender. Writes that come
  * with the turn's rows (`afterCommit`) run in the same transaction, after
  * them: the replay guard's record of a message is on disk only with the
@@ -58,6 +62,8 @@ export class HeldStore {
   #pending: Array<{ kind: 'add'; held: Held; done?: { resolve: () => void; reject: (e: unknown) => void } } | { kind: 'remove'; seq: number }> = [];
   #after: Array<() => void> = [];
   #scheduled: NodeJS.Immediate | null = null;
+  /** The database's TurnWriter: the rows go with the node's other writes of the turn (docs/node.md "One transaction per turn"). */
+  readonly #writer: TurnWriter | null = null;
 
   constructor(opts: HeldStoreOptions) {
     this.#o = opts;
@@ -72,6 +78,8 @@ export class HeldStore {
     const remove = db.prepare<[number]>('DELETE FROM app_inbox WHERE seq = ?');
     const prune = db.prepare<[number]>('DELETE FROM app_inbox WHERE expires < ?');
     this.#stmts = { insert: (...a) => void insert.run(...a), remove: (s) => void remove.run(s), prune: (n) => void prune.run(n) };
+    this.#writer = opts.writer ?? turnWriterOf(db);
+    this.#writer.add({ take: () => this.#take() });
     this.#load(db);
   }
 
@@ -121,29 +129,47 @@ export class HeldStore {
     return out;
   }
 
-  /** Writes what is pending now (also on close). */
+  /** Writes what is pending now (also on close), with the node's other pending writes. */
   flush(): void {
     if (this.#scheduled) clearImmediate(this.#scheduled);
     this.#scheduled = null;
+    if (this.#writer) this.#writer.flush();
+    else this.#runAfter();
+  }
+
+  close(): void {
+    this.flush();
+  }
+
+  /** The held store's part of a TurnWriter transaction: the rows, then the writes that must never be on disk without them (the replay guard's records). */
+  #take(): TurnWrites | undefined {
     const pending = this.#pending;
+    const after = this.#after;
+    if (pending.length === 0 && after.length === 0) return undefined;
     this.#pending = [];
-    if (this.#stmts && pending.length > 0) {
-      const s = this.#stmts;
-      const after = this.#after;
-      this.#after = [];
-      try {
-        // One transaction: the rows, then the writes that must never be on disk without them (the replay guard's records).
-        this.#o.db!.transaction(() => {
+    this.#after = [];
+    const s = this.#stmts!;
+    return {
+      run: () => {
+        for (const p of pending) {
+          if (p.kind === 'add') s.insert(p.held.ev.seq, p.held.ev.message.topic, p.held.expires, p.held.body!);
+          else s.remove(p.seq);
+        }
+        for (const fn of after) fn();
+      },
+      done: (cause) => {
+        if (cause === null) {
           for (const p of pending) {
-            if (p.kind === 'add') s.insert(p.held.ev.seq, p.held.ev.message.topic, p.held.expires, p.held.body!);
-            else s.remove(p.seq);
+            if (p.kind !== 'add') continue;
+            delete p.held.body;
+            p.done?.resolve();
           }
-          for (const fn of after) fn();
-        })();
-      } catch (cause) {
+          return;
+        }
         const err = storageError(cause, 'messages held for apps');
         this.#o.onError?.(err);
         for (const p of pending) {
+          if (p.kind === 'remove') this.#pending.push(p); // a removal is tried again with the next commit
           if (p.kind !== 'add') continue;
           this.#forget(p.held);
           p.done?.reject(err);
@@ -152,19 +178,8 @@ export class HeldStore {
         // its records then go in a later turn, with the take-backs after them.
         this.#after.unshift(...after);
         this.#schedule();
-        return;
-      }
-      for (const p of pending) {
-        if (p.kind !== 'add') continue;
-        delete p.held.body;
-        p.done?.resolve();
-      }
-    }
-    this.#runAfter();
-  }
-
-  close(): void {
-    this.flush();
+      },
+    };
   }
 
   #runAfter(): void {
@@ -174,7 +189,8 @@ export class HeldStore {
   }
 
   #schedule(): void {
-    this.#scheduled ??= setImmediate(() => this.flush());
+    if (this.#writer) this.#writer.now();
+    else this.#scheduled ??= setImmediate(() => this.flush());
   }
 
   #push(h: Held): void {

@@ -203,7 +203,8 @@ interface Pair {
 
 const profDir = process.env['BENCH_E2E_CPU_PROF'];
 const traceSyscalls = !!process.env['BENCH_E2E_STRACE'];
-const WARMUP = 400;
+/** Messages before each measured run: V8's optimising compiler still took 15–18 % of B's CPU in the measured window after 400. */
+const WARMUP = 2000;
 
 /** `strace -c -f -p pid` until stop(): the count of each system call (all threads). Slows the node down: figures taken with it are for counting only. */
 async function strace(pid: number): Promise<{ stop(): Promise<Map<string, number>> }> {
@@ -402,7 +403,7 @@ async function runPath(ctx: BenchContext, path: 'link' | 'https', problems: stri
     const total = Math.round(1500 * ctx.seconds);
     for (const c of cases) {
       ctx.log(`  e2e ${c.name}: warm-up, then ${ctx.seconds} s or ${total} messages`);
-      await measureCase(p, c, WARMUP, 2000, problems);
+      await measureCase(p, c, WARMUP, 5000, problems);
       const f = await measureCase(p, c, total, ctx.seconds * 1000, problems);
       const row: BenchRow = { case: c.label, opsPerSec: f.msgPerSec, versus: 'raw crypto bound', ratio: f.msgPerSec / crypto.bound };
       if (c.target !== undefined) row.target = c.target;

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
+import { pushServerTls } from '../src/push/push-server.js';
 import { PeerAuthenticator } from '../src/transport/auth/peer-authenticator.js';
 import { GrpcListener } from '../src/transport/grpc/grpc-listener.js';
 import { linkLimits } from '../src/transport/link-limits.js';
@@ -75,7 +76,9 @@ let port: number;
 if (transport === 'grpc') {
   port = (await GrpcListener.start({ ...common, host: '127.0.0.1', port: 0 })).address!.port;
 } else {
-  const https = createHttpsServer({ key: server.tls.key, cert: server.tls.cert, requestCert: true, rejectUnauthorized: false, noDelay: true });
+  // The node's HTTPS server's TLS options (no session tickets unless BENCH_IDLE_HTTPS_TICKETS=1, as httpsSessionTickets).
+  const sessionTickets = process.env['BENCH_IDLE_HTTPS_TICKETS'] === '1';
+  const https = createHttpsServer({ ...pushServerTls({ key: server.tls.key, cert: server.tls.cert, sessionTickets }), noDelay: true });
   new WsListener(https, common);
   await new Promise<void>((r) => https.listen(0, '127.0.0.1', r));
   port = (https.address() as AddressInfo).port;

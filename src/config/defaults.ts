@@ -11,6 +11,7 @@ export function defaultConfig(home: string): NodeConfig {
     home,
     local: { host: '127.0.0.1', port: DEFAULT_LOCAL_PORT },
     https: { host: '0.0.0.0', port: DEFAULT_HTTPS_PORT },
+    httpsSessionTickets: false,
     grpc: { host: '0.0.0.0', port: DEFAULT_GRPC_PORT },
     advertise: '',
     peers: [],

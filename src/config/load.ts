@@ -15,6 +15,8 @@ import type { NodeConfig, NodeLimits, RoutingConfig, ServiceConfig } from './typ
 export interface ConfigLayer {
   local?: string;
   https?: string;
+  /** TLS session tickets on the HTTPS server (default off). */
+  httpsSessionTickets?: boolean;
   grpc?: string;
   advertise?: string;
   peers?: string[];
@@ -35,7 +37,7 @@ export interface ConfigLayer {
   backends?: unknown;
 }
 
-const LAYER_KEYS = new Set(['local', 'https', 'grpc', 'advertise', 'peers', 'trustCa', 'nats', 'pubsub', 'trust', 'service', 'routing', 'reqInlineTypes', 'logLevel', 'limits', 'bridges', 'backends']);
+const LAYER_KEYS = new Set(['local', 'https', 'httpsSessionTickets', 'grpc', 'advertise', 'peers', 'trustCa', 'nats', 'pubsub', 'trust', 'service', 'routing', 'reqInlineTypes', 'logLevel', 'limits', 'bridges', 'backends']);
 const LIMIT_KEYS = new Set<keyof NodeLimits>(['maxRequestBody', 'maxQueuedMessages', 'maxQueuedBytes', 'subscriberBuffer', 'maxTtl', 'deliveryWindow', 'jumpHostWait', 'heldMessages', 'heldBytes', 'heldPerTopic', 'replayEntries', 'replayEntriesPerSender']);
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -50,6 +52,7 @@ export function layerFromEnv(env: NodeJS.ProcessEnv): ConfigLayer {
   set('local', env['PUSHMESH_LOCAL']);
   set('https', env['PUSHMESH_HTTPS']);
   set('grpc', env['PUSHMESH_GRPC']);
+  set('httpsSessionTickets', envBoolean(env, 'PUSHMESH_HTTPS_SESSION_TICKETS'));
   set('advertise', env['PUSHMESH_ADVERTISE']);
   set('peers', list(env['PUSHMESH_PEERS']));
   set('trustCa', env['PUSHMESH_TRUST_CA']);
@@ -67,6 +70,15 @@ export function layerFromEnv(env: NodeJS.ProcessEnv): ConfigLayer {
   const bridges = env['PUSHMESH_BRIDGES']?.split(';').map((s) => s.trim()).filter(Boolean);
   set('bridges', bridges?.map(parseBridgeSpec));
   return layer;
+}
+
+/** `1`/`true`/`on`/`yes` or `0`/`false`/`off`/`no` (any case); unset or empty: not given. */
+function envBoolean(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const v = env[name]?.trim().toLowerCase();
+  if (v === undefined || v === '') return undefined;
+  if (['1', 'true', 'on', 'yes'].includes(v)) return true;
+  if (['0', 'false', 'off', 'no'].includes(v)) return false;
+  throw new PushmeshError('ERR_CONFIG', `${name}="${env[name]}" must be 1 or 0 (true or false)`);
 }
 
 /** Reads a YAML (or JSON) config file into a layer; unknown keys are an error, not ignored. */
@@ -113,6 +125,10 @@ function validateLayer(doc: unknown, where: string): ConfigLayer {
     layer[k] = v as string[];
   };
   for (const k of ['local', 'https', 'grpc', 'advertise', 'trustCa', 'pubsub', 'logLevel'] as const) str(k);
+  if (o['httpsSessionTickets'] !== undefined) {
+    if (typeof o['httpsSessionTickets'] !== 'boolean') throw new PushmeshError('ERR_CONFIG', `${where}: "httpsSessionTickets" must be true or false`);
+    layer.httpsSessionTickets = o['httpsSessionTickets'];
+  }
   strList('peers');
   strList('nats');
   strList('reqInlineTypes');
@@ -200,6 +216,7 @@ export function resolveConfig(home: string, layers: ConfigLayer[]): NodeConfig {
   }
   const https = pick('https');
   if (https !== undefined) cfg.https = parseHostPort(https, '0.0.0.0', 'HTTPS address');
+  cfg.httpsSessionTickets = pick('httpsSessionTickets') ?? false;
   const grpc = pick('grpc');
   if (grpc !== undefined) cfg.grpc = parseHostPort(grpc, '0.0.0.0', 'gRPC address');
   cfg.advertise = normalizeAdvertise(pick('advertise') ?? '', cfg);

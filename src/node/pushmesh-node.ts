@@ -16,7 +16,7 @@ import { OutboxDispatcher } from '../outbox/dispatcher.js';
 import { OutboxStore } from '../outbox/outbox-store.js';
 import type { DeliveryPin, DeliveryResult, OutboxEntry } from '../outbox/types.js';
 import { encodeWebpushMessage } from '../proto/index.js';
-import { buildPushServer } from '../push/push-server.js';
+import { buildPushServer, pushServerTls } from '../push/push-server.js';
 import type { ConfigChannel } from '../signed-config/channel.js';
 import { CONFIG_TOPIC, MeshConfigRelay, SignedConfigService, TrustPolicy } from '../signed-config/index.js';
 import { Inbox } from '../inbox/inbox.js';
@@ -324,8 +324,8 @@ export class PushmeshNode implements NodeCore {
       this.#pushServer = buildPushServer({
         logger: this.#log,
         metrics: this.metrics,
-        // Client certificates are asked for (peer WebSockets authenticate with them) and checked in code; Web Push senders need none.
-        tls: { key: this.identity.privateKeyPem, cert: this.identity.certificatePem, requestCert: true, rejectUnauthorized: false },
+        // Client certificates asked for (peer WebSockets), checked in code; no TLS session tickets unless httpsSessionTickets.
+        tls: pushServerTls({ key: this.identity.privateKeyPem, cert: this.identity.certificatePem, sessionTickets: cfg.httpsSessionTickets }),
         isLocalNode: (id) => id === this.identity.id,
         accept: this.#httpsInbox.accept,
         origins: () => [this.#advertise],

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import { constants } from 'node:crypto';
 import type { TlsOptions } from 'node:tls';
 import { isPushmeshError } from '../errors/index.js';
 import { httpStatusOf, retryAfterOf } from '../errors/http-status.js';
@@ -15,10 +16,35 @@ import { parseSenderHeader, SENDER_HEADER } from './sender-header.js';
 import type { AcceptPush } from './types.js';
 import { answerClientError } from '../util/http-client-error.js';
 
+/**
+ * TLS options of the node's HTTPS server (Web Push and peer WebSockets):
+ * client certificates asked for, not required, checked in code (peer
+ * WebSockets authenticate with them; Web Push senders need none).
+ *
+ * TLS session tickets are off unless `sessionTickets` (config
+ * `httpsSessionTickets`): with them a TLS 1.3 server keeps ≈ 13 KiB more
+ * per idle connection (docs/benchmarks.md, "10,000 peers"), and what
+ * holds connections here for long — peer links, pushmesh's own push
+ * client with keep-alive — never resumes a session. Senders that open a
+ * new connection per push (some Web Push services) then pay a full
+ * handshake each time; turn them on for those. (OpenSSL with
+ * `SSL_OP_NO_TICKET` still sends TLS 1.3 clients a ticket naming a
+ * session ID, but the server keeps no session under it: nothing resumes.)
+ */
+export function pushServerTls(o: { key: string; cert: string; sessionTickets?: boolean }): TlsOptions & { key: string; cert: string } {
+  return {
+    key: o.key,
+    cert: o.cert,
+    requestCert: true,
+    rejectUnauthorized: false,
+    ...(o.sessionTickets ? {} : { secureOptions: constants.SSL_OP_NO_TICKET }),
+  };
+}
+
 export interface PushServerOptions {
   logger: Logger;
   metrics: NodeMetrics;
-  /** TLS options of the HTTPS server (peer links add `requestCert`: client certificates are asked for, checked in code). */
+  /** TLS options of the HTTPS server: `pushServerTls()` (client certificates asked for, checked in code; no session tickets by default). */
   tls: TlsOptions & { key: string; cert: string };
   /** Node IDs this server takes pushes for (this node's own, for now). */
   isLocalNode: (id: string) => boolean;

@@ -119,3 +119,25 @@ describe('configuration: flags > environment > file > defaults', () => {
     );
   });
 });
+
+describe('configuration: httpsSessionTickets (TLS session tickets on the HTTPS server)', () => {
+  it('is off by default; the file and PUSHMESH_HTTPS_SESSION_TICKETS turn it on, the environment over the file', async (t) => {
+    assert.equal(resolveConfig('/h', []).httpsSessionTickets, false);
+    const dir = await tempDir(t);
+    const file = join(dir, 't.yaml');
+    await writeFile(file, 'httpsSessionTickets: true\n');
+    const fileLayer = await layerFromFile(file);
+    assert.equal(resolveConfig('/h', [fileLayer]).httpsSessionTickets, true);
+    assert.equal(resolveConfig('/h', [layerFromEnv({ PUSHMESH_HTTPS_SESSION_TICKETS: '1' })]).httpsSessionTickets, true);
+    assert.equal(resolveConfig('/h', [layerFromEnv({ PUSHMESH_HTTPS_SESSION_TICKETS: 'false' }), fileLayer]).httpsSessionTickets, false);
+    assert.equal(resolveConfig('/h', [layerFromEnv({ PUSHMESH_HTTPS_SESSION_TICKETS: '' }), fileLayer]).httpsSessionTickets, true);
+  });
+
+  it('refuses a value that is not a boolean with ERR_CONFIG', async (t) => {
+    const dir = await tempDir(t);
+    const file = join(dir, 'bad.yaml');
+    await writeFile(file, 'httpsSessionTickets: sometimes\n');
+    await assert.rejects(layerFromFile(file), pushmeshError('ERR_CONFIG', /httpsSessionTickets.*true or false/));
+    assert.throws(() => layerFromEnv({ PUSHMESH_HTTPS_SESSION_TICKETS: 'maybe' }), pushmeshError('ERR_CONFIG', /PUSHMESH_HTTPS_SESSION_TICKETS/));
+  });
+});

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { NodeMetrics } from '../../src/metrics/node-metrics.js';
-import { buildPushServer } from '../../src/push/push-server.js';
+import { buildPushServer, pushServerTls } from '../../src/push/push-server.js';
 import { PeerAuthenticator } from '../../src/transport/auth/peer-authenticator.js';
 import { linkLimits } from '../../src/transport/link-limits.js';
 import type { Link } from '../../src/transport/types.js';
@@ -10,12 +10,12 @@ import type { TlsNode } from './tls-nodes.js';
 
 const logger = pino({ level: 'silent' });
 
-/** A node's real HTTPS server (the Fastify Web Push server), asking for client certificates, with the peer WebSocket on it. */
-export async function startWsNode(node: TlsNode, limits = linkLimits(), onLink: (l: Link) => void = () => undefined) {
+/** A node's real HTTPS server (the Fastify Web Push server, its TLS options as in a node), asking for client certificates, with the peer WebSocket on it. */
+export async function startWsNode(node: TlsNode, limits = linkLimits(), onLink: (l: Link) => void = () => undefined, sessionTickets = false) {
   const app = buildPushServer({
     logger,
     metrics: new NodeMetrics({ queueDepth: () => 0, subscribers: () => 0 }),
-    tls: { key: node.tls.key, cert: node.tls.cert, requestCert: true, rejectUnauthorized: false },
+    tls: pushServerTls({ key: node.tls.key, cert: node.tls.cert, sessionTickets }),
     isLocalNode: (id) => id === node.id,
     accept: async () => {
       throw new Error('not used');

@@ -19,7 +19,8 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PubSub, type Message as PubSubMessage } from '@google-cloud/pubsub';
-import { AckPolicy, connect, DeliverPolicy } from 'nats';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { startBackends } from '../adapters/index.js';
 import { NatsFabric } from '../adapters/nats/nats-fabric.js';
@@ -150,12 +151,12 @@ async function natsCore(ctx: BenchContext, server: NatsServer): Promise<BenchSec
 async function natsJetStream(ctx: BenchContext, server: NatsServer): Promise<BenchSection> {
   const pub = await connect({ servers: server.url });
   const sub = await connect({ servers: server.url });
-  const jsm = await pub.jetstreamManager();
+  const jsm = await jetstreamManager(pub);
   await jsm.streams.add({ name: 'RAWBENCH', subjects: ['rawbench.js.>'] });
   await jsm.consumers.add('RAWBENCH', { durable_name: 'raw', ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.New, filter_subject: 'rawbench.js.>', max_ack_pending: 10_000 });
-  const js = pub.jetstream();
+  const js = jetstream(pub);
   const raw = new Flow();
-  const consumer = await sub.jetstream().consumers.get('RAWBENCH', 'raw');
+  const consumer = await jetstream(sub).consumers.get('RAWBENCH', 'raw');
   const messages = await consumer.consume({ max_messages: 1000 });
   void (async () => {
     for await (const m of messages) {
@@ -189,16 +190,16 @@ async function natsJetStream(ctx: BenchContext, server: NatsServer): Promise<Ben
 async function natsFabric(ctx: BenchContext, server: NatsServer): Promise<BenchSection> {
   const pub = await connect({ servers: server.url });
   const sub = await connect({ servers: server.url });
-  const jsm = await pub.jetstreamManager();
+  const jsm = await jetstreamManager(pub);
   await jsm.streams.add({ name: 'RAWFABRIC', subjects: ['rawfabric.>'] });
-  const js = pub.jetstream();
+  const js = jetstream(pub);
   const closers: Array<() => Promise<unknown>> = [];
   /** Raw: publish (PubAck) → durable pull consumer that acks each message, with `maxAckPending` unacked at most. */
   const rawCase = async (maxAckPending: number, name: string, msgId = false) => {
     const durable = `raw${maxAckPending}${msgId ? 'id' : ''}`;
     await jsm.consumers.add('RAWFABRIC', { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, filter_subject: `rawfabric.${durable}`, max_ack_pending: maxAckPending });
     const flow = new Flow();
-    const messages = await (await sub.jetstream().consumers.get('RAWFABRIC', durable)).consume({ max_messages: Math.max(16, maxAckPending) });
+    const messages = await (await jetstream(sub).consumers.get('RAWFABRIC', durable)).consume({ max_messages: Math.max(16, maxAckPending) });
     closers.push(() => messages.close());
     void (async () => {
       for await (const m of messages) {

@@ -16,7 +16,8 @@
  * VICTIM=leader the one leading the fabric's stream).
  */
 import { runFabricOutage } from '../test/backends/support/fabric-outage.js';
-import { connect } from 'nats';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { startNatsCluster, startNatsServer, type NatsCluster, type NatsClusterMember } from '../test/backends/support/nats-server.js';
 
 const runs = Number(process.env['RUNS'] ?? 3);
@@ -72,7 +73,7 @@ async function once(): Promise<Awaited<ReturnType<typeof runFabricOutage>>> {
 async function streamLeader(c: NatsCluster): Promise<NatsClusterMember> {
   const nc = await connect({ servers: c.urls });
   try {
-    const info = await (await nc.jetstreamManager()).streams.info('PUSHMESH_FABRIC');
+    const info = await (await jetstreamManager(nc)).streams.info('PUSHMESH_FABRIC');
     return c.members.find((m) => m.name === info.cluster?.leader) ?? c.members[1]!;
   } finally {
     await nc.close();

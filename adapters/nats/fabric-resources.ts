@@ -1,4 +1,5 @@
-import { AckPolicy, DeliverPolicy, DiscardPolicy, nanos, type ConsumerConfig, type JetStreamManager, type StreamConfig } from 'nats';
+import { AckPolicy, DeliverPolicy, DiscardPolicy, JetStreamApiCodes, JetStreamApiError, type ConsumerConfig, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
 
 /** What the fabric's stream and consumers are made of (docs/backends.md, "Scale-out"). */
 export interface FabricResourceSettings {
@@ -51,9 +52,10 @@ export function fabricConsumerConfig(s: FabricResourceSettings, node: string, su
   };
 }
 
+/** JetStream's "consumer not found" (10014), or a 404 from its API. */
 function isNotFound(err: unknown): boolean {
-  const e = err as { code?: string; api_error?: { err_code?: number }; message?: string };
-  return e?.code === '404' || e?.api_error?.err_code === 10014 || /not found/i.test(e?.message ?? '');
+  if (err instanceof JetStreamApiError) return err.code === JetStreamApiCodes.ConsumerNotFound || err.status === 404;
+  return /not found/i.test((err as Error | undefined)?.message ?? '');
 }
 
 /**

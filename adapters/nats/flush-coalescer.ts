@@ -1,4 +1,4 @@
-import type { NatsConnection } from 'nats';
+import type { NatsConnection } from '@nats-io/transport-node';
 
 /**
  * Core NATS has no per-message acknowledgement; a flush (PING/PONG) is

@@ -1,4 +1,5 @@
-import { connect, type ConsumerMessages, type JetStreamClient, type Msg, type NatsConnection, type Subscription } from 'nats';
+import { jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
+import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { BackendError } from '../../src/backends/backend-error.js';
 import { DEFAULT_DELIVERY } from '../../src/backends/retry-policy.js';
@@ -100,14 +101,14 @@ export class NatsAdapter implements BackendAdapter {
     const s = this.#opts.settings;
     let jsm;
     try {
-      jsm = await nc.jetstreamManager();
+      jsm = await jetstreamManager(nc);
     } catch (err) {
       throw new BackendError(
         `JetStream is not available on the NATS server (${(err as Error).message}): start nats-server with -js, or set backends.nats.jetstream: false`,
         { retryable: false, cause: err },
       );
     }
-    this.#js = nc.jetstream();
+    this.#js = jetstream(nc);
     await ensureStream(jsm, eventStreamConfig(s.stream, [this.subjects.allPlaintext, this.subjects.allSealed], s.maxAgeSeconds));
     if (!s.import) return;
     const base = `pushmesh-${ctx.nodeId}`;
@@ -184,7 +185,7 @@ export class NatsAdapter implements BackendAdapter {
 
   async #watchStatus(nc: NatsConnection): Promise<void> {
     for await (const s of nc.status()) {
-      if (s.type === 'disconnect' || s.type === 'reconnect') this.#log.warn({ status: s.type, server: s.data }, 'NATS connection status');
+      if (s.type === 'disconnect' || s.type === 'reconnect') this.#log.warn({ status: s.type, server: s.server }, 'NATS connection status');
     }
   }
 

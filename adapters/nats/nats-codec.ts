@@ -1,4 +1,4 @@
-import { headers as natsHeaders, type Msg, type MsgHdrs } from 'nats';
+import { headers as natsHeaders, type Msg, type MsgHdrs } from '@nats-io/transport-node';
 import { STRUCTURED_CONTENT_TYPE, toBinary, toStructured } from '../../src/cloudevents/index.js';
 import type { ContentMode } from '../../src/config/backends.js';
 import type { OutboundEvent, RawInboundEvent } from '../../src/backends/types.js';

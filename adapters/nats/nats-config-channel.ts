@@ -1,4 +1,5 @@
-import { DeliverPolicy, type ConsumerMessages, type NatsConnection } from 'nats';
+import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { BackendError } from '../../src/backends/backend-error.js';
 import { PushmeshError } from '../../src/errors/index.js';
 import type { ConfigChannel } from '../../src/signed-config/channel.js';
@@ -33,8 +34,7 @@ export class NatsConfigChannel implements ConfigChannel {
   }
 
   #ensure(nc: NatsConnection): Promise<void> {
-    this.#ensured ??= nc
-      .jetstreamManager()
+    this.#ensured ??= jetstreamManager(nc)
       .then((jsm) => ensureStream(jsm, configStreamConfig(this.#opts.stream, [this.#opts.subjects.allConfig])))
       .catch((err: unknown) => {
         this.#ensured = null;
@@ -49,7 +49,7 @@ export class NatsConfigChannel implements ConfigChannel {
     const nc = await this.#opts.connection();
     await this.#ensure(nc);
     try {
-      await nc.jetstream().publish(this.#opts.subjects.config(at.namespace, at.name), Buffer.from(jws, 'utf8'));
+      await jetstream(nc).publish(this.#opts.subjects.config(at.namespace, at.name), Buffer.from(jws, 'utf8'));
     } catch (err) {
       throw new BackendError(`publishing a signed config to NATS failed: ${(err as Error).message}`, { retryable: true, cause: err });
     }
@@ -59,8 +59,8 @@ export class NatsConfigChannel implements ConfigChannel {
     if (signal.aborted) return;
     const nc = await this.#opts.connection();
     await this.#ensure(nc);
-    const consumer = await nc.jetstream().consumers.get(this.#opts.stream, {
-      filterSubjects: this.#opts.subjects.allConfig,
+    const consumer = await jetstream(nc).consumers.get(this.#opts.stream, {
+      filter_subjects: this.#opts.subjects.allConfig,
       deliver_policy: DeliverPolicy.LastPerSubject,
     });
     const messages = await consumer.consume();

@@ -1,4 +1,5 @@
-import { connect, headers as natsHeaders, type ConsumerMessages, type JetStreamClient, type JsMsg, type NatsConnection } from 'nats';
+import { jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { BackendError } from '../../src/backends/backend-error.js';
 import { PushmeshError } from '../../src/errors/index.js';
@@ -123,7 +124,7 @@ export class NatsFabric implements Fabric {
 
   private constructor(nc: NatsConnection, res: FabricResourceSettings, subjects: NatsSubjects, opts: NatsFabricOptions) {
     this.#nc = nc;
-    this.#js = nc.jetstream();
+    this.#js = jetstream(nc);
     this.#res = res;
     this.subjects = subjects;
     this.#opts = opts;
@@ -146,9 +147,9 @@ export class NatsFabric implements Fabric {
   async #watch(): Promise<void> {
     try {
       for await (const s of this.#nc.status()) {
-        if (s.type === 'disconnect') this.#log.warn({ server: s.data }, 'fabric: NATS connection lost');
+        if (s.type === 'disconnect') this.#log.warn({ server: s.server }, 'fabric: NATS connection lost');
         if (s.type !== 'reconnect') continue;
-        this.#log.info({ server: s.data }, 'fabric: NATS connection back');
+        this.#log.info({ server: s.server }, 'fabric: NATS connection back');
         for (const delay of REACK_DELAYS_MS) {
           const t = setTimeout(() => {
             this.#reackTimers.delete(t);
@@ -187,7 +188,7 @@ export class NatsFabric implements Fabric {
       throw new BackendError(`cannot connect to NATS at ${opts.servers.join(', ')}: ${(err as Error).message}`, { retryable: false, cause: err });
     }
     try {
-      const jsm = await nc.jetstreamManager();
+      const jsm = await jetstreamManager(nc);
       await ensureStream(jsm, fabricStreamConfig(res));
     } catch (err) {
       await nc.close().catch(() => undefined);
@@ -235,7 +236,7 @@ export class NatsFabric implements Fabric {
     if (this.#closed || this.#nc.isClosed()) throw new BackendError('the fabric is closed', { retryable: true });
     let messages: ConsumerMessages;
     try {
-      const jsm = await this.#nc.jetstreamManager();
+      const jsm = await jetstreamManager(this.#nc);
       await ensureFabricConsumer(jsm, this.#res.stream, fabricConsumerConfig(this.#res, dest, this.subjects.fabricNode(dest)));
       messages = await this.#consume(dest);
     } catch (err) {
@@ -313,7 +314,7 @@ export class NatsFabric implements Fabric {
   /** Missed heartbeats: the pull (or the consumer's leader) went away; nats.js pulls again, and the relay repeats its recent acks. */
   async #watchPulls(att: Attached, messages: ConsumerMessages): Promise<void> {
     try {
-      for await (const s of await messages.status()) {
+      for await (const s of messages.status()) {
         if (att.stopping || att.messages !== messages) return;
         if (s.type === 'heartbeats_missed') {
           this.#log.info({ dest: att.dest }, 'fabric: heartbeats missed, pulling again');
@@ -365,7 +366,7 @@ export class NatsFabric implements Fabric {
       settle(() => m.nak());
       return;
     }
-    const attempt = Math.max(0, m.info.redeliveryCount - 1);
+    const attempt = Math.max(0, m.info.deliveryCount - 1);
     const delay = Math.min(this.#opts.maxRetryDelayMs ?? 30_000, (this.#opts.retryDelayMs ?? 1000) * 2 ** Math.min(attempt, 20));
     settle(() => m.nak(delay));
   }

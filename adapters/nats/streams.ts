@@ -1,8 +1,10 @@
-import { AckPolicy, DeliverPolicy, DiscardPolicy, RetentionPolicy, StorageType, nanos, type JetStreamManager, type StreamConfig } from 'nats';
+import { AckPolicy, DeliverPolicy, DiscardPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import { nanos } from '@nats-io/transport-node';
 
+/** JetStream's "stream not found" (10059), or a 404 from its API. */
 function isNotFound(err: unknown): boolean {
-  const e = err as { code?: string; api_error?: { err_code?: number }; message?: string };
-  return e?.code === '404' || e?.api_error?.err_code === 10059 || /not found/i.test(e?.message ?? '');
+  if (err instanceof JetStreamApiError) return err.code === JetStreamApiCodes.StreamNotFound || err.status === 404;
+  return /not found/i.test((err as Error | undefined)?.message ?? '');
 }
 
 /**

@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { connect, type Msg, type NatsConnection } from 'nats';
+import { jetstream } from '@nats-io/jetstream';
+import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { CLI_PATH, runPushmesh, STACK_FRAME } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { startNatsServer, type NatsServer } from './support/nats-server.js';
@@ -55,7 +56,7 @@ describe('pushmesh run with backends (real processes)', { timeout: 90_000 }, () 
     assert.equal(seen[0]!.string(), '{"hi":1}');
 
     const app = await SseClient.open(`${api}/msg/cli.in`);
-    await outside.jetstream().publish('pushmesh.ce.cli.in', Buffer.from(JSON.stringify({ specversion: '1.0', id: 'from-outside', source: '/o', type: 'cli.in', data: [1, 2] })));
+    await jetstream(outside).publish('pushmesh.ce.cli.in', Buffer.from(JSON.stringify({ specversion: '1.0', id: 'from-outside', source: '/o', type: 'cli.in', data: [1, 2] })));
     const [m] = await app.waitForMessages<{ id: string; data: unknown }>(1, 20_000);
     assert.equal(m!.id, 'from-outside');
     assert.deepEqual(m!.data, [1, 2]);

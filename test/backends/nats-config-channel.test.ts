@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { connect, type NatsConnection } from 'nats';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { NatsAdapter } from '../../adapters/nats/nats-adapter.js';
 import { defaultBackends } from '../../src/config/index.js';
 import type { ConfigChannel } from '../../src/signed-config/channel.js';
@@ -40,7 +41,7 @@ describe('NATS config channel (JetStream, last per subject)', { timeout: 60_000 
     await publisher.publish(fakeSignedConfig('fleet', 'routes', 7));
 
     // What the server kept: one message per subject, on the documented subjects.
-    const jsm = await outside.jetstreamManager();
+    const jsm = await jetstreamManager(outside);
     const info = await jsm.streams.info('PUSHMESH_CONFIG', { subjects_filter: '>' });
     assert.equal(info.config.max_msgs_per_subject, 1);
     assert.deepEqual(info.state.subjects, { 'pushmesh.config.fleet.limits': 1, 'pushmesh.config.fleet.routes': 1 });

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { connect, headers as natsHeaders, type NatsConnection } from 'nats';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { createFabric } from '../../adapters/index.js';
 import { NatsFabric, type NatsFabricOptions } from '../../adapters/nats/nats-fabric.js';
 import { defaultConfig } from '../../src/config/index.js';
@@ -49,7 +50,7 @@ describe('NATS fabric: relays sharing one JetStream (real nats-server)', { timeo
   });
 
   it('creates one stream: node subjects, max age = maxTtl, per-node limit, discard old, dedupe window', async () => {
-    const info = await (await outside.jetstreamManager()).streams.info(STREAM);
+    const info = await (await jetstreamManager(outside)).streams.info(STREAM);
     assert.deepEqual(info.config.subjects, ['pushmesh.fabric.node.>']);
     assert.equal(info.config.max_age, 3600 * 1e9);
     assert.equal(info.config.max_msgs_per_subject, 10_000);
@@ -68,7 +69,7 @@ describe('NATS fabric: relays sharing one JetStream (real nats-server)', { timeo
 
     // The consumer is durable and named after B; detaching keeps it.
     await detach2();
-    const jsm = await outside.jetstreamManager();
+    const jsm = await jetstreamManager(outside);
     const ci = await jsm.consumers.info(STREAM, `pushmesh-fabric-${B}`);
     assert.equal(ci.config.filter_subject, `pushmesh.fabric.node.${B}`);
     assert.equal(ci.config.max_ack_pending, 1);
@@ -124,7 +125,7 @@ describe('NATS fabric: relays sharing one JetStream (real nats-server)', { timeo
     await relay1.forward(D, wire, { ttlSeconds: 3600 });
     await relay2.forward(D, wire, { ttlSeconds: 3600 }); // another relay retrying it
     await relay1.forward(D, wire, { ttlSeconds: 3600 });
-    const info = await (await outside.jetstreamManager()).streams.info(STREAM, { subjects_filter: `pushmesh.fabric.node.${D}` });
+    const info = await (await jetstreamManager(outside)).streams.info(STREAM, { subjects_filter: `pushmesh.fabric.node.${D}` });
     assert.equal(info.state.subjects?.[`pushmesh.fabric.node.${D}`], 1);
     assert.equal(relay1.stats().duplicates - before.duplicates, 1);
     assert.equal(relay2.stats().duplicates, 1);
@@ -176,7 +177,7 @@ describe('NATS fabric: relays sharing one JetStream (real nats-server)', { timeo
 
   it('junk published on a node subject by an outside client is dropped and counted; the next good message still arrives', async () => {
     const G = makeNode().id;
-    const js = outside.jetstream();
+    const js = jetstream(outside);
     const subject = `pushmesh.fabric.node.${G}`;
     const junk = await fc.sample(fc.tuple(fc.uint8Array({ maxLength: 300 }), fc.string({ maxLength: 20 })), 25);
     for (const [bytes, expires] of junk) {
@@ -216,7 +217,7 @@ describe('NATS fabric: relays sharing one JetStream (real nats-server)', { timeo
     const fabric = await createFabric(config, testLogger());
     assert.ok(fabric instanceof NatsFabric);
     try {
-      const info = await (await outside.jetstreamManager()).streams.info('ACME_FABRIC');
+      const info = await (await jetstreamManager(outside)).streams.info('ACME_FABRIC');
       assert.deepEqual(info.config.subjects, ['acme.fabric.node.>']);
       assert.equal(info.config.max_age, 600 * 1e9);
       const J = makeNode().id;

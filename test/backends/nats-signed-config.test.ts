@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { connect, type NatsConnection } from 'nats';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pushmeshOk } from '../helpers/cli.js';
 import { generatePrivateKey, pkcs8Pem } from '../helpers/keys.js';
 import { metricValue, spawnNode, waitForConfigEvent, type LogLine, type RunningNode } from '../helpers/signed-config-nodes.js';
@@ -71,8 +72,9 @@ describe('signed config over NATS JetStream (real processes, real nats-server)',
     assert.equal(await metricValue(n2.localUrl, 'pushmesh_config_accepted_total{source="nats"}'), 1);
 
     // What the server holds: exactly v1 on the config subject.
-    const jsm = await outside.jetstreamManager();
+    const jsm = await jetstreamManager(outside);
     const last = await jsm.streams.getMessage('PUSHMESH_CONFIG', { last_by_subj: `pushmesh.config.${NS}.${NAME}` });
+    assert.ok(last, 'the config subject holds a message');
     assert.equal(last.string(), jws['v1']);
 
     const n3 = await start(3);
@@ -82,7 +84,7 @@ describe('signed config over NATS JetStream (real processes, real nats-server)',
   });
 
   it('a v0 replay published straight onto the config subject by a plain NATS client is refused by every node and counted', async () => {
-    await outside.jetstream().publish(`pushmesh.config.${NS}.${NAME}`, Buffer.from(jws['v0']!));
+    await jetstream(outside).publish(`pushmesh.config.${NS}.${NAME}`, Buffer.from(jws['v0']!));
     const refused = (l: LogLine) => l.msg === 'signed config refused' && l['reason'] === 'rollback' && l['source'] === 'nats';
     for (const node of nodes) {
       await node.waitForLog(refused, `node ${node.id} refusing the v0 replay`);

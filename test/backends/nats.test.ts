@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { connect, headers as natsHeaders, type Msg, type NatsConnection } from 'nats';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, headers as natsHeaders, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { NatsAdapter } from '../../adapters/nats/nats-adapter.js';
 import { PeerStore } from '../../src/identity/index.js';
 import { encodePlaintext, recipientOf } from '../../src/message/index.js';
@@ -115,7 +116,7 @@ describe('NATS adapter against a real nats-server (JetStream)', { timeout: 120_0
     );
     assert.ok(Math.abs(Date.parse(ev['time'] as string) - Date.now()) < 60_000);
     // Only the bridged topic reached NATS (the chat message was sent first).
-    const jsm = await outside.jetstreamManager();
+    const jsm = await jetstreamManager(outside);
     const info = await jsm.streams.info('PUSHMESH_EVENTS', { subjects_filter: '>' });
     assert.equal(info.state.subjects?.['pushmesh.ce.chat'], undefined);
     assert.equal(info.state.subjects?.['pushmesh.ce.orders.created'], 1);
@@ -151,7 +152,7 @@ describe('NATS adapter against a real nats-server (JetStream)', { timeout: 120_0
   it('refuses invalid events from NATS (terminated, counted) without losing the next good one', async (t) => {
     const c = await node(t);
     const app = await sse(`${c.api}/msg/after.bad`);
-    const js = outside.jetstream();
+    const js = jetstream(outside);
     await js.publish('pushmesh.ce.bad', Buffer.from('{"specversion":"1.0","source":"/x","type":"bad"}'));
     await js.publish('pushmesh.ce.bad', Buffer.from('not json at all'));
     await js.publish('pushmesh.ce.after.bad', Buffer.from(JSON.stringify({ specversion: '1.0', id: 'ok-1', source: '/x', type: 'after.bad', data: { fine: true } })));
@@ -166,13 +167,13 @@ describe('NATS adapter against a real nats-server (JetStream)', { timeout: 120_0
     const first = await node(t, [], home);
     const durable = `pushmesh-${first.node.identity.id}-ce`;
     await first.stop('drain');
-    const js = outside.jetstream();
+    const js = jetstream(outside);
     const ids = ['job-1', 'job-2', 'job-3', 'job-4', 'job-5'];
     for (const id of ids) {
       const ack = await js.publish('pushmesh.ce.jobs', Buffer.from(JSON.stringify({ specversion: '1.0', id, source: '/scheduler', type: 'jobs', data: { id } })));
       assert.equal(ack.duplicate, false);
     }
-    const jsm = await outside.jetstreamManager();
+    const jsm = await jetstreamManager(outside);
     const down = await jsm.consumers.info('PUSHMESH_EVENTS', durable);
     assert.equal(down.num_pending, ids.length, 'stored for the node while it is down');
 

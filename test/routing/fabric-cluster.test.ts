@@ -16,7 +16,8 @@
 import { strict as assert } from 'node:assert';
 import { request, type IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { connect } from 'nats';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { createFabric } from '../../adapters/index.js';
 import type { NatsFabric } from '../../adapters/nats/nats-fabric.js';
@@ -133,7 +134,7 @@ describe('the fabric on a 3-server NATS cluster, one server SIGKILLed mid-load',
       relays.push(relay);
     }
     const nc = await connect({ servers: cluster.urls });
-    const info = await (await nc.jetstreamManager()).streams.info('PUSHMESH_FABRIC');
+    const info = await (await jetstreamManager(nc)).streams.info('PUSHMESH_FABRIC');
     assert.equal(info.config.num_replicas, 3, 'fabricReplicas: 3 makes an R3 stream');
     assert.equal(info.cluster?.replicas?.length, 2, 'the leader and two replicas');
 
@@ -170,7 +171,7 @@ describe('the fabric on a 3-server NATS cluster, one server SIGKILLed mid-load',
       }
     });
     await sleep(3000);
-    const leaderName = (await (await nc.jetstreamManager()).streams.info('PUSHMESH_FABRIC')).cluster?.leader;
+    const leaderName = (await (await jetstreamManager(nc)).streams.info('PUSHMESH_FABRIC')).cluster?.leader;
     const victim: NatsClusterMember = cluster.members.find((m) => m.name === leaderName) ?? cluster.members[0]!;
     const killedAt = Date.now();
     await victim.kill('SIGKILL');

@@ -14,7 +14,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { connect, type Msg, type NatsConnection } from 'nats';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { fabricConsumerName } from '../../adapters/nats/fabric-resources.js';
 import { decodeWebpushMessage } from '../../src/proto/index.js';
 import { startNatsServer, type NatsServer } from '../backends/support/nats-server.js';
@@ -69,7 +70,7 @@ describe('relay failover on a shared NATS fabric (relay killed with SIGKILL)', {
 
     // An outside NATS client watching the fabric sees only sealed WebpushMessages.
     const tapped: Msg[] = [];
-    outside.subscribe('pushmesh.fabric.node.>', { callback: (_err, m) => tapped.push(m) });
+    outside.subscribe('pushmesh.fabric.node.>', { callback: (_err, m) => void tapped.push(m) });
     await outside.flush();
 
     // Both ways, across the two relays and the fabric, with receipts.
@@ -88,7 +89,7 @@ describe('relay failover on a shared NATS fabric (relay killed with SIGKILL)', {
     // B falls asleep; A's next message goes R1 → fabric → R2, which sends it to B and waits for an ACK that does not come.
     assert.ok(b.child.kill('SIGSTOP'));
     const inFlight = await send(a, b.id, { n: 0 });
-    const jsm = await outside.jetstreamManager();
+    const jsm = await jetstreamManager(outside);
     const consumer = fabricConsumerName(b.id);
     await until('relay 2 holding the message unacknowledged', async () => {
       const info = await jsm.consumers.info('PUSHMESH_FABRIC', consumer).catch(() => null);

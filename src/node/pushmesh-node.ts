@@ -13,7 +13,7 @@ import { newMessageId, sealMessage, SenderMacKeys } from '../message/index.js';
 import type { Message } from '../message/types.js';
 import { NodeMetrics } from '../metrics/node-metrics.js';
 import { OutboxDispatcher } from '../outbox/dispatcher.js';
-import { OutboxStore } from '../outbox/outbox-store.js';
+import { OutboxStore, type EnqueueResult } from '../outbox/outbox-store.js';
 import type { DeliveryPin, DeliveryResult, OutboxEntry } from '../outbox/types.js';
 import { encodeWebpushMessage } from '../proto/index.js';
 import { buildPushServer, pushServerTls } from '../push/push-server.js';
@@ -120,6 +120,8 @@ export class PushmeshNode implements NodeCore {
   #addresses: NodeAddresses | null = null;
   #advertise: string;
   #state: 'new' | 'running' | 'draining' | 'closed' = 'new';
+  /** The last send() being sealed: the next one is accepted into the outbox after it (see send). */
+  #sendOrder: Promise<void> = Promise.resolve();
   #stopping: Promise<void> | null = null;
   /** The home folder's lock, released when the node has closed. */
   #lock: HomeLock | null = null;
@@ -435,36 +437,21 @@ export class PushmeshNode implements NodeCore {
       this.metrics.messagesOut.inc({ via: 'local' });
       return { id: msg.id, status: 'local' };
     }
-    const card = this.#links.cardOf(req.to) ?? (await this.#peers.card(req.to));
-    if (!card) {
-      this.metrics.dropped.inc({ reason: 'no_route' });
-      throw new PushmeshError('ERR_NOT_FOUND', `no card for node ${req.to}: add it with "pushmesh peer add"`);
-    }
-    if (req.via?.length) {
-      const why = await this.#jumpHostProblem(req.via);
-      if (why) throw new PushmeshError('ERR_BAD_ARGUMENT', why);
-    }
-    const wire = await sealMessage(msg, card, this.#signer, { receipt: req.receipt ?? false, via: req.via ?? [], senderMac: this.#senderMac });
-    // TTL 0 (RFC 8030 §5.2): one immediate attempt, no retries; the grace covers that attempt.
-    const expiresAt = msg.time + (msg.ttl === 0 ? 10_000 : msg.ttl * 1000);
+    // Accepted into the outbox in the order send() was called (an app's pipelined sends keep their order), whatever
+    // each one waits for while it is sealed; the commit is not waited for here, so a turn's sends share it.
+    const queued = this.#sendOrder.then(() => this.#sealAndAccept(msg, req));
+    this.#sendOrder = queued.then(
+      () => undefined,
+      () => undefined,
+    );
     let replaced: string | null;
-    // The outbox row and the status row are committed together, with the rest of this turn's writes; answered after the commit.
+    let expiresAt: number;
     const tracked = !isSystemTopic(msg.topic);
     try {
-      const accepted = this.#outbox.accept(
-        {
-          id: msg.id,
-          dest: card.id,
-          replace: msg.replace ?? null,
-          urgency: msg.urgency,
-          expiresAt,
-          wire: encodeWebpushMessage(wire),
-        },
-        msg.time,
-      );
-      if (tracked) this.#status.create(msg.id, card.id, msg.receipt ?? false, expiresAt);
+      const q = await queued;
+      expiresAt = q.expiresAt;
       try {
-        ({ replacedId: replaced } = await accepted);
+        ({ replacedId: replaced } = await q.committed);
       } catch (err) {
         if (tracked) this.#status.forget(msg.id);
         throw err;
@@ -480,6 +467,33 @@ export class PushmeshNode implements NodeCore {
     if (this.#acceptedAt.size > 100_000) this.#acceptedAt.delete(this.#acceptedAt.keys().next().value!);
     this.#dispatcher.kick();
     return { id: msg.id, status: 'queued' };
+  }
+
+  /**
+   * Seals `msg` for its destination and queues it in the outbox with its
+   * `queued` status (both committed with the rest of the turn's writes:
+   * `committed` settles after the commit). Throws what refuses it at once
+   * (no card, a jump host it cannot reach, a full outbox).
+   */
+  async #sealAndAccept(msg: Message, req: SendRequest): Promise<{ committed: Promise<EnqueueResult>; expiresAt: number }> {
+    const card = this.#links.cardOf(req.to) ?? (await this.#peers.card(req.to));
+    if (!card) {
+      this.metrics.dropped.inc({ reason: 'no_route' });
+      throw new PushmeshError('ERR_NOT_FOUND', `no card for node ${req.to}: add it with "pushmesh peer add"`);
+    }
+    if (req.via?.length) {
+      const why = await this.#jumpHostProblem(req.via);
+      if (why) throw new PushmeshError('ERR_BAD_ARGUMENT', why);
+    }
+    const wire = await sealMessage(msg, card, this.#signer, { receipt: req.receipt ?? false, via: req.via ?? [], senderMac: this.#senderMac });
+    // TTL 0 (RFC 8030 §5.2): one immediate attempt, no retries; the grace covers that attempt.
+    const expiresAt = msg.time + (msg.ttl === 0 ? 10_000 : msg.ttl * 1000);
+    const committed = this.#outbox.accept(
+      { id: msg.id, dest: card.id, replace: msg.replace ?? null, urgency: msg.urgency, expiresAt, wire: encodeWebpushMessage(wire) },
+      msg.time,
+    );
+    if (!isSystemTopic(msg.topic)) this.#status.create(msg.id, card.id, msg.receipt ?? false, expiresAt);
+    return { committed, expiresAt };
   }
 
   /**

@@ -58,7 +58,7 @@ export type BatchResult = SendResult | ErrorBody;
  * `POST /msgs`: several messages in one request, for apps that want
  * throughput (one request and one answer per batch instead of per
  * message). Each item is the object of a WebSocket `send` frame; they are
- * sent one after the other in the order given, each on its own: one that
+ * accepted in the order given, in one commit, each on its own: one that
  * is refused does not stop the others. Answers 202 with
  * `{"results":[{"id","status"} | {"error":{code,message}}, …]}`, one per
  * item in the same order. A body that is not a batch (bad JSON, not an
@@ -67,17 +67,20 @@ export type BatchResult = SendResult | ErrorBody;
 export function registerBatchRoutes(app: FastifyInstance, core: NodeCore, opts: { maxTtl: number }): void {
   app.post<{ Body: Buffer }>('/msgs', async (req, reply) => {
     const items = batchItems(req.headers['content-type'], req.body);
+    // All sent at once: the node accepts them in this order (send() keeps its callers' order) and commits them together.
+    const sends = items.map(async (item, i): Promise<SendResult> => {
+      if (!isJsonObject(item)) throw bad(`message ${i} must be a JSON object`);
+      return core.send(parseSendObject(item, opts));
+    });
     const results: BatchResult[] = [];
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
-      try {
-        if (!isJsonObject(item)) throw bad(`message ${i} must be a JSON object`);
-        results.push(await core.send(parseSendObject(item, opts)));
-      } catch (err) {
-        const { status, body } = toHttpError(err);
-        if (status === 500) req.log.error({ err }, 'local API error (POST /msgs)');
-        results.push(body);
+    for (const outcome of await Promise.allSettled(sends)) {
+      if (outcome.status === 'fulfilled') {
+        results.push(outcome.value);
+        continue;
       }
+      const { status, body } = toHttpError(outcome.reason);
+      if (status === 500) req.log.error({ err: outcome.reason }, 'local API error (POST /msgs)');
+      results.push(body);
     }
     return reply.status(202).send({ results });
   });

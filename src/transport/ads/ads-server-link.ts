@@ -19,7 +19,8 @@ import type { PendingSend } from './outbound-queue.js';
 export class AdsServerLink extends AdsLink {
   readonly direction = 'inbound' as const;
   /** Responses of messages not answered yet, by nonce, in the order sent. */
-  readonly #sent = new Map<string, PendingSend[]>();
+  /** Responses of messages awaiting the client's answer, by nonce; built on the first one (an idle link sends none). */
+  #sent: Map<string, PendingSend[]> | null = null;
   #nonce = 0;
   #subscribed = false;
   #firstRequest = true;
@@ -60,7 +61,7 @@ export class AdsServerLink extends AdsLink {
    */
   protected writeMessages(batch: PendingSend[], answers: InboundBatch[]): Uint8Array {
     const nonce = this.#nextNonce();
-    this.#sent.set(nonce, batch);
+    (this.#sent ??= new Map()).set(nonce, batch);
     const values = batch.map((p) => p.bytes);
     if (!this.#carryAnswers || answers.length === 0) return messagesResponse(nonce, values, this.self.id);
     this.answerCounts.carried += answers.length;
@@ -128,9 +129,10 @@ export class AdsServerLink extends AdsLink {
    * unanswered (a client that only answers the latest one loses nothing).
    */
   #onAnswer(req: DiscoveryRequest): void {
-    if (req.typeUrl !== WEBPUSH_MESSAGE_TYPE_URL || !this.#sent.has(req.responseNonce)) return; // card ACKs, stale nonces
-    for (const [nonce, batch] of this.#sent) {
-      this.#sent.delete(nonce);
+    if (req.typeUrl !== WEBPUSH_MESSAGE_TYPE_URL || !this.#sent?.has(req.responseNonce)) return; // card ACKs, stale nonces
+    const sent = this.#sent!;
+    for (const [nonce, batch] of sent) {
+      sent.delete(nonce);
       if (nonce !== req.responseNonce) {
         this.settleSent(batch, () => ({ ok: true }));
         continue;
@@ -173,6 +175,7 @@ export class AdsServerLink extends AdsLink {
   }
 
   protected failInFlight(err: Error): void {
+    if (!this.#sent) return;
     for (const batch of this.#sent.values()) for (const p of batch) p.fail(err);
     this.#sent.clear();
   }

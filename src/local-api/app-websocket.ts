@@ -73,13 +73,26 @@ function serve(ws: WebSocket, socket: Duplex, core: NodeCore, topic: string | nu
   const sub = core.bus.subscribe(topic, replay);
   ws.on('close', () => sub.end());
   ws.on('error', () => sub.end());
-  // Frames are handled one after the other: sends pipelined on one socket are accepted in the order sent.
+  // Each frame's send starts at once (the node accepts sends in the order they are made, so pipelined sends keep
+  // their order, and a turn's sends share one commit); the answers leave in the order of the frames, those ready
+  // together in one socket write (corked until the end of the tick).
   let previous: Promise<unknown> = Promise.resolve();
+  let corked = false;
+  const answer = (text: string): void => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        corked = false;
+        socket.uncork();
+      });
+    }
+    ws.send(text);
+  };
   ws.on('message', (raw, isBinary) => {
-    previous = previous.then(async () => {
-      const answer = await handleFrame(raw as Buffer, isBinary);
-      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(answer));
-    });
+    const handled = handleFrame(raw as Buffer, isBinary);
+    previous = previous.then(async () => answer(JSON.stringify(await handled)));
   });
 
   async function handleFrame(raw: Buffer, isBinary: boolean): Promise<unknown> {

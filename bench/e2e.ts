@@ -56,11 +56,17 @@ interface CaseSpec {
 }
 
 /** The cases of one path (link or https). */
-const CASES: Record<'link' | 'https', CaseSpec[]> = {
+/** link: A dials B over gRPC; wss: A dials B over a WebSocket link; https: no link, A holds B's card. */
+type PathKind = 'link' | 'wss' | 'https';
+
+const CASES: Record<PathKind, CaseSpec[]> = {
   link: [
     { name: 'link-post', label: 'gRPC link: POST /msg per message, 16 connections', mode: 'post', connections: 16, batch: 1, window: 1, target: 0.5 },
     { name: 'link-batch', label: 'gRPC link: POST /msgs, 16 messages per request, 4 connections', mode: 'batch', connections: 4, batch: 16, window: 1 },
     { name: 'link-ws', label: 'gRPC link: app WebSocket, 16 sends in flight on each of 4 sockets', mode: 'ws', connections: 4, batch: 1, window: 16 },
+  ],
+  wss: [
+    { name: 'wss-batch', label: 'WebSocket link: POST /msgs, 16 messages per request, 4 connections', mode: 'batch', connections: 4, batch: 16, window: 1 },
   ],
   https: [
     { name: 'https-post', label: 'HTTPS Web Push: POST /msg per message, 16 connections', mode: 'post', connections: 16, batch: 1, window: 1, target: 0.3 },
@@ -229,7 +235,7 @@ async function strace(pid: number): Promise<{ stop(): Promise<Map<string, number
 const only = process.env['BENCH_E2E_CASES']?.split(',').map((s) => s.trim());
 const nodeArgs = (who: 'a' | 'b'): string[] => (profDir ? ['--cpu-prof', '--cpu-prof-dir', join(profDir, who)] : []);
 
-async function startPair(path: 'link' | 'https'): Promise<Pair> {
+async function startPair(path: PathKind): Promise<Pair> {
   const cleanups: (() => unknown)[] = [];
   const scope = { after: (fn: () => unknown) => cleanups.push(fn) };
   const configYaml = 'logLevel: info\nlimits:\n  maxQueuedMessages: 100000\n';
@@ -238,19 +244,20 @@ async function startPair(path: 'link' | 'https'): Promise<Pair> {
     const b = await spawnNode({
       scope,
       configYaml,
-      https: path === 'https' ? '127.0.0.1:0' : 'off',
+      https: path === 'link' ? 'off' : '127.0.0.1:0',
       grpc: path === 'link' ? '127.0.0.1:0' : 'off',
       args: path === 'link' ? ['--advertise', 'https://127.0.0.1:9'] : [],
       nodeArgs: nodeArgs('b'),
     });
     started.push(b);
-    const grpcAddr = String(b.logs.find((r) => r.msg === 'pushmesh node running')?.['grpc']);
+    const running = b.logs.find((r) => r.msg === 'pushmesh node running');
+    const peer = path === 'link' ? [`grpcs://${b.id}@${String(running?.['grpc'])}`] : path === 'wss' ? [`wss://${b.id}@${String(running?.['https'])}/ws`] : [];
     const a = await spawnNode({
       scope,
       configYaml,
       https: 'off',
       grpc: 'off',
-      args: ['--advertise', 'https://127.0.0.1:9', ...(path === 'link' ? ['--peer', `grpcs://${b.id}@${grpcAddr}`] : [])],
+      args: ['--advertise', 'https://127.0.0.1:9', ...peer.flatMap((u) => ['--peer', u])],
       nodeArgs: nodeArgs('a'),
     });
     started.push(a);
@@ -386,7 +393,7 @@ function perMessage(counts: Map<string, number>, messages: number): string {
   return `${(total / n).toFixed(1)} (${top.map(([k, v]) => `${k} ${(v / n).toFixed(2)}`).join(', ')})`;
 }
 
-async function runPath(ctx: BenchContext, path: 'link' | 'https', problems: string[]): Promise<{ rows: BenchRow[]; notes: string[] }> {
+async function runPath(ctx: BenchContext, path: PathKind, problems: string[]): Promise<{ rows: BenchRow[]; notes: string[] }> {
   const cases = CASES[path].filter((c) => !only || only.includes(c.name));
   const wantSingle = path === 'link' && (!only || only.includes('link-single'));
   if (cases.length === 0 && !wantSingle) return { rows: [], notes: [] };
@@ -438,12 +445,14 @@ export const e2eBench: BenchModule = {
   async run(ctx) {
     const problems: string[] = [];
     const link = await runPath(ctx, 'link', problems);
+    const wss = await runPath(ctx, 'wss', problems);
     const https = await runPath(ctx, 'https', problems);
     const section: BenchSection = {
       title: 'End to end between processes (issue 14): app → A → B → app, 1 KiB JSON',
-      rows: [...link.rows, ...https.rows],
+      rows: [...link.rows, ...wss.rows, ...https.rows],
       notes: [
         ...link.notes,
+        ...wss.notes,
         ...https.notes,
         'Three processes share the machine: A, B and the load generator; the SSE reader on B is the bench process. Latency is POST sent → SSE event read (send time in the payload, CLOCK_MONOTONIC).',
       ],

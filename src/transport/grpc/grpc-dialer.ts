@@ -11,7 +11,7 @@ import type { LinkLimits } from '../link-limits.js';
 import type { Dialer, Link, PeerTarget } from '../types.js';
 import { ADS_METHOD_PATH } from './ads-service.js';
 import { GrpcClientChannel } from './grpc-channels.js';
-import { grpcKeepaliveOptions } from './grpc-options.js';
+import { grpcKeepaliveOptions, grpcWindowOptions } from './grpc-options.js';
 import { PinnedChannelCredentials } from './pinned-credentials.js';
 
 export interface GrpcDialerOptions {
@@ -50,6 +50,7 @@ export class GrpcDialer implements Dialer {
     );
     const client = new grpc.Client(grpcTarget(target.host, target.port), creds, {
       ...grpcKeepaliveOptions(o.limits),
+      ...grpcWindowOptions(),
       'grpc.max_receive_message_length': o.limits.maxFrameBytes,
       'grpc.use_local_subchannel_pool': 1,
       'grpc.enable_retries': 0,

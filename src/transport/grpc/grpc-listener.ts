@@ -10,7 +10,7 @@ import type { AdsListenerOptions } from '../listener-options.js';
 import type { Listener } from '../types.js';
 import { ADS_SERVICE } from './ads-service.js';
 import { GrpcServerChannel } from './grpc-channels.js';
-import { grpcKeepaliveOptions } from './grpc-options.js';
+import { grpcKeepaliveOptions, widenServerWindows } from './grpc-options.js';
 
 export interface GrpcListenerOptions extends AdsListenerOptions {
   host: string;
@@ -52,6 +52,7 @@ export class GrpcListener implements Listener {
     });
     this.#grpc.addService(ADS_SERVICE, { StreamAggregatedResources: (call: ServerDuplexStream<Buffer, Buffer>) => this.#onCall(call) });
     this.#injector = this.#grpc.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    widenServerWindows(this.#grpc, opts.logger);
     this.#tls = createTlsServer({
       key: opts.auth.tls.key,
       cert: opts.auth.tls.cert,

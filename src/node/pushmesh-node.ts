@@ -66,6 +66,13 @@ const ORDERED_PIPELINE = 256;
 export interface NodeStartOptions {
   /** Pipes that carry signed configs (NATS, Pub/Sub, in-memory); more with `node.signedConfig.addChannel`. */
   configChannels?: readonly ConfigChannel[];
+  /**
+   * Log "pushmesh node running" when `start` returns (default true).
+   * `pushmesh run` says false and calls `announce()` once its backends
+   * are up too, so nothing waiting for that line sees it before a start
+   * that still fails.
+   */
+  announce?: boolean;
 }
 
 /**
@@ -312,6 +319,7 @@ export class PushmeshNode implements NodeCore {
       await node.close();
       throw err;
     }
+    if (opts.announce !== false) node.announce();
     return node;
   }
 
@@ -348,6 +356,12 @@ export class PushmeshNode implements NodeCore {
     await this.signedConfig.start();
     this.#links.dial(cfg.peers);
     this.#dispatcher.kick(); // the store made everything queued due: a restart ends every backoff
+  }
+
+  /** Logs "pushmesh node running" with the node's ID, addresses and queue (info): the line scripts and supervisors wait for. */
+  announce(): void {
+    const cfg = this.config;
+    const { local, https, grpc } = this.addresses;
     this.#log.info(
       {
         id: this.identity.id,

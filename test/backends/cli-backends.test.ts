@@ -87,6 +87,7 @@ describe('pushmesh run with backends (real processes)', { timeout: 90_000 }, () 
       const r = await runPushmesh([...base, ...args], { timeoutMs: 30_000 });
       assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, message);
+      assert.doesNotMatch(r.stdout, /pushmesh node running/, `${args.join(' ')}: a start that fails never says it is running`);
       assert.match(r.stderr.split('\n').filter((l) => l.startsWith('pushmesh: ')).join('\n'), /^pushmesh: [^\n]+$/);
       assert.doesNotMatch(r.stderr, STACK_FRAME);
     }

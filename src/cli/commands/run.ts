@@ -61,7 +61,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       for (const entry of config.peers) parsePeerGroup(entry); // a bad peer URL is refused before anything opens
       const logger = pino({ name: 'pushmesh', level: config.logLevel });
       logger.debug({ config }, 'configuration'); // addresses, limits, trust: nothing secret
-      const node = await PushmeshNode.start(config, logger);
+      const node = await PushmeshNode.start(config, logger, { announce: false });
       let backends: Awaited<ReturnType<typeof startBackends>> = null;
       let fabric: Awaited<ReturnType<typeof createFabric>> = null;
       try {
@@ -76,6 +76,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       }
       // Signed configs travel over every backend too (NATS: last per subject; Pub/Sub: retained), verified on arrival.
       for (const ch of backends?.configChannels() ?? []) node.signedConfig.addChannel(ch);
+      node.announce(); // only now: a bad bridge or an unreachable backend ends the start before this line
       await untilSignal(async (signal, count) => {
         if (count === 1) {
           logger.info({ signal }, 'draining: finishing in-flight work (signal again to stop now)');

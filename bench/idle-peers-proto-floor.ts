@@ -21,8 +21,7 @@ import { createServer as createHttpServer } from 'node:http';
 import * as http2 from 'node:http2';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { gcMemory } from './gc-memory.js';
 import { WebSocket, WebSocketServer } from 'ws';
 
 const [role, a1, a2, a3] = process.argv.slice(2);
@@ -75,14 +74,7 @@ if (role === 'child') {
 } else {
   const n = Number(role ?? 2000);
   const kind = a1 ?? 'tcp';
-  setFlagsFromString('--expose_gc');
-  const gc = runInNewContext('gc') as () => void;
-  const memory = (): { rss: number; heap: number } => {
-    gc();
-    gc();
-    const m = process.memoryUsage();
-    return { rss: m.rss, heap: m.heapUsed + m.external + m.arrayBuffers };
-  };
+  const memory = gcMemory;
   let port: number;
   if (kind === 'tcp') {
     const server = createServer((s: Socket) => {

@@ -15,8 +15,6 @@ import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { pino } from 'pino';
 import { pushServerTls } from '../src/push/push-server.js';
 import { PeerAuthenticator } from '../src/transport/auth/peer-authenticator.js';
@@ -24,6 +22,7 @@ import { GrpcListener } from '../src/transport/grpc/grpc-listener.js';
 import { linkLimits } from '../src/transport/link-limits.js';
 import type { Link } from '../src/transport/types.js';
 import { WsListener } from '../src/transport/ws/ws-listener.js';
+import { gcMemory } from './gc-memory.js';
 import { benchNode } from './transport-fixtures.js';
 
 const [transport, countText, childrenText, restText] = process.argv.slice(2) as ['grpc' | 'wss', string, string, string];
@@ -33,14 +32,7 @@ const restSeconds = Number(restText ?? 0);
 const logger = pino({ level: 'silent' });
 const CHILD = fileURLToPath(new URL('./idle-peers-child.js', import.meta.url));
 
-setFlagsFromString('--expose_gc');
-const gc = runInNewContext('gc') as () => void;
-function memory(): { rss: number; heap: number } {
-  gc();
-  gc();
-  const m = process.memoryUsage();
-  return { rss: m.rss, heap: m.heapUsed + m.external + m.arrayBuffers };
-}
+const memory = gcMemory;
 
 type Child = ChildProcessByStdio<Writable, Readable, null>;
 /** A dialing child with the same raised descriptor limit (each holds thousands of sockets). */

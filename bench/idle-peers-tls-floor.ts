@@ -13,8 +13,7 @@ import { constants } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { connect, createServer, type TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { gcMemory } from './gc-memory.js';
 import { benchNode } from './transport-fixtures.js';
 
 const [role, a1, a2] = process.argv.slice(2);
@@ -44,14 +43,7 @@ if (role === 'child') {
 } else {
   const n = Number(role ?? 2000);
   const variant = a1 ?? 'tickets';
-  setFlagsFromString('--expose_gc');
-  const gc = runInNewContext('gc') as () => void;
-  const memory = (): { rss: number; heap: number } => {
-    gc();
-    gc();
-    const m = process.memoryUsage();
-    return { rss: m.rss, heap: m.heapUsed + m.external + m.arrayBuffers };
-  };
+  const memory = gcMemory;
   const node = await benchNode();
   const sockets: TLSSocket[] = [];
   let count = 0;

@@ -15,7 +15,7 @@ import type { Any } from '../../src/proto/types.js';
 import { ANSWERS_WITH_MESSAGES_FEATURE, cardAny } from '../../src/transport/ads/ads-frames.js';
 import type { MisbehaviorKind } from '../../src/transport/ads/ads-link.js';
 import { PeerAuthenticator } from '../../src/transport/auth/peer-authenticator.js';
-import { ADS_METHOD_PATH } from '../../src/transport/grpc/ads-service.js';
+import { ADS_SERVICE } from '../../src/transport/grpc/ads-service.js';
 import { GrpcDialer } from '../../src/transport/grpc/grpc-dialer.js';
 import { GrpcListener } from '../../src/transport/grpc/grpc-listener.js';
 import { linkLimits, type LinkLimits } from '../../src/transport/link-limits.js';
@@ -31,7 +31,6 @@ export type Transport = 'grpc' | 'wss';
 export const TRANSPORTS: readonly Transport[] = ['grpc', 'wss'];
 
 const logger = pino({ level: 'silent' });
-const identity = (b: Buffer): Buffer => b;
 
 /** A FIFO the test awaits items from, one at a time, in order. */
 export class Waitable<T> {
@@ -182,18 +181,7 @@ export async function fakeListener(transport: Transport, node: TlsNode, scope: C
   const streams = new Waitable<FakeStream>();
   if (transport === 'grpc') {
     const server = new grpc.Server({ 'grpc.enable_channelz': 0 });
-    const definition: grpc.ServiceDefinition = {
-      StreamAggregatedResources: {
-        path: ADS_METHOD_PATH,
-        requestStream: true,
-        responseStream: true,
-        requestSerialize: identity,
-        requestDeserialize: identity,
-        responseSerialize: identity,
-        responseDeserialize: identity,
-      },
-    };
-    server.addService(definition, {
+    server.addService(ADS_SERVICE, {
       StreamAggregatedResources: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
         const frames = new Waitable<Buffer>();
         call.on('data', (f: Buffer) => frames.push(f));

@@ -105,7 +105,7 @@ export class TurnWriter {
       );
     } catch (err) {
       // ERR_STORAGE_FULL from the health, or another error (a closed store, a bug): either way nothing was committed.
-      failure = err instanceof Error && (err as { code?: unknown }).code === 'ERR_STORAGE_FULL' ? err : storageOrOther(err);
+      failure = err instanceof Error ? err : storageError(err, 'messages and their delivery state');
     } finally {
       this.#flushing = false;
     }
@@ -118,10 +118,6 @@ export class TurnWriter {
     }
     return failure === null;
   }
-}
-
-function storageOrOther(err: unknown): unknown {
-  return err instanceof Error ? err : storageError(err, 'messages and their delivery state');
 }
 
 const byDb = new WeakMap<object, TurnWriter>();

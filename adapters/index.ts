@@ -13,7 +13,7 @@ import type { BackendAdapter } from '../src/backends/types.js';
 import { webhookForUrl, type NodeConfig, type WebhookSettings } from '../src/config/index.js';
 import { PushmeshError } from '../src/errors/index.js';
 import { PeerStore } from '../src/identity/index.js';
-import type { NodeCore } from '../src/node/types.js';
+import type { NodeCore } from '../src/core/index.js';
 import type { Fabric } from '../src/routing/fabric.js';
 /**
  * The adapters a configuration asks for: NATS (`--nats`), Pub/Sub

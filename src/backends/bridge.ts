@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { LocalEvent } from '../local/types.js';
+import type { LocalEvent } from '../bus/types.js';
 import type { Message } from '../message/types.js';
-import type { NodeCore } from '../node/types.js';
+import type { NodeCore } from '../core/index.js';
 import type { ConfigChannel } from '../signed-config/channel.js';
 import { BackendError } from './backend-error.js';
 import { DeliveryQueue } from './delivery-queue.js';

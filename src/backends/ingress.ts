@@ -10,7 +10,7 @@ import {
 } from '../cloudevents/index.js';
 import { DecryptError, PushmeshError, VapidError } from '../errors/index.js';
 import { DEFAULT_TTL_SECONDS, linkAudience, validateMessage, type Message, type WebpushMessage } from '../message/index.js';
-import type { NodeCore } from '../node/types.js';
+import type { NodeCore } from '../core/index.js';
 import { BackendMetrics } from './metrics.js';
 import type { IngestResult, RawInboundEvent } from './types.js';
 

@@ -14,7 +14,8 @@ import { nackReasonForError } from '../proto/status.js';
 import type { InboundMessage } from '../transport/types.js';
 import { toBase64Url } from '../util/base64url.js';
 import type { VapidVerifier, WebPushDecrypter } from '../webpush/index.js';
-import type { Inbound, InboundVia, InboxResult, ReplayCheck, SenderPolicy } from './types.js';
+import type { ReplayCheck, SenderPolicy } from './types.js';
+import type { Inbound, InboundVia, InboxResult } from '../core/inbound.js';
 
 const NO_OPTIONS = {};
 /** Senders whose node ID is remembered (the map starts again when full: a cache, never a bound on senders). */

@@ -1,4 +1,4 @@
-import type { LocalEvent } from '../local/types.js';
+import type { LocalEvent } from '../bus/types.js';
 import type { Payload } from '../message/types.js';
 
 /**

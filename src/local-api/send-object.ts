@@ -1,6 +1,6 @@
 import { PushmeshError } from '../errors/index.js';
 import type { Payload } from '../message/types.js';
-import type { SendRequest } from '../node/types.js';
+import type { SendRequest } from '../core/index.js';
 import { parseSendParams } from './send-params.js';
 
 const bad = (message: string): PushmeshError => new PushmeshError('ERR_BAD_ARGUMENT', message);

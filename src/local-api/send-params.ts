@@ -3,7 +3,7 @@ import { isNodeId } from '../identity/node-id.js';
 import { isSystemTopic } from '../message/system-topic.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../message/json-depth.js';
 import { URGENCIES, type Payload, type Urgency } from '../message/types.js';
-import type { SendRequest } from '../node/types.js';
+import type { SendRequest } from '../core/index.js';
 
 export const DEFAULT_TTL = 86_400;
 /** RFC 8030 §5.4: at most 32 characters of the URL and filename safe base64 alphabet. */

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import type { NodeCore } from '../node/types.js';
+import type { NodeCore } from '../core/index.js';
 import type { SignedConfigApi } from '../signed-config/types.js';
 import { toHttpError } from './http-errors.js';
 import { registerInfoRoutes } from './routes/info.js';

@@ -24,6 +24,5 @@ export {
   type PlaintextFallback,
 } from './plaintext.js';
 export { recipientOf, sealMessage, type MessageSigner, type SealOptions } from './seal.js';
-export { fromAny, toAny } from './any.js';
 export { SenderMacKeys, SENDER_MAC_LENGTH } from './sender-mac.js';
 export { isSystemTopic, SYSTEM_TOPIC_PREFIX } from './system-topic.js';

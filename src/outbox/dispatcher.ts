@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { MinHeap } from '../util/min-heap.js';
 import { backoffDelay } from './backoff.js';
 import type { OutboxStore } from './outbox-store.js';
-import type { DeliveryPin, DeliveryResult, OutboxEntry } from './types.js';
+import type { OutboxEntry } from './types.js';
+import type { DeliveryPin, DeliveryResult } from '../core/delivery.js';
 
 /** One delivery attempt. With a pin (ordered pipelining), see DeliveryPin. */
 export type Deliver = (entry: OutboxEntry, signal: AbortSignal, pin?: DeliveryPin) => Promise<DeliveryResult>;

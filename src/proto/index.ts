@@ -21,6 +21,6 @@ export {
   encodeDiscoveryResponse,
 } from './discovery.js';
 export { decodeWebpushMessage, encodeWebpushMessage } from './webpush-message.js';
+export { fromAny, toAny } from './webpush-any.js';
 export { decodeMessage, encodeMessage } from './message.js';
-export { ROUTE_ANNOUNCEMENT_TYPE_URL, MAX_ROUTES, decodeRouteAnnouncement, encodeRouteAnnouncement } from './routing.js';
 export { NODE_CARD_TYPE_URL, decodeNodeCard, encodeNodeCard, type NodeCardFields } from './node-card.js';

@@ -16,7 +16,7 @@ export interface AssemblerOptions {
    * Most routes plus withdrawals kept for one incomplete generation of a
    * peer (default: unbounded). What comes beyond is left out (and counted
    * in `dropped`), so parts waiting for the rest never hold more than this
-   * (and a few bytes per part: at most 10,000 parts, proto/routing.ts).
+   * (and a few bytes per part: at most 10,000 parts, routing/wire.ts).
    */
   maxItems?: (peer: NodeId) => number;
 }

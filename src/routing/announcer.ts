@@ -1,5 +1,5 @@
 import type { NodeId } from '../identity/types.js';
-import { encodeRouteAnnouncement } from '../proto/routing.js';
+import { encodeRouteAnnouncement } from './wire.js';
 import type { Route, RouteAnnouncement } from './types.js';
 
 /**

@@ -7,7 +7,7 @@ import type { NodeId } from '../identity/types.js';
 import { linkAudience } from '../message/link-audience.js';
 import type { Message, WebpushMessage } from '../message/types.js';
 import { validateWebpushMessage } from '../message/validate.js';
-import { decodeRouteAnnouncement, encodeRouteAnnouncement } from '../proto/routing.js';
+import { decodeRouteAnnouncement, encodeRouteAnnouncement } from './wire.js';
 import { nackReasonForError, type NackReason } from '../proto/status.js';
 import { decodeWebpushMessage, encodeWebpushMessage } from '../proto/webpush-message.js';
 import type { InboundMessage, Link, SendOutcome } from '../transport/types.js';
@@ -19,7 +19,8 @@ import { Announcer } from './announcer.js';
 import { RouteTable } from './route-table.js';
 import { Router, type Decision, type RelayOutcome } from './router.js';
 import type { Fabric } from './fabric.js';
-import type { Attachment, AttachmentStore, Route, RouteEntry } from './types.js';
+import type { Attachment, AttachmentStore, Route } from './types.js';
+import type { RouteEntry } from '../core/route-entry.js';
 
 const OK: RelayOutcome = { ok: true };
 

@@ -1,5 +1,5 @@
 import type { NodeId } from '../identity/types.js';
-import type { RouteEntry } from './types.js';
+import type { RouteEntry } from '../core/route-entry.js';
 
 interface Learned {
   hops: number;

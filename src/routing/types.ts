@@ -32,22 +32,6 @@ export interface RouteAnnouncement {
   requestFull?: boolean;
 }
 
-/** A row of `GET /routes`. */
-export interface RouteEntry {
-  /** Destination node ID. */
-  dest: NodeId;
-  /** The linked peer to hand messages for `dest` to. */
-  next: NodeId;
-  /** Hops from this node: 1 = `next` is `dest`. */
-  hops: number;
-  /** `link`: a direct link; `announced`: learned from `next`; `upstream`: default route. */
-  kind: 'link' | 'announced' | 'upstream';
-  /** Whether `next` is connected now (a known route whose link is down holds messages). */
-  up: boolean;
-  /** Unix ms after which the route is forgotten (null: while the link lasts). */
-  expires: number | null;
-}
-
 /**
  * Where a relay keeps the attachments of the nodes linked to it, so that
  * after a restart it still knows (and announces) a node that left before,

@@ -1,8 +1,9 @@
 import { PushmeshError } from '../errors/index.js';
 import type { NodeId } from '../identity/types.js';
 import type { Message } from '../message/types.js';
-import type { MeshPort } from './mesh-port.js';
-import { RPC_REQUEST_TOPIC, type RpcRequest, type RpcResponse } from './types.js';
+import type { MeshPort } from '../core/mesh-port.js';
+import { RPC_REQUEST_TOPIC } from './types.js';
+import { type RpcRequest, type RpcResponse } from '../core/rpc-exchange.js';
 import { readRpcResponse } from './wire.js';
 
 interface Pending {

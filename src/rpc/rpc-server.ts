@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import { isPushmeshError } from '../errors/index.js';
 import type { Message } from '../message/types.js';
-import type { MeshPort } from './mesh-port.js';
+import type { MeshPort } from '../core/mesh-port.js';
 import type { ServiceConfig } from '../config/types.js';
-import { RPC_RESPONSE_TOPIC, type RpcResponse } from './types.js';
+import { RPC_RESPONSE_TOPIC } from './types.js';
+import { type RpcResponse } from '../core/rpc-exchange.js';
 import { carriedHeaders, readRpcRequest } from './wire.js';
 import { resolveServiceUrl, serviceTarget, type ServiceTarget } from './service-url.js';
 

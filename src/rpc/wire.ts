@@ -1,5 +1,5 @@
 import { PushmeshError } from '../errors/index.js';
-import type { RpcRequest, RpcResponse } from './types.js';
+import type { RpcRequest, RpcResponse } from '../core/rpc-exchange.js';
 
 const METHOD = /^[A-Z]{1,16}$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]{1,64}$/;

@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
-import type { LocalEvent } from '../local/types.js';
+import type { LocalEvent } from '../bus/types.js';
 import type { Message } from '../message/types.js';
-import type { MeshPort } from '../rpc/mesh-port.js';
+import type { MeshPort } from '../core/mesh-port.js';
 import type { StatusStore } from './status-store.js';
 import { RECEIPT_TOPIC, type ReceiptData } from './types.js';
 

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Db } from '../store/database.js';
 import { storageHealthOf, type StorageHealth } from '../store/storage-health.js';
 import { turnWriterOf, type TurnWriter, type TurnWrites } from '../store/turn-writer.js';
-import type { DeliveryState, DeliveryStatus } from './types.js';
+import type { DeliveryState, DeliveryStatus } from '../core/delivery-status.js';
 
 interface Row {
   id: string;

@@ -3,11 +3,9 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { DecryptError, VapidError } from '../../src/errors/index.js';
 import {
-  fromAny,
   MAX_BODY_BYTES,
   newMessageId,
   sealMessage,
-  toAny,
   URGENCIES,
   type Message,
   type WebpushMessage,
@@ -18,7 +16,9 @@ import {
   decodeWebpushMessage,
   encodeDiscoveryResponse,
   encodeWebpushMessage,
+  fromAny,
   nackReasonForError,
+  toAny,
   WEBPUSH_MESSAGE_TYPE_URL,
 } from '../../src/proto/index.js';
 import { encryptWebPush, MAX_WEBPUSH_PLAINTEXT } from '../../src/webpush/index.js';

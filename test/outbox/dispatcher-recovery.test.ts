@@ -9,7 +9,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { OutboxDispatcher } from '../../src/outbox/dispatcher.js';
-import type { DeliveryResult } from '../../src/outbox/types.js';
+import type { DeliveryResult } from '../../src/core/delivery.js';
 import { gate, outboxSetup } from './fixtures.js';
 
 const silent = pino({ level: process.env['DBG'] ? 'debug' : 'silent' });

@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { OutboxDispatcher } from '../../src/outbox/dispatcher.js';
-import type { DeliveryPin, DeliveryResult, OutboxEntry } from '../../src/outbox/types.js';
+import type { OutboxEntry } from '../../src/outbox/types.js';
+import type { DeliveryPin, DeliveryResult } from '../../src/core/delivery.js';
 import { gate, outboxSetup } from './fixtures.js';
 
 const silent = pino({ level: 'silent' });

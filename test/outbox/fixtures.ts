@@ -1,5 +1,6 @@
 import { OutboxStore } from '../../src/outbox/outbox-store.js';
-import type { DeliveryResult, OutboxEntry } from '../../src/outbox/types.js';
+import type { OutboxEntry } from '../../src/outbox/types.js';
+import type { DeliveryResult } from '../../src/core/delivery.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/temp-dir.js';
 

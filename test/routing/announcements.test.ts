@@ -14,7 +14,7 @@ import { newMessageId } from '../../src/message/message-id.js';
 import { openMessage } from '../message/open.js';
 import { sealMessage } from '../../src/message/seal.js';
 import type { Message } from '../../src/message/types.js';
-import { decodeRouteAnnouncement, encodeRouteAnnouncement } from '../../src/proto/routing.js';
+import { decodeRouteAnnouncement, encodeRouteAnnouncement } from '../../src/routing/wire.js';
 import { AnnouncementAssembler } from '../../src/routing/announcement-assembler.js';
 import { Announcer } from '../../src/routing/announcer.js';
 import { signAttachment } from '../../src/routing/attachment.js';

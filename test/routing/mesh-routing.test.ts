@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { encodeRouteAnnouncement } from '../../src/proto/routing.js';
+import { encodeRouteAnnouncement } from '../../src/routing/wire.js';
 import { signAttachment } from '../../src/routing/attachment.js';
 import { MeshRouting, ROUTES_TOPIC } from '../../src/routing/mesh-routing.js';
 import type { Route } from '../../src/routing/types.js';
@@ -54,7 +54,7 @@ describe('MeshRouting announcements', () => {
     await new Promise((r) => setImmediate(r));
     const last = sent.at(-1)!;
     assert.equal(last.peer, up.id);
-    const { decodeRouteAnnouncement } = await import('../../src/proto/routing.js');
+    const { decodeRouteAnnouncement } = await import('../../src/routing/wire.js');
     const ann = decodeRouteAnnouncement(Buffer.from((last.data as { announcement: string }).announcement, 'base64'));
     const chains = ann.routes.map((r) => r.chain.map((a) => `${a.node.slice(0, 4)}>${a.relay.slice(0, 4)}`).join(','));
     assert.deepEqual(chains.sort(), [`${r1.id.slice(0, 4)}>${up.id.slice(0, 4)}`, `${r2.id.slice(0, 4)}>${r1.id.slice(0, 4)}`, `${b.id.slice(0, 4)}>${r2.id.slice(0, 4)},${r2.id.slice(0, 4)}>${r1.id.slice(0, 4)}`].sort());

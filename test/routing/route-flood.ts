@@ -10,7 +10,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { pino } from 'pino';
 import { defaultConfig, type NodeConfig } from '../../src/config/index.js';
 import { PushmeshNode } from '../../src/node/pushmesh-node.js';
-import { encodeRouteAnnouncement } from '../../src/proto/routing.js';
+import { encodeRouteAnnouncement } from '../../src/routing/wire.js';
 import { signAttachment } from '../../src/routing/attachment.js';
 import { ROUTES_TOPIC } from '../../src/routing/mesh-routing.js';
 import type { Route, RouteAnnouncement } from '../../src/routing/types.js';

@@ -15,7 +15,7 @@ import { Registry } from 'prom-client';
 import { layerFromEnv, layerFromText, resolveConfig } from '../../src/config/index.js';
 import { nodeIdFromPublicKey } from '../../src/identity/node-id.js';
 import type { Message } from '../../src/message/types.js';
-import { encodeRouteAnnouncement } from '../../src/proto/routing.js';
+import { encodeRouteAnnouncement } from '../../src/routing/wire.js';
 import { AnnouncementAssembler } from '../../src/routing/announcement-assembler.js';
 import { signAttachment } from '../../src/routing/attachment.js';
 import { MeshRouting, ROUTES_TOPIC } from '../../src/routing/mesh-routing.js';

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isPushmeshError } from '../../src/errors/index.js';
 import { newMessageId, type WebpushMessage } from '../../src/message/index.js';
-import { decodeRouteAnnouncement, encodeRouteAnnouncement } from '../../src/proto/index.js';
+import { decodeRouteAnnouncement, encodeRouteAnnouncement } from '../../src/routing/wire.js';
 import { signAttachment, verifyAttachment, verifyRoute } from '../../src/routing/attachment.js';
 import { RouteTable } from '../../src/routing/route-table.js';
 import { Router } from '../../src/routing/router.js';

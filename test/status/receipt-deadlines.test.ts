@@ -5,7 +5,7 @@ import { openDatabase } from '../../src/store/database.js';
 import { NO_RECEIPT_REASON, ReceiptDeadlines } from '../../src/status/receipt-deadlines.js';
 import { StatusStore } from '../../src/status/status-store.js';
 import { turnWriterOf } from '../../src/store/turn-writer.js';
-import type { DeliveryStatus } from '../../src/status/types.js';
+import type { DeliveryStatus } from '../../src/core/delivery-status.js';
 
 describe('ReceiptDeadlines (origin side: no receipt by the TTL)', () => {
   it('marks a sent message expired when its TTL has run out without a receipt; a late receipt still wins', async () => {

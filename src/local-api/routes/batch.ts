@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { PushmeshError } from '../../errors/index.js';
-import type { NodeCore, SendResult } from '../../node/types.js';
+import type { NodeCore, SendResult } from '../../core/index.js';
 import { toHttpError, type ErrorBody } from '../http-errors.js';
 import { isJsonObject, parseSendObject } from '../send-object.js';
 

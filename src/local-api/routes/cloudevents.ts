@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { CloudEventIngress } from '../../backends/ingress.js';
 import { binaryAttributes, mediaType, parseBinaryEvent, parseStructuredEvent, type ParsedEvent } from '../../cloudevents/index.js';
 import { PushmeshError, type ErrorCode } from '../../errors/index.js';
-import type { NodeCore } from '../../node/types.js';
+import type { NodeCore } from '../../core/index.js';
 import { errorBody, toHttpError } from '../http-errors.js';
 
 export interface CloudEventRouteOptions {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { NodeCore } from '../../node/types.js';
+import type { NodeCore } from '../../core/index.js';
 
 export function registerInfoRoutes(app: FastifyInstance, core: NodeCore): void {
   app.get('/id', async () => core.card());

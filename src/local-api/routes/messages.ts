@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { PushmeshError } from '../../errors/index.js';
-import type { NodeCore } from '../../node/types.js';
+import type { NodeCore } from '../../core/index.js';
 import { payloadFromBody } from '../payload-from-body.js';
 import { parseSendParams } from '../send-params.js';
 

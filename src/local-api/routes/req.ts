@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PushmeshError } from '../../errors/index.js';
 import { isNodeId } from '../../identity/node-id.js';
-import type { NodeCore } from '../../node/types.js';
+import type { NodeCore } from '../../core/index.js';
 import { normalizeServicePath } from '../../rpc/service-url.js';
 import { carriedHeaders } from '../../rpc/wire.js';
 import { INLINE_REQUEST_HEADER, REQ_ANSWER_CSP, answersInline, reqAnswerHeaders } from '../req-answer-headers.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { once } from 'node:events';
-import type { LocalEvent } from '../../local/types.js';
-import type { NodeCore } from '../../node/types.js';
+import type { LocalEvent } from '../../bus/types.js';
+import type { NodeCore } from '../../core/index.js';
 import { appJsonText } from '../app-json.js';
 import { parseReplay } from '../replay-params.js';
 import { parseTopic } from '../send-params.js';

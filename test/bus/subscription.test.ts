@@ -6,8 +6,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { Subscription } from '../../src/local/subscription.js';
-import type { LocalEvent } from '../../src/local/types.js';
+import { Subscription } from '../../src/bus/subscription.js';
+import type { LocalEvent } from '../../src/bus/types.js';
 import type { Message } from '../../src/message/types.js';
 
 function ev(seq: number, topic = 't'): LocalEvent {

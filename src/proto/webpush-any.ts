@@ -1,9 +1,9 @@
 import { PushmeshError } from '../errors/index.js';
-import { WEBPUSH_MESSAGE_TYPE_URL } from '../proto/any.js';
-import type { Any } from '../proto/types.js';
-import { decodeWebpushMessage, encodeWebpushMessage } from '../proto/webpush-message.js';
-import { badMessage } from './bad-message.js';
-import type { WebpushMessage } from './types.js';
+import { badMessage } from '../message/bad-message.js';
+import type { WebpushMessage } from '../message/types.js';
+import { WEBPUSH_MESSAGE_TYPE_URL } from './any.js';
+import type { Any } from './types.js';
+import { decodeWebpushMessage, encodeWebpushMessage } from './webpush-message.js';
 
 /** Packs a WebpushMessage as an xDS resource (`type.googleapis.com/pushmesh.v1.WebpushMessage`). */
 export function toAny(wire: WebpushMessage): Any {

@@ -7,8 +7,8 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { HeldStore } from '../../src/local/held-store.js';
-import { LocalBus } from '../../src/local/local-bus.js';
+import { HeldStore } from '../../src/bus/held-store.js';
+import { LocalBus } from '../../src/bus/local-bus.js';
 import type { Message } from '../../src/message/types.js';
 import { openDatabase } from '../../src/store/database.js';
 import { tempDir } from '../helpers/temp-dir.js';

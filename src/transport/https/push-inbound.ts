@@ -1,7 +1,7 @@
-import { newMessageId } from '../message/message-id.js';
-import type { WebpushMessage } from '../message/types.js';
-import type { IncomingPush } from '../push/types.js';
-import type { Inbound } from './types.js';
+import type { Inbound } from '../../core/inbound.js';
+import { newMessageId } from '../../message/message-id.js';
+import type { WebpushMessage } from '../../message/types.js';
+import type { IncomingPush } from './push-types.js';
 
 /**
  * A push from `POST /push/<id>` as an inbound message: Web Push names no

@@ -1,5 +1,5 @@
 import type { NodeId } from '../identity/types.js';
-import type { SendRequest, SendResult } from '../node/types.js';
+import type { SendRequest, SendResult } from './send.js';
 
 /** What request/response needs of a node: who it is and a way to send. */
 export interface MeshPort {

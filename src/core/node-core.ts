@@ -1,48 +1,12 @@
-import type { Inbound, InboxResult } from '../inbox/types.js';
-import type { RouteEntry } from '../routing/types.js';
 import type { Card, Identity, NodeId } from '../identity/types.js';
-import type { LocalBus } from '../local/local-bus.js';
-import type { Payload, Urgency } from '../message/types.js';
+import type { LocalBus } from '../bus/local-bus.js';
 import type { NodeMetrics } from '../metrics/node-metrics.js';
-import type { RpcRequest, RpcResponse } from '../rpc/types.js';
-import type { DeliveryStatus } from '../status/types.js';
-
-/** What an app asks for with `POST /msg/<topic>`. */
-export interface SendRequest {
-  topic: string;
-  to: NodeId | '';
-  data: Payload;
-  ttl: number;
-  urgency: Urgency;
-  replace?: string;
-  meta?: Record<string, string>;
-  via?: NodeId[];
-  receipt?: boolean;
-}
-
-export interface SendResult {
-  id: string;
-  /** `local` when delivered to local subscribers, `queued` when on its way to another node. */
-  status: 'local' | 'queued';
-}
-
-/** A connected or known peer, as `GET /peers` lists it. */
-export interface PeerInfo {
-  id: NodeId;
-  transport: 'https' | 'grpc' | 'wss' | 'memory';
-  endpoint: string;
-  connected: boolean;
-  since: number | null;
-  queued: number;
-  sent: number;
-  received: number;
-  /** Links only: who dialed, the address seen, and link counters. */
-  direction?: 'inbound' | 'outbound';
-  address?: string;
-  nacked?: number;
-  refused?: number;
-  inFlight?: number;
-}
+import type { DeliveryStatus } from './delivery-status.js';
+import type { Inbound, InboxResult } from './inbound.js';
+import type { PeerInfo } from './peer-info.js';
+import type { RouteEntry } from './route-entry.js';
+import type { RpcRequest, RpcResponse } from './rpc-exchange.js';
+import type { SendRequest, SendResult } from './send.js';
 
 /**
  * The node as the local API and the HTTPS receiver see it: the few

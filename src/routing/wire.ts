@@ -1,7 +1,7 @@
-import type { Attachment, Route, RouteAnnouncement } from '../routing/types.js';
 import { badMessage } from '../message/bad-message.js';
-import { bool, bytes, decodeMapped, encodeRaw, int, int64, str, strList, subList } from './raw.js';
-import { typeUrlFor } from './any.js';
+import { typeUrlFor } from '../proto/any.js';
+import { bool, bytes, decodeMapped, encodeRaw, int, int64, str, strList, subList } from '../proto/raw.js';
+import type { Attachment, Route, RouteAnnouncement } from './types.js';
 
 const TYPE = 'pushmesh.v1.RouteAnnouncement';
 /** Type URL of route announcements in xDS resources and WebSocket frames. */

@@ -1,0 +1,131 @@
+/**
+ * Layer rules for pushmesh (docs/architecture.md "Layers"), run by
+ * `npm run lint:deps` over the TypeScript sources of src/ and adapters/
+ * (type-only imports count: a type import upward is an upward import).
+ *
+ * LAYERS lists the folders of src/ from the bottom up. A folder may import
+ * its own files and folders below it, never one above it. Each rule is
+ * named `no-upward-import-from-<folder>`, so a failure says which layer
+ * broke the order.
+ */
+
+/** src/ folders, bottom first. A new folder must be placed here. */
+const LAYERS = [
+  'errors', // PushmeshError and every error class
+  'util', // base64url, package root, small data structures
+  'home', // the home folder
+  'identity', // key, node ID, certificate, cards
+  'config', // NodeConfig
+  'webpush', // RFC 8188 / 8291 / 8292
+  'message', // the plaintext message, its types, validation, seal/open
+  'proto', // protobuf wire codecs of the message types
+  'store', // SQLite, one transaction per turn
+  'metrics', // Prometheus registry per node
+  'bus', // the local bus, HeldStore
+  'core', // shared contracts: NodeCore, SendRequest, PeerInfo, MeshPort, Inbound, DeliveryResult…
+  'cloudevents', // messages <-> CloudEvents
+  'signed-config', // signed configuration
+  'outbox', // the durable queue for other nodes
+  'push', // the HTTPS Web Push endpoint
+  'transport', // peer links: contract, registry, ADS, gRPC, WebSocket, HTTPS, memory
+  'inbox', // the one inbound path
+  'routing', // route table, Router, Fabric contract
+  'status', // delivery status and receipts
+  'rpc', // request/response over the mesh
+  'backends', // the backend contract and the bridge (adapters/ plug in here)
+  'links', // the link manager
+  'local-api', // HTTP API on 127.0.0.1:15004
+  'node', // assembles a running node
+  'cli', // the pushmesh command
+];
+
+/** The package entry (src/index.ts) sits on top of everything. */
+const layerPath = (name) => `^src/${name}/`;
+const above = (i) => [...LAYERS.slice(i + 1).map(layerPath), '^src/index\\.ts$'];
+
+const upwardRules = LAYERS.map((name, i) => ({
+  name: `no-upward-import-from-${name}`,
+  comment: `src/${name}/ may import only the layers below it (${LAYERS.slice(0, i).join(', ') || 'none'}); see docs/architecture.md "Layers".`,
+  severity: 'error',
+  from: { path: layerPath(name) },
+  to: { path: above(i) },
+}));
+
+const BACKENDS = LAYERS.indexOf('backends');
+
+module.exports = {
+  forbidden: [
+    ...upwardRules,
+    {
+      name: 'no-unlayered-folder',
+      comment: 'Every file of src/ lives in a folder listed in LAYERS (.dependency-cruiser.cjs), or is src/index.ts.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: [...LAYERS.map(layerPath), '^src/index\\.ts$'] },
+      to: {},
+    },
+    {
+      name: 'adapters-only-backend-contract-and-lower',
+      comment: 'adapters/ are plug-ins behind the backend contract: from src/ they import src/backends/ and the layers below it, never links/, local-api/, node/, cli/ or the package entry.',
+      severity: 'error',
+      from: { path: '^adapters/' },
+      to: { path: above(BACKENDS) },
+    },
+    {
+      name: 'no-adapter-to-other-adapter',
+      comment: 'One adapter does not reach into another (shared helpers live at the root of adapters/).',
+      severity: 'error',
+      from: { path: '^adapters/([^/]+)/' },
+      to: { path: '^adapters/[^/]+/', pathNot: '^adapters/$1/' },
+    },
+    {
+      name: 'no-src-to-adapters',
+      comment: 'Only the cli and src/node/start-node.ts choose backends: nothing else in src/ imports adapters/.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/cli/', '^src/node/start-node\\.ts$'] },
+      to: { path: '^adapters/' },
+    },
+    {
+      name: 'no-circular',
+      comment: 'No import cycles, type-only imports included.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'no-dev-dependency-at-runtime',
+      comment: 'src/ and adapters/ are what the package ships: no devDependencies (those are for test/, bench/, examples/).',
+      severity: 'error',
+      from: { path: '^(src|adapters)/' },
+      to: { dependencyTypes: ['npm-dev'] },
+    },
+    {
+      name: 'no-undeclared-package',
+      comment: 'Every package imported is in package.json dependencies.',
+      severity: 'error',
+      from: { path: '^(src|adapters)/' },
+      to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'] },
+    },
+    {
+      name: 'no-unresolvable',
+      comment: 'Every relative import resolves to a file.',
+      severity: 'error',
+      from: { path: '^(src|adapters)/' },
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    // Only src/ and adapters/ are cruised (see lint:deps): tests, benches
+    // and examples may import anything.
+    exclude: { path: '(^|/)(dist|test)/' },
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      mainFields: ['module', 'main', 'types', 'typings'],
+      extensions: ['.ts', '.js', '.d.ts'],
+    },
+    skipAnalysisNotInRules: true,
+  },
+};

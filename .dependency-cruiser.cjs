@@ -26,7 +26,6 @@ const LAYERS = [
   'cloudevents', // messages <-> CloudEvents
   'signed-config', // signed configuration
   'outbox', // the durable queue for other nodes
-  'push', // the HTTPS Web Push endpoint
   'transport', // peer links: contract, registry, ADS, gRPC, WebSocket, HTTPS, memory
   'inbox', // the one inbound path
   'routing', // route table, Router, Fabric contract

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { BackendError } from '../../src/backends/backend-error.js';
+import { BackendError } from '../../src/errors/backend-error.js';
 import { DEFAULT_DELIVERY } from '../../src/backends/retry-policy.js';
 import type { BackendAdapter, DeliveryPolicy, OutboundEvent } from '../../src/backends/types.js';
 import type { WebhookSettings } from '../../src/config/backends.js';

@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { BackendError } from '../../src/backends/backend-error.js';
+import { BackendError } from '../../src/errors/backend-error.js';
 import { DEFAULT_DELIVERY } from '../../src/backends/retry-policy.js';
 import type { AdapterContext, BackendAdapter, DeliveryPolicy, IngestResult, OutboundEvent, RawInboundEvent } from '../../src/backends/types.js';
 import type { NatsSettings } from '../../src/config/backends.js';

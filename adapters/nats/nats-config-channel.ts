@@ -1,6 +1,6 @@
 import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { BackendError } from '../../src/backends/backend-error.js';
+import { BackendError } from '../../src/errors/backend-error.js';
 import { PushmeshError } from '../../src/errors/index.js';
 import type { ConfigChannel } from '../../src/signed-config/channel.js';
 import { peekConfigAddress } from '../config-address.js';

@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { BackendError } from '../../src/backends/backend-error.js';
+import { BackendError } from '../../src/errors/backend-error.js';
 import { PushmeshError } from '../../src/errors/index.js';
 import { isNodeId } from '../../src/identity/node-id.js';
 import type { NodeId } from '../../src/identity/types.js';

@@ -1,6 +1,6 @@
 import { PubSub, type Message, type Subscription, type Topic } from '@google-cloud/pubsub';
 import type { Logger } from 'pino';
-import { BackendError } from '../../src/backends/backend-error.js';
+import { BackendError } from '../../src/errors/backend-error.js';
 import { DEFAULT_DELIVERY } from '../../src/backends/retry-policy.js';
 import type { AdapterContext, BackendAdapter, DeliveryPolicy, IngestResult, OutboundEvent } from '../../src/backends/types.js';
 import type { PubSubSettings } from '../../src/config/backends.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Message, PubSub, Subscription, Topic } from '@google-cloud/pubsub';
 import type { Logger } from 'pino';
-import { BackendError } from '../../src/backends/backend-error.js';
+import { BackendError } from '../../src/errors/backend-error.js';
 import type { PubSubSettings } from '../../src/config/backends.js';
 import { PushmeshError } from '../../src/errors/index.js';
 import type { ConfigChannel } from '../../src/signed-config/channel.js';

@@ -3,7 +3,7 @@ import type { LocalEvent } from '../bus/types.js';
 import type { Message } from '../message/types.js';
 import type { NodeCore } from '../core/index.js';
 import type { ConfigChannel } from '../signed-config/channel.js';
-import { BackendError } from './backend-error.js';
+import { BackendError } from '../errors/backend-error.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { Egress } from './egress.js';
 import { CloudEventIngress } from './ingress.js';

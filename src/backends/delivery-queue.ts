@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BackendError, isRetryable } from './backend-error.js';
+import { BackendError, isRetryable } from '../errors/backend-error.js';
 import { backoffDelay } from './retry-policy.js';
 import type { DeliveryPolicy } from './types.js';
 

@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { CONFIG_REFUSALS, type ConfigRefusal } from './types.js';
+import { CONFIG_REFUSALS, type ConfigRefusal } from '../errors/config-refused-error.js';
 
 /**
  * Prometheus metrics of signed configuration, on the node's registry.

@@ -10,7 +10,7 @@ import type { ConfigChannel } from './channel.js';
 import { ConfigMetrics } from './config-metrics.js';
 import { ConfigStore, type StoredConfig } from './config-store.js';
 import { decryptConfigData } from './encryption.js';
-import { ConfigRefusedError, isConfigRefused } from './errors.js';
+import { ConfigRefusedError, isConfigRefused } from '../errors/config-refused-error.js';
 import { peekConfigAddress } from './format.js';
 import { LogBudget } from './log-budget.js';
 import type { MeshConfigRelay } from './mesh-relay.js';

@@ -1,7 +1,7 @@
 import type { NodeId } from '../identity/types.js';
 import type { Db } from '../store/database.js';
 import { storageHealthOf, type StorageHealth } from '../store/storage-health.js';
-import { ConfigRefusedError } from './errors.js';
+import { ConfigRefusedError } from '../errors/config-refused-error.js';
 import type { VerifiedConfig } from './types.js';
 
 /** The latest good config of one (namespace, name), as kept on disk. */

@@ -1,7 +1,7 @@
 import { isNodeId, nodeIdFromPublicKey } from '../identity/index.js';
 import type { NodeId } from '../identity/types.js';
 import { decodeCanonicalBase64Url } from './base64url.js';
-import { malformed } from './errors.js';
+import { malformed } from '../errors/config-refused-error.js';
 import {
   CONFIG_JWS_TYPE,
   isConfigName,

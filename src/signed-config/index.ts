@@ -8,7 +8,6 @@ export type { ConfigChannel } from './channel.js';
 export type {
   ConfigPayload,
   ConfigRecipient,
-  ConfigRefusal,
   ConfigSource,
   ConfigView,
   EncryptedConfigData,
@@ -16,8 +15,7 @@ export type {
   SubmitResult,
   VerifiedConfig,
 } from './types.js';
-export { CONFIG_REFUSALS } from './types.js';
-export { ConfigRefusedError, isConfigRefused } from './errors.js';
+export { CONFIG_REFUSALS, ConfigRefusedError, isConfigRefused, type ConfigRefusal } from '../errors/config-refused-error.js';
 export {
   CONFIG_JWS_TYPE,
   CONFIG_MEDIA_TYPE,

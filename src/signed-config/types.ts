@@ -42,26 +42,6 @@ export interface VerifiedConfig {
   owner: NodeId;
 }
 
-/**
- * Why a signed config was refused. Each is logged and counted in
- * `pushmesh_config_refused_total{reason}`.
- */
-export type ConfigRefusal =
-  /** Not a compact JWS of our format: bad encoding, header, payload, size. */
-  | 'malformed'
-  /** The signature does not verify with the key in the header. */
-  | 'bad_signature'
-  /** The signer is not a trusted owner of the namespace (or not the one asked for). */
-  | 'unknown_owner'
-  /** A lower version than the one kept: an old config replayed. */
-  | 'rollback'
-  /** The same version as the one kept, with a different payload. */
-  | 'conflict'
-  /** Too many configs waiting to be checked; this one was dropped. */
-  | 'overloaded';
-
-export const CONFIG_REFUSALS: readonly ConfigRefusal[] = ['malformed', 'bad_signature', 'unknown_owner', 'rollback', 'conflict', 'overloaded'];
-
 /** Where a signed config came from. */
 export type ConfigSource =
   | { kind: 'local' }

@@ -1,7 +1,7 @@
 import { compactVerify, importJWK } from 'jose';
 import { LRUCache } from 'lru-cache';
 import type { NodeId } from '../identity/types.js';
-import { ConfigRefusedError, malformed } from './errors.js';
+import { ConfigRefusedError, malformed } from '../errors/config-refused-error.js';
 import { decodeSignedConfig, type ConfigJwk } from './format.js';
 import type { VerifiedConfig } from './types.js';
 

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { BackendError } from '../../src/backends/backend-error.js';
+import { BackendError } from '../../src/errors/backend-error.js';
 import { DeliveryQueue } from '../../src/backends/delivery-queue.js';
 import { backoffDelay, DEFAULT_DELIVERY } from '../../src/backends/retry-policy.js';
 import { TopicPattern } from '../../src/backends/topic-pattern.js';

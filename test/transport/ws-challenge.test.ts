@@ -13,9 +13,9 @@ import { describe, it } from 'node:test';
 import { p256 } from '@noble/curves/nist.js';
 import fc from 'fast-check';
 import { nodeIdFromPublicKey } from '../../src/identity/node-id.js';
+import { ChallengeRefusal } from '../../src/errors/challenge-refusal.js';
 import {
   acceptProof,
-  ChallengeRefusal,
   encodeChallenge,
   encodeProof,
   newChallenge,

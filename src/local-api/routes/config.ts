@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PushmeshError } from '../../errors/index.js';
 import type { NodeMetrics } from '../../metrics/node-metrics.js';
-import { isConfigRefused } from '../../signed-config/errors.js';
+import { isConfigRefused, type ConfigRefusal } from '../../errors/config-refused-error.js';
 import { CONFIG_MEDIA_TYPE, isConfigName, NAME_RULE } from '../../signed-config/names.js';
-import type { ConfigRefusal, ConfigView, SignedConfigApi } from '../../signed-config/types.js';
+import type { ConfigView, SignedConfigApi } from '../../signed-config/types.js';
 import { errorBody } from '../http-errors.js';
 
 /** HTTP status of each refusal: 403 for who signed, 400 for what was signed, 503 when overloaded. */

@@ -16,7 +16,7 @@
  */
 import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
-import { PushmeshError } from '../../errors/index.js';
+import { ChallengeRefusal } from '../../errors/challenge-refusal.js';
 import { isNodeId, nodeIdFromPublicKey } from '../../identity/node-id.js';
 import type { NodeId } from '../../identity/types.js';
 import { fromBase64Url, toBase64Url } from '../../util/base64url.js';
@@ -44,20 +44,6 @@ export interface Proof {
   binding: ChannelBindingKind;
   /** 64-byte IEEE P1363 signature (r ‖ s). */
   sig: Uint8Array;
-}
-
-/** How a refused challenge frame ends the WebSocket: 1002 (malformed) or 4401 (no valid proof). */
-export type ChallengeRefusalReason = 'protocol_error' | 'unauthenticated';
-
-/** The one error for a challenge or proof frame that is not good; the message starts with the reason. */
-export class ChallengeRefusal extends PushmeshError {
-  static override name = 'ChallengeRefusal';
-  readonly reason: ChallengeRefusalReason;
-
-  constructor(reason: ChallengeRefusalReason, detail: string, options?: ErrorOptions) {
-    super('ERR_PEER_REFUSED', `${reason}: ${detail}`, options);
-    this.reason = reason;
-  }
 }
 
 /** A fresh challenge for one connection to `listener`. */

@@ -1,4 +1,4 @@
-import { PushmeshError } from '../errors/index.js';
+import { PushmeshError } from './pushmesh-error.js';
 
 /** A backend refused or failed an operation; `retryable` says whether trying again may help. */
 export class BackendError extends PushmeshError {

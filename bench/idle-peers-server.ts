@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { pushServerTls } from '../src/push/push-server.js';
+import { pushServerTls } from '../src/transport/https/push-server.js';
 import { PeerAuthenticator } from '../src/transport/auth/peer-authenticator.js';
 import { GrpcListener } from '../src/transport/grpc/grpc-listener.js';
 import { linkLimits } from '../src/transport/link-limits.js';

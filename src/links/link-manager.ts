@@ -4,24 +4,19 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { LRUCache } from 'lru-cache';
-import { isPushmeshError } from '../errors/index.js';
+import { isPushmeshError, PushmeshError } from '../errors/index.js';
 import type { Card, Identity, NodeId } from '../identity/types.js';
 import { linkAudience } from '../message/link-audience.js';
 import type { MessageSigner } from '../message/seal.js';
-import type { DeliveryPin, DeliveryResult, OutboxEntry } from '../outbox/types.js';
+import type { OutboxEntry } from '../outbox/types.js';
+import type { DeliveryPin, DeliveryResult } from '../core/delivery.js';
 import { decodeWebpushMessage, encodeWebpushMessage } from '../proto/webpush-message.js';
-import { PushClient } from '../push/push-client.js';
-import type { MisbehaviorKind } from '../transport/ads/ads-link.js';
-import { flowKey } from '../transport/ads/flow-holds.js';
 import { AccessPolicy } from '../transport/auth/access-policy.js';
 import { PeerAuthenticator } from '../transport/auth/peer-authenticator.js';
-import { GrpcDialer } from '../transport/grpc/grpc-dialer.js';
-import { GrpcListener } from '../transport/grpc/grpc-listener.js';
-import { HttpsPushLink } from '../transport/https/https-link.js';
+import { flowKey } from '../transport/flow-key.js';
 import type { LinkLimits } from '../transport/link-limits.js';
-import type { Dialer, InboundMessage, Link, SendOutcome } from '../transport/types.js';
-import { WsDialer } from '../transport/ws/ws-dialer.js';
-import { WsListener } from '../transport/ws/ws-listener.js';
+import type { ListenPlace, Pusher, Transport, TransportOptions } from '../transport/transport.js';
+import type { Dialer, InboundMessage, Link, Listener, MisbehaviorKind, SendOutcome, TransportKind } from '../transport/types.js';
 import { DialLoop } from './dial-loop.js';
 import { FlowLanes } from './flow-lanes.js';
 import { LinkMetrics } from './link-metrics.js';
@@ -43,6 +38,13 @@ export interface LinkManagerOptions {
   registry: Registry;
   /** Signs this node's messages for an HTTPS endpoint's origin. */
   signer: MessageSigner;
+  /**
+   * The node's transports (src/transport/registry.ts `builtinTransports()`,
+   * plus e.g. the memory transport in tests): peer URLs are dialed by the
+   * one whose scheme they have, cards' endpoints pushed to by the one whose
+   * push scheme they have. Names must differ.
+   */
+  transports: readonly Transport[];
   /** The linked peer to hand a message for `dest` to when there is no link to `dest` (mesh routing). */
   nextHop?: (dest: NodeId) => NodeId | undefined;
   /** Handles a message that arrived on a link; must answer it (ack or nack). */
@@ -55,12 +57,13 @@ export interface LinkManagerEvents {
 }
 
 /**
- * Every peer link of a node: accepts them (gRPC listener, WebSocket on
- * the HTTPS server), dials the configured peers and keeps those links up,
- * authorizes peers (and re-checks live links when the allow/deny lists
- * change), feeds incoming messages to the node, and delivers outgoing
- * ones — over a link to the destination when there is one, else as an
- * HTTPS Web Push to its card.
+ * Every peer link of a node, whatever its transport: accepts them (each
+ * transport that listens, at its kind of place), dials the configured
+ * peers and keeps those links up, authorizes peers (and re-checks live
+ * links when the allow/deny lists change), feeds incoming messages to the
+ * node, and delivers outgoing ones — over a link to the destination when
+ * there is one, else pushed to its card's endpoint (HTTPS Web Push). It
+ * knows transports only by the plug-in contract (src/transport/transport.ts).
  */
 export class LinkManager extends EventEmitter<LinkManagerEvents> {
   readonly auth: PeerAuthenticator;
@@ -75,11 +78,14 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
   }
   readonly #links = new Map<NodeId, Link[]>();
   readonly #loops: DialLoop[] = [];
-  readonly #dialers: Record<'grpc' | 'wss', Dialer>;
-  #grpc: GrpcListener | null = null;
-  #ws: WsListener | null = null;
-  readonly #pushClient = new PushClient();
-  readonly #httpsLinks: LRUCache<NodeId, HttpsPushLink>;
+  readonly #transports: readonly Transport[];
+  /** Each dialing transport's dialer, by transport name. */
+  readonly #dialers = new Map<TransportKind, Dialer>();
+  /** Each pushing transport's pusher, by endpoint scheme (`https:`). */
+  readonly #pushers = new Map<string, Pusher>();
+  /** Listeners started (or starting). */
+  readonly #listeners: Array<Promise<Listener>> = [];
+  readonly #pushLinks: LRUCache<NodeId, Link>;
   /** Cards learned from link handshakes, kept after the link goes (messages queued for the peer still need its keys). */
   readonly #learnedCards = new LRUCache<NodeId, Card>({ max: 10_000 });
   #closing = false;
@@ -96,13 +102,22 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       policy: this.#policy,
     });
     this.metrics = new LinkMetrics(opts.registry, () => this.links());
+    this.#transports = opts.transports;
+    const names = new Set(opts.transports.map((t) => t.name));
+    if (names.size !== opts.transports.length) throw new PushmeshError('ERR_CONFIG', 'two transports of a node have the same name');
     const common = this.#transportOptions();
-    this.#dialers = { grpc: new GrpcDialer(common), wss: new WsDialer(common) };
-    this.#httpsLinks = new LRUCache({ max: 1024, dispose: (l) => l.close() });
+    for (const t of opts.transports) {
+      if (t.dialer) this.#dialers.set(t.name, t.dialer(common));
+      if (t.pusher) {
+        const pusher = t.pusher({ self: { id: opts.identity.id }, signer: opts.signer, limits: opts.limits, logger: this.#log });
+        for (const scheme of t.pushSchemes ?? []) this.#pushers.set(scheme, pusher);
+      }
+    }
+    this.#pushLinks = new LRUCache({ max: 1024, dispose: (l) => l.close() });
     this.#policy.on('change', () => this.#recheck());
   }
 
-  #transportOptions() {
+  #transportOptions(): TransportOptions {
     const o = this.#o;
     return {
       auth: this.auth,
@@ -113,30 +128,38 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     };
   }
 
-  /** Loads the allow/deny lists (and watches them). */
+  /** Loads the allow/deny lists (and watches them), then starts the transports that listen in-process (memory). */
   async start(): Promise<void> {
     await this.#policy.start();
+    for (const t of this.#transports) if (t.listensOn === 'in-process') await this.listen(t.name, { on: 'in-process' });
   }
 
-  /** Starts the gRPC ADS listener; resolves with the port it got. */
+  /** Starts transport `name` listening at `place` (of the kind it listens at); ERR_CONFIG if it does not. */
+  listen(name: TransportKind, place: ListenPlace): Promise<Listener> {
+    const t = this.#transports.find((x) => x.name === name);
+    if (!t?.listen || t.listensOn !== place.on) return Promise.reject(new PushmeshError('ERR_CONFIG', `this node has no transport "${name}" that listens on ${place.on}`));
+    // Called synchronously: a listener on the HTTPS server takes its upgrades from now on.
+    const listener = t.listen(place, {
+      ...this.#transportOptions(),
+      onLink: (l) => this.#add(l),
+      onRefused: (reason) => this.metrics.refused.inc({ transport: name, reason }),
+    });
+    this.#listeners.push(listener);
+    return listener;
+  }
+
+  /** Starts the gRPC ADS listener (`--grpc`); resolves with the port it got. */
   async listenGrpc(host: string, port: number): Promise<{ host: string; port: number }> {
-    this.#grpc = await GrpcListener.start({
-      ...this.#transportOptions(),
-      host,
-      port,
-      onLink: (l) => this.#add(l),
-      onRefused: (reason) => this.metrics.refused.inc({ transport: 'grpc', reason }),
-    });
-    return this.#grpc.address!;
+    const listener = await this.listen('grpc', { on: 'socket', host, port });
+    return listener.address ?? { host, port };
   }
 
-  /** Serves peer WebSockets (`/ws`) on the node's HTTPS server. */
+  /** Every transport that listens on the node's HTTPS server (WebSocket `/ws`) starts taking its upgrades. */
   attachWebSocket(server: Server): void {
-    this.#ws = new WsListener(server, {
-      ...this.#transportOptions(),
-      onLink: (l) => this.#add(l),
-      onRefused: (reason) => this.metrics.refused.inc({ transport: 'wss', reason }),
-    });
+    for (const t of this.#transports) {
+      if (t.listensOn !== 'https-server') continue;
+      this.listen(t.name, { on: 'https-server', server }).catch((err: unknown) => this.#log.error({ err, transport: t.name }, 'cannot listen on the HTTPS server'));
+    }
   }
 
   /**
@@ -145,11 +168,11 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
    * entry, before anything is dialed.
    */
   dial(entries: readonly string[]): void {
-    const groups = entries.map(parsePeerGroup);
+    const groups = entries.map((e) => parsePeerGroup(e, this.#transports));
     for (const targets of groups) {
       const loop = new DialLoop({
         targets,
-        dialer: (target) => this.#dialers[target.transport === 'grpc' ? 'grpc' : 'wss'],
+        dialer: (target) => this.#dialers.get(target.transport)!,
         logger: this.#log,
         onLink: (l) => this.#add(l),
       });
@@ -283,7 +306,9 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
       // Queued with a card learned from a link, before a restart: wait for the link to come back (within the TTL).
       if (!known) return { result: retryUnlessNow(ttlZero, 'no link to the destination and no card to reach it otherwise'), via };
       if (known.endpoint === '') return { result: retryUnlessNow(ttlZero, 'no link to the destination, and it serves no Web Push endpoint: it is reached over a link or through a relay'), via };
-      target = this.#httpsLink(known);
+      const pushed = this.#pushLink(known);
+      if (typeof pushed === 'string') return { result: retryUnlessNow(ttlZero, pushed), via };
+      target = pushed;
     }
     let outcome: SendOutcome;
     try {
@@ -300,12 +325,20 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     return { result: { kind: 'rejected', reason: outcome.reason }, via };
   }
 
-  #httpsLink(card: Card): HttpsPushLink {
-    let l = this.#httpsLinks.get(card.id);
-    if (!l || l.peerCard.endpoint !== card.endpoint || l.peerCard.keys.auth !== card.keys.auth) {
-      l = new HttpsPushLink({ card, client: this.#pushClient, self: { id: this.#o.identity.id }, signer: this.#o.signer, limits: this.#o.limits, logger: this.#log });
-      this.#httpsLinks.set(card.id, l);
+  /** A link that pushes to the card's endpoint (by the transport of its scheme), or why there is none. */
+  #pushLink(card: Card): Link | string {
+    let l = this.#pushLinks.get(card.id);
+    if (l && l.peerCard?.endpoint === card.endpoint && l.peerCard.keys.auth === card.keys.auth) return l;
+    let scheme: string;
+    try {
+      scheme = new URL(card.endpoint).protocol;
+    } catch {
+      return `the card's endpoint is not a URL: ${card.endpoint.slice(0, 100)}`;
     }
+    const pusher = this.#pushers.get(scheme);
+    if (!pusher) return `no transport of this node pushes to ${scheme}// endpoints`;
+    l = pusher.link(card);
+    this.#pushLinks.set(card.id, l);
     return l;
   }
 
@@ -345,9 +378,10 @@ export class LinkManager extends EventEmitter<LinkManagerEvents> {
     const links = [...this.links()];
     if (options.drain) await Promise.allSettled(links.map((l) => l.drain({ signal: AbortSignal.timeout(10_000) })));
     else for (const l of links) l.close('shutdown', 'node shutting down');
-    await Promise.allSettled([this.#grpc?.close(options), this.#ws?.close(options)]);
-    this.#httpsLinks.clear();
-    this.#pushClient.close();
+    await Promise.allSettled(this.#listeners.map((l) => l.then((listener) => listener.close(options))));
+    this.#pushLinks.clear();
+    for (const p of new Set(this.#pushers.values())) p.close();
+    for (const d of this.#dialers.values()) d.close();
   }
 }
 

@@ -9,8 +9,23 @@ import type { NackReason } from '../proto/status.js';
 
 export type { NackReason } from '../proto/status.js';
 
-/** What carries a link. */
+/**
+ * What carries a link: the name of the transport plug-in that made it
+ * (src/transport/transport.ts). A new transport adds its name here.
+ */
 export type TransportKind = 'grpc' | 'wss' | 'https' | 'memory';
+
+/** Why a peer's input was refused or the peer cut off; counted per kind (metrics). */
+export type MisbehaviorKind =
+  | 'garbage_frame'
+  | 'protocol_error'
+  | 'wrong_type_url'
+  | 'bad_resource'
+  | 'too_large'
+  | 'window_exceeded'
+  | 'rate_limited'
+  | 'flood'
+  | 'bad_card';
 
 /** Who is at the other end of a link. The ID always comes from a key the peer proved. */
 export interface PeerIdentity {
@@ -140,7 +155,9 @@ export interface Link {
 /** Where to dial: a peer URL, parsed (see src/links/peer-url.ts). */
 export interface PeerTarget {
   readonly transport: TransportKind;
+  /** The host (IPv6 without brackets), or the name of an in-process address (memory). */
   readonly host: string;
+  /** 0 for a transport without ports (memory). */
   readonly port: number;
   /** The node ID the peer must prove, when the URL named one. */
   readonly expectedId?: NodeId;

@@ -3,7 +3,7 @@ import { loadIdentity } from '../../src/identity/index.js';
 import type { Card } from '../../src/identity/types.js';
 import { encodePlaintext, newMessageId, recipientOf, SenderMacKeys } from '../../src/message/index.js';
 import type { Payload } from '../../src/message/types.js';
-import { formatSenderHeader, SENDER_HEADER } from '../../src/push/sender-header.js';
+import { formatSenderHeader, SENDER_HEADER } from '../../src/transport/https/sender-header.js';
 import { encryptWebPush, VapidSigner } from '../../src/webpush/index.js';
 
 /**

@@ -11,8 +11,11 @@ import { pino } from 'pino';
 import { PushmeshError, isPushmeshError } from '../../src/errors/index.js';
 import { DialLoop } from '../../src/links/dial-loop.js';
 import { MAX_PEER_ALTERNATIVES, parsePeerGroup } from '../../src/links/peer-group.js';
+import { builtinTransports } from '../../src/transport/registry.js';
 import type { Dialer, Link, LinkClosed, PeerTarget } from '../../src/transport/types.js';
 import { makeNode } from '../message/nodes.js';
+
+const transports = builtinTransports();
 
 describe('peer alternatives', () => {
   it('parsePeerGroup: any string gives one or more targets or ERR_CONFIG; a single URL parses as before', () => {
@@ -20,7 +23,7 @@ describe('peer alternatives', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.array(url, { minLength: 1, maxLength: 20 }).map((a) => a.join('|'))), (text) => {
         try {
-          const targets = parsePeerGroup(text);
+          const targets = parsePeerGroup(text, transports);
           assert.ok(targets.length >= 1 && targets.length <= MAX_PEER_ALTERNATIVES);
           assert.equal(new Set(targets.map((t) => t.url)).size, targets.length);
           for (const t of targets) assert.ok(t.transport === 'grpc' || t.transport === 'wss');
@@ -32,15 +35,15 @@ describe('peer alternatives', () => {
     );
     const r1 = makeNode().id;
     const r2 = makeNode().id;
-    assert.deepEqual(parsePeerGroup(`grpcs://${r1}@h1:15007`), [{ transport: 'grpc', host: 'h1', port: 15007, expectedId: r1, url: `grpcs://${r1}@h1:15007` }]);
+    assert.deepEqual(parsePeerGroup(`grpcs://${r1}@h1:15007`, transports), [{ transport: 'grpc', host: 'h1', port: 15007, expectedId: r1, url: `grpcs://${r1}@h1:15007` }]);
     assert.deepEqual(
-      parsePeerGroup(`grpcs://${r1}@h1:15007|wss://${r2}@h2:15443/ws`).map((t) => [t.transport, t.host, t.expectedId]),
+      parsePeerGroup(`grpcs://${r1}@h1:15007|wss://${r2}@h2:15443/ws`, transports).map((t) => [t.transport, t.host, t.expectedId]),
       [['grpc', 'h1', r1], ['wss', 'h2', r2]],
     );
-    assert.throws(() => parsePeerGroup('grpcs://h:1|'), /an alternative is empty/);
-    assert.throws(() => parsePeerGroup('grpcs://h:1|grpcs://h:1'), /listed twice/);
-    assert.throws(() => parsePeerGroup('grpcs://h:1|https://h:2'), /grpcs:\/\/ or wss:\/\//);
-    assert.throws(() => parsePeerGroup(Array.from({ length: 17 }, (_, i) => `grpcs://h:${i + 1}`).join('|')), /more than 16/);
+    assert.throws(() => parsePeerGroup('grpcs://h:1|', transports), /an alternative is empty/);
+    assert.throws(() => parsePeerGroup('grpcs://h:1|grpcs://h:1', transports), /listed twice/);
+    assert.throws(() => parsePeerGroup('grpcs://h:1|https://h:2', transports), /grpcs:\/\/ or wss:\/\//);
+    assert.throws(() => parsePeerGroup(Array.from({ length: 17 }, (_, i) => `grpcs://h:${i + 1}`).join('|'), transports), /more than 16/);
   });
 
   /** A dialer whose answers the test scripts: which hosts are up, and a handle on each link it made. */

@@ -16,7 +16,7 @@ import { pino } from 'pino';
 import { newMessageId, sealMessage } from '../../src/message/index.js';
 import { encodeWebpushMessage } from '../../src/proto/webpush-message.js';
 import { MeshRouting } from '../../src/routing/mesh-routing.js';
-import { memoryLinkPair } from '../../src/transport/memory/memory-transport.js';
+import { memoryLinkPair } from '../../src/transport/memory/memory-pair.js';
 import type { InboundMessage, Link, SendOutcome } from '../../src/transport/types.js';
 import { VapidVerifier } from '../../src/webpush/index.js';
 import { makeNode, type TestNode } from '../message/nodes.js';

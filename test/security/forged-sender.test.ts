@@ -20,7 +20,7 @@ import { encodePlaintext, recipientOf } from '../../src/message/index.js';
 import type { WebpushMessage } from '../../src/message/types.js';
 import type { PushmeshNode } from '../../src/node/pushmesh-node.js';
 import { encodeWebpushMessage } from '../../src/proto/index.js';
-import { formatSenderHeader, SENDER_HEADER } from '../../src/push/sender-header.js';
+import { formatSenderHeader, SENDER_HEADER } from '../../src/transport/https/sender-header.js';
 import type { Link } from '../../src/transport/types.js';
 import { encryptWebPush } from '../../src/webpush/index.js';
 import { localUrl, startInProcessNode } from '../helpers/in-process-node.js';

@@ -13,7 +13,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { encodeDiscoveryRequest, encodeDiscoveryResponse, NODE_CARD_TYPE_URL, WEBPUSH_MESSAGE_TYPE_URL } from '../../src/proto/index.js';
 import type { Any } from '../../src/proto/types.js';
 import { ANSWERS_WITH_MESSAGES_FEATURE, cardAny } from '../../src/transport/ads/ads-frames.js';
-import type { MisbehaviorKind } from '../../src/transport/ads/ads-link.js';
+import type { MisbehaviorKind } from '../../src/transport/types.js';
 import { PeerAuthenticator } from '../../src/transport/auth/peer-authenticator.js';
 import { ADS_SERVICE } from '../../src/transport/grpc/ads-service.js';
 import { GrpcDialer } from '../../src/transport/grpc/grpc-dialer.js';

@@ -12,6 +12,9 @@ import { pino } from 'pino';
 import protobuf from 'protobufjs';
 import { isPushmeshError } from '../../src/errors/index.js';
 import { parsePeerUrl } from '../../src/links/peer-url.js';
+import { MemoryNetwork } from '../../src/transport/memory/memory-network.js';
+import { memoryTransport } from '../../src/transport/memory/memory-transport.js';
+import { builtinTransports } from '../../src/transport/registry.js';
 import {
   decodeNodeCard,
   encodeDiscoveryRequest,
@@ -86,10 +89,11 @@ describe('parsers of peer input (fast-check)', () => {
   });
 
   it('parsePeerUrl: any string gives a target or ERR_CONFIG; good URLs round-trip', () => {
+    const transports = builtinTransports();
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.webUrl(), fc.string().map((s) => `grpcs://${s}`), fc.string().map((s) => `wss://${s}/ws`)), (text) => {
         try {
-          const t = parsePeerUrl(text);
+          const t = parsePeerUrl(text, transports);
           assert.ok(t.transport === 'grpc' || t.transport === 'wss');
           assert.ok(t.port >= 0 && t.port <= 65535);
         } catch (err) {
@@ -99,12 +103,19 @@ describe('parsers of peer input (fast-check)', () => {
       { numRuns: 2000 },
     );
     const id = makeNode().id;
-    assert.deepEqual(parsePeerUrl(`grpcs://${id}@relay.example:15007`), { transport: 'grpc', host: 'relay.example', port: 15007, expectedId: id, url: `grpcs://${id}@relay.example:15007` });
-    assert.deepEqual(parsePeerUrl('wss://[::1]:15443/ws'), { transport: 'wss', host: '::1', port: 15443, url: 'wss://[::1]:15443/ws' });
-    assert.throws(() => parsePeerUrl('grpcs://relay.example'), /port is required/);
-    assert.throws(() => parsePeerUrl('wss://h:1/'), /path must be \/ws/);
-    assert.throws(() => parsePeerUrl('https://h:1'), /grpcs:\/\/ or wss:\/\//);
-    assert.throws(() => parsePeerUrl('grpcs://notanid@h:1'), /not a full node ID/);
+    assert.deepEqual(parsePeerUrl(`grpcs://${id}@relay.example:15007`, transports), { transport: 'grpc', host: 'relay.example', port: 15007, expectedId: id, url: `grpcs://${id}@relay.example:15007` });
+    assert.deepEqual(parsePeerUrl('wss://[::1]:15443/ws', transports), { transport: 'wss', host: '::1', port: 15443, url: 'wss://[::1]:15443/ws' });
+    assert.throws(() => parsePeerUrl('grpcs://relay.example', transports), /port is required/);
+    assert.throws(() => parsePeerUrl('wss://h:1/', transports), /path must be \/ws/);
+    assert.throws(() => parsePeerUrl('https://h:1', transports), /grpcs:\/\/ or wss:\/\//);
+    assert.throws(() => parsePeerUrl('grpcs://notanid@h:1', transports), /not a full node ID/);
+    // The schemes are the node's transports': memory:// only where the memory transport is given.
+    assert.throws(() => parsePeerUrl(`memory://${id}@b`, transports), /must be grpcs:\/\/ or wss:\/\//);
+    const withMemory = [...transports, memoryTransport(new MemoryNetwork())];
+    assert.deepEqual(parsePeerUrl(`memory://${id}@b`, withMemory), { transport: 'memory', host: 'b', port: 0, expectedId: id, url: `memory://${id}@b` });
+    assert.throws(() => parsePeerUrl('https://h:1', withMemory), /must be grpcs:\/\/, wss:\/\/ or memory:\/\//);
+    assert.throws(() => parsePeerUrl('memory://b:1', withMemory), /has no port/);
+    assert.throws(() => parsePeerUrl('memory://b/x', withMemory), /has no path/);
   });
 
   it('outcomeOfHttp and closeReasonFrom never throw; closeText fits a close frame', () => {

@@ -14,6 +14,7 @@ import type {
   LinkClosed,
   LinkCloseReason,
   LinkStats,
+  MisbehaviorKind,
   PeerIdentity,
   SendOptions,
   SendOutcome,
@@ -24,18 +25,6 @@ import { FlowHolds } from './flow-holds.js';
 import type { FrameChannel } from './frame-channel.js';
 import { InboundBatch, InboundItem } from './inbound-batch.js';
 import { PendingSend, SendQueue, linkClosedError } from './outbound-queue.js';
-
-/** Why a peer's input was refused or the peer cut off; counted per kind (metrics). */
-export type MisbehaviorKind =
-  | 'garbage_frame'
-  | 'protocol_error'
-  | 'wrong_type_url'
-  | 'bad_resource'
-  | 'too_large'
-  | 'window_exceeded'
-  | 'rate_limited'
-  | 'flood'
-  | 'bad_card';
 
 export interface AdsLinkInit {
   transport: TransportKind;

@@ -1,5 +1,6 @@
 import type { WebpushMessage } from '../../message/types.js';
 import type { NackReason } from '../../proto/status.js';
+import { flowKey } from '../flow-key.js';
 
 /** Refusals a sender retries (docs/transports.md): a later message of the flow must not get ahead of the refused one. */
 const PASSING: ReadonlySet<NackReason> = new Set<NackReason>(['queue_full', 'no_route', 'storage_full']);
@@ -74,15 +75,4 @@ export class FlowHolds {
     this.#holds!.delete(key);
     if (this.#holds!.size === 0) this.#holds = null;
   }
-}
-
-/**
- * A flow: one origin's messages to one destination along the jump hosts it
- * chose (`via`, as it reaches this hop). Messages with other jump hosts go
- * another way, so a refusal of one (say `no_route` for a jump host nobody
- * knows) does not hold up the others (docs/node.md "No head-of-line stall").
- */
-export function flowKey(wire: Pick<WebpushMessage, 'from' | 'to'> & { via?: readonly string[] }): string {
-  const via = wire.via && wire.via.length > 0 ? `\u0000${wire.via.join(',')}` : '';
-  return `${wire.from}\u0000${wire.to}${via}`;
 }

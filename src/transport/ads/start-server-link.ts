@@ -1,4 +1,4 @@
-import type { AdsListenerOptions } from '../listener-options.js';
+import type { ListenerOptions } from '../transport.js';
 import type { PeerIdentity, TransportKind } from '../types.js';
 import type { FrameChannel } from './frame-channel.js';
 import { AdsServerLink } from './ads-server-link.js';
@@ -8,7 +8,7 @@ import { AdsServerLink } from './ads-server-link.js';
  * channel: an AdsServerLink on it, kept in `links` while it lasts, handed
  * to `onLink` once its handshake is done.
  */
-export function startServerLink(o: AdsListenerOptions, links: Set<AdsServerLink>, transport: TransportKind, channel: FrameChannel, peer: PeerIdentity): AdsServerLink {
+export function startServerLink(o: ListenerOptions, links: Set<AdsServerLink>, transport: TransportKind, channel: FrameChannel, peer: PeerIdentity): AdsServerLink {
   const link = new AdsServerLink({
     transport,
     channel,

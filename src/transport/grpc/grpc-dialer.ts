@@ -1,26 +1,16 @@
 import grpc from '@grpc/grpc-js';
-import type { Logger } from 'pino';
 import { PushmeshError } from '../../errors/index.js';
 import { awaitHandshake } from '../ads/await-handshake.js';
-import type { Card, NodeId } from '../../identity/types.js';
 import { AdsClientLink } from '../ads/ads-client-link.js';
-import type { MisbehaviorKind } from '../ads/ads-link.js';
-import type { PeerAuthenticator } from '../auth/peer-authenticator.js';
 import type { CertificateProof } from '../auth/peer-proof.js';
-import type { LinkLimits } from '../link-limits.js';
+import type { TransportOptions } from '../transport.js';
 import type { Dialer, Link, PeerTarget } from '../types.js';
 import { ADS_METHOD_PATH } from './ads-service.js';
 import { GrpcClientChannel } from './grpc-channels.js';
 import { grpcKeepaliveOptions, grpcWindowOptions } from './grpc-options.js';
 import { PinnedChannelCredentials } from './pinned-credentials.js';
 
-export interface GrpcDialerOptions {
-  auth: PeerAuthenticator;
-  self: { id: NodeId; card: () => Card | undefined; version: string };
-  limits: LinkLimits;
-  logger: Logger;
-  onMisbehavior?: (kind: MisbehaviorKind, link: Link) => void;
-}
+export type GrpcDialerOptions = TransportOptions;
 
 const identity = (b: Buffer): Buffer => b;
 

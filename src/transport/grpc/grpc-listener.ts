@@ -6,13 +6,13 @@ import type { AdsServerLink } from '../ads/ads-server-link.js';
 import { startServerLink } from '../ads/start-server-link.js';
 import { refusalReason } from '../auth/peer-proof.js';
 import { CLOSE_CODES, closeText } from '../close-codes.js';
-import type { AdsListenerOptions } from '../listener-options.js';
+import type { ListenerOptions } from '../transport.js';
 import type { Listener } from '../types.js';
 import { ADS_SERVICE } from './ads-service.js';
 import { GrpcServerChannel } from './grpc-channels.js';
 import { grpcKeepaliveOptions, widenServerWindows } from './grpc-options.js';
 
-export interface GrpcListenerOptions extends AdsListenerOptions {
+export interface GrpcListenerOptions extends ListenerOptions {
   host: string;
   port: number;
 }

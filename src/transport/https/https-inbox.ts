@@ -1,9 +1,9 @@
 import type { PushmeshError } from '../../errors/index.js';
-import { inboundFromPush } from '../../inbox/push-inbound.js';
-import type { Inbound } from '../../inbox/types.js';
+import { inboundFromPush } from './push-inbound.js';
+import type { Inbound } from '../../core/inbound.js';
 import type { NackReason } from '../../proto/status.js';
-import type { AcceptPush } from '../../push/types.js';
-import { NackError } from './nack-error.js';
+import type { AcceptPush } from './push-types.js';
+import { NackError } from '../../errors/nack-error.js';
 
 /**
  * A push as the HTTPS transport hands it on: the message (`from` still

@@ -5,7 +5,7 @@ import type { MessageSigner } from '../../message/seal.js';
 import type { WebpushMessage } from '../../message/types.js';
 import { nackReasonForError, type NackReason } from '../../proto/status.js';
 import { decodeWebpushMessage, encodeWebpushMessage } from '../../proto/webpush-message.js';
-import type { PushClient } from '../../push/push-client.js';
+import type { PushClient } from './push-client.js';
 import { OK, refused } from '../ads/ads-frames.js';
 import { PendingSend, SendQueue, linkClosedError } from '../ads/outbound-queue.js';
 import { InboundQueue } from '../inbound-queue.js';

@@ -1,27 +1,18 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
 import { isPushmeshError, PushmeshError } from '../../errors/index.js';
-import type { Card, NodeId } from '../../identity/types.js';
 import { awaitHandshake } from '../ads/await-handshake.js';
 import { AdsClientLink } from '../ads/ads-client-link.js';
-import type { MisbehaviorKind } from '../ads/ads-link.js';
-import type { PeerAuthenticator } from '../auth/peer-authenticator.js';
 import type { CertificateProof } from '../auth/peer-proof.js';
 import { encodeProof, parseChallenge, signProof, tlsExporter } from '../auth/ws-challenge.js';
-import type { LinkLimits } from '../link-limits.js';
+import type { TransportOptions } from '../transport.js';
 import type { Dialer, Link, PeerTarget } from '../types.js';
 import { WsChannel } from './ws-channel.js';
 import { PEER_WS_PATH, WS_SUBPROTOCOL } from './subprotocol.js';
 
-export interface WsDialerOptions {
-  auth: PeerAuthenticator;
-  self: { id: NodeId; card: () => Card | undefined; version: string };
-  limits: LinkLimits;
-  logger: Logger;
-  onMisbehavior?: (kind: MisbehaviorKind, link: Link) => void;
+export interface WsDialerOptions extends TransportOptions {
   /**
    * How this node proves itself to the listener: its TLS client
    * certificate (`certificate`, the default), or no client certificate

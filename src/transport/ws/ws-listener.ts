@@ -6,14 +6,15 @@ import { isPushmeshError } from '../../errors/index.js';
 import type { AdsServerLink } from '../ads/ads-server-link.js';
 import { startServerLink } from '../ads/start-server-link.js';
 import { refusalReason } from '../auth/peer-proof.js';
-import { acceptProof, ChallengeRefusal, encodeChallenge, newChallenge, tlsExporter } from '../auth/ws-challenge.js';
+import { ChallengeRefusal } from '../../errors/challenge-refusal.js';
+import { acceptProof, encodeChallenge, newChallenge, tlsExporter } from '../auth/ws-challenge.js';
 import { CLOSE_CODES, closeText } from '../close-codes.js';
-import type { AdsListenerOptions } from '../listener-options.js';
+import type { ListenerOptions } from '../transport.js';
 import type { Listener, LinkCloseReason, PeerIdentity } from '../types.js';
 import { WsChannel } from './ws-channel.js';
 import { PEER_WS_PATH, WS_SUBPROTOCOL } from './subprotocol.js';
 
-export type WsListenerOptions = AdsListenerOptions;
+export type WsListenerOptions = ListenerOptions;
 
 /** Time a refused socket's close handshake may take before it is cut. */
 const CLOSE_GRACE_MS = 5_000;

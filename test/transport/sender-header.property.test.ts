@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { formatSenderHeader, parseSenderHeader } from '../../src/push/sender-header.js';
+import { formatSenderHeader, parseSenderHeader } from '../../src/transport/https/sender-header.js';
 import { HEADER_CHARS, onlyTyped } from '../helpers/typed-errors.js';
 
 const good = fc.record({

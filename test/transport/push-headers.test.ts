@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { isPushmeshError } from '../../src/errors/index.js';
 import { URGENCIES } from '../../src/message/types.js';
-import { parsePushHeaders } from '../../src/push/push-headers.js';
+import { parsePushHeaders } from '../../src/transport/https/push-headers.js';
 import { pushmeshError } from '../helpers/errors.js';
 
 const MAX_TTL = 2_419_200;

@@ -1,6 +1,6 @@
-import { PushmeshError } from '../errors/index.js';
-import { SENDER_MAC_LENGTH } from '../message/sender-mac.js';
-import { fromBase64Url, toBase64Url } from '../util/base64url.js';
+import { PushmeshError } from '../../errors/index.js';
+import { SENDER_MAC_LENGTH } from '../../message/sender-mac.js';
+import { fromBase64Url, toBase64Url } from '../../util/base64url.js';
 
 /** HTTP header that carries a pushmesh sender proof next to a Web Push body (docs/wire-format.md "Over HTTPS"). */
 export const SENDER_HEADER = 'pushmesh-sender';

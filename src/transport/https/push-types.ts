@@ -1,4 +1,4 @@
-import type { NodeId } from '../identity/types.js';
+import type { NodeId } from '../../identity/types.js';
 import type { PushHeaders } from './push-headers.js';
 import type { SenderProofHeader } from './sender-header.js';
 

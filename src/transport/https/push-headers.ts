@@ -1,5 +1,5 @@
-import { PushmeshError } from '../errors/index.js';
-import { URGENCIES, type Urgency } from '../message/types.js';
+import { PushmeshError } from '../../errors/index.js';
+import { URGENCIES, type Urgency } from '../../message/types.js';
 
 /** RFC 8030 request headers of one push, validated. */
 export interface PushHeaders {

@@ -2,19 +2,19 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Logger } from 'pino';
 import { constants } from 'node:crypto';
 import type { TlsOptions } from 'node:tls';
-import { isPushmeshError } from '../errors/index.js';
-import { httpStatusOf, retryAfterOf } from '../errors/http-status.js';
-import { isNodeId } from '../identity/node-id.js';
-import type { Card } from '../identity/types.js';
-import type { NodeMetrics } from '../metrics/node-metrics.js';
-import { noRequestLogging } from '../util/request-logging.js';
-import { linkAudience } from '../message/link-audience.js';
-import { nackReasonForError, type NackReason } from '../proto/status.js';
-import { MAX_WEBPUSH_BODY } from '../webpush/index.js';
+import { isPushmeshError } from '../../errors/index.js';
+import { httpStatusOf, retryAfterOf } from '../../errors/http-status.js';
+import { isNodeId } from '../../identity/node-id.js';
+import type { Card } from '../../identity/types.js';
+import type { NodeMetrics } from '../../metrics/node-metrics.js';
+import { noRequestLogging } from '../../util/request-logging.js';
+import { linkAudience } from '../../message/link-audience.js';
+import { nackReasonForError, type NackReason } from '../../proto/status.js';
+import { MAX_WEBPUSH_BODY } from '../../webpush/index.js';
 import { parsePushHeaders } from './push-headers.js';
 import { parseSenderHeader, SENDER_HEADER } from './sender-header.js';
-import type { AcceptPush } from './types.js';
-import { answerClientError } from '../util/http-client-error.js';
+import type { AcceptPush } from './push-types.js';
+import { answerClientError } from '../../util/http-client-error.js';
 
 /**
  * TLS options of the node's HTTPS server (Web Push and peer WebSockets):

@@ -1,5 +1,5 @@
 import type { TLSSocket } from 'node:tls';
-import { nodeIdOfCertificate } from '../identity/certificate-node-id.js';
+import { nodeIdOfCertificate } from '../../identity/certificate-node-id.js';
 
 /**
  * The node ID a TLS peer proved: derived from the P-256 key in the

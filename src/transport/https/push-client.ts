@@ -1,9 +1,8 @@
 import { Agent, request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { LRUCache } from 'lru-cache';
-import type { Card } from '../identity/types.js';
-import type { Urgency } from '../message/types.js';
-import type { DeliveryResult } from '../outbox/types.js';
+import type { Card } from '../../identity/types.js';
+import type { Urgency } from '../../message/types.js';
 import { peerNodeId } from './peer-certificate.js';
 import { formatSenderHeader, SENDER_HEADER, type SenderProofHeader } from './sender-header.js';
 
@@ -106,22 +105,6 @@ export class PushClient {
       req.on('error', reject);
       req.end(p.body);
     });
-  }
-
-  /** One delivery attempt, as the outbox sees it: delivered, worth a retry, or refused for good. */
-  async send(p: PushRequest, signal?: AbortSignal): Promise<DeliveryResult> {
-    let answer: PushAnswer;
-    try {
-      answer = await this.post(p, signal);
-    } catch (err) {
-      return { kind: 'retry', reason: (err as Error).message };
-    }
-    const status = answer.status;
-    if (status === 201 || status === 200 || status === 202) return { kind: 'delivered' };
-    const reason = `HTTP ${status}: ${answer.error?.message ?? 'no reason given'}`;
-    // 408/425/429 and 5xx are worth another try; other 4xx will not change.
-    if (status >= 500 || status === 408 || status === 425 || status === 429) return { kind: 'retry', reason };
-    return { kind: 'rejected', reason };
   }
 
   close(): void {

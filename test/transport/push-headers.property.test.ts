@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { URGENCIES } from '../../src/message/types.js';
-import { parsePushHeaders } from '../../src/push/push-headers.js';
+import { parsePushHeaders } from '../../src/transport/https/push-headers.js';
 import { onlyTyped } from '../helpers/typed-errors.js';
 
 const MAX_TTL = 2_419_200;

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { cardFor, createIdentity } from '../../src/identity/index.js';
 import { nodeIdOfCertificate } from '../../src/identity/certificate-node-id.js';
-import { PushClient } from '../../src/push/push-client.js';
+import { PushClient } from '../../src/transport/https/push-client.js';
 import { tempHome } from '../helpers/temp-dir.js';
 
 describe('peer certificates', () => {
@@ -14,7 +14,7 @@ describe('peer certificates', () => {
     assert.equal(nodeIdOfCertificate(new X509Certificate(identity.certificatePem)), identity.id);
   });
 
-  it('the push client delivers to the pinned node and refuses another node, over real TLS, without throwing', async (t) => {
+  it('the push client delivers to the pinned node and refuses another node, over real TLS, rejecting the other without throwing out of a handler', async (t) => {
     const server = await createIdentity(await tempHome(t));
     const other = await createIdentity(await tempHome(t));
     const https = createServer({ key: server.privateKeyPem, cert: server.certificatePem }, (req, res) => {
@@ -28,10 +28,8 @@ describe('peer certificates', () => {
     t.after(() => client.close());
     const push = { body: Buffer.alloc(103), authorization: 'vapid t=a.b.c, k=x', ttl: 60, urgency: 'normal' as const };
 
-    assert.deepEqual(await client.send({ ...push, card: cardFor(server, origin) }), { kind: 'delivered' });
+    assert.deepEqual(await client.post({ ...push, card: cardFor(server, origin) }), { status: 201 });
     // The same address claimed as another node's endpoint: the certificate's key is not that node's.
-    const wrong = await client.send({ ...push, card: { ...cardFor(other, origin) } });
-    assert.equal(wrong.kind, 'retry');
-    assert.match((wrong as { reason: string }).reason, /certificate is not node/);
+    await assert.rejects(client.post({ ...push, card: { ...cardFor(other, origin) } }), /certificate is not node/);
   });
 });

@@ -63,7 +63,7 @@ async function meshPair(configure: (c: NodeConfig, role: 'a' | 'b') => void): Pr
     c.grpc = null;
     c.limits.subscriberBuffer = 100_000;
     configure(c, role);
-    const node = await PushmeshNode.start(c, logger);
+    const node = await PushmeshNode.start(c, logger, { backends: 'caller' });
     nodes.push(node);
     const bridge = await startBackends(node, c, logger);
     if (bridge) bridges.push(bridge);

@@ -1,7 +1,7 @@
 export type { NodeConfig, NodeLimits, HostPort, ServiceConfig } from './types.js';
 export { defaultConfig, DEFAULT_LOCAL_PORT, DEFAULT_GRPC_PORT, DEFAULT_HTTPS_PORT } from './defaults.js';
 export { parseHostPort, formatHostPort } from './host-port.js';
-export { layerFromEnv, layerFromFile, layerFromText, resolveConfig, type ConfigLayer } from './load.js';
+export { layerFromEnv, layerFromFile, layerFromObject, layerFromText, resolveConfig, type ConfigLayer } from './load.js';
 export {
   type BackendsConfig,
   type BridgeMode,

@@ -104,6 +104,15 @@ export function layerFromText(text: string, where: string): ConfigLayer {
   return validateLayer(doc, where);
 }
 
+/**
+ * A config layer from an object of the config file's shape (a program
+ * embedding a node); `where` names it in errors. Unknown settings and
+ * wrong types are ERR_CONFIG, as in a file.
+ */
+export function layerFromObject(settings: unknown, where: string): ConfigLayer {
+  return validateLayer(settings, where);
+}
+
 function validateLayer(doc: unknown, where: string): ConfigLayer {
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new PushmeshError('ERR_CONFIG', `${where}: expected a mapping at the top level`);
   const o = doc as Record<string, unknown>;

@@ -1,6 +1,6 @@
 import type { PeerStore } from '../identity/peer-store.js';
 import type { Card, NodeId } from '../identity/types.js';
-import type { PeerInfo } from './types.js';
+import type { PeerInfo } from '../core/index.js';
 
 interface Counters {
   sent: number;
@@ -70,6 +70,11 @@ export class PeerDirectory {
     if (c) this.#cards.set(id, c);
     else this.#cards.delete(id);
     return c;
+  }
+
+  /** The IDs of every card stored now (read from the home: cards added by `pushmesh peer add` while running count). */
+  async storedIds(): Promise<NodeId[]> {
+    return (await this.#store.list()).map((c) => c.id);
   }
 
   cached(id: NodeId): Card | undefined {

@@ -126,7 +126,7 @@ describe('the fabric on a 3-server NATS cluster, one server SIGKILLed mid-load',
     for (let i = 0; i < 3; i++) {
       const config: NodeConfig = { ...defaultConfig(await tempHome(t)), local: { host: '127.0.0.1', port: 0 }, https: null, grpc: { host: '127.0.0.1', port: 0 }, nats: [cluster.members[i]!.url], logLevel: 'silent' };
       config.backends = { ...config.backends, nats: { ...config.backends.nats, fabric: true, fabricReplicas: 3 } };
-      const relay = await PushmeshNode.start(config, log.child({ node: `r${i + 1}` }));
+      const relay = await PushmeshNode.start(config, log.child({ node: `r${i + 1}` }), { backends: 'caller' }); // its fabric is made below
       nodes.push(relay);
       const fabric = (await createFabric(config, log.child({ node: `r${i + 1}` }), { name: `relay-${i + 1}` })) as NatsFabric;
       fabrics.push(fabric);

@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { createFabric, startBackends } from '../../../adapters/index.js';
 import { layerFromEnv, layerFromFile, parseBridgeSpec, resolveConfig, type ConfigLayer } from '../../config/index.js';
-import { parsePeerGroup } from '../../links/peer-group.js';
-import { PushmeshNode } from '../../node/pushmesh-node.js';
+import { startNode } from '../../node/start-node.js';
 import type { CliContext } from '../context.js';
 import { homeFrom, withHomeOption } from '../home-option.js';
 
@@ -58,25 +56,9 @@ export function registerRun(program: Command, ctx: CliContext): void {
       if (file) layers.push(await layerFromFile(file));
       const config = resolveConfig(home, layers);
       if (options.acceptStoreLoss === true || ctx.env['PUSHMESH_ACCEPT_STORE_LOSS'] === '1') config.acceptStoreLoss = true;
-      for (const entry of config.peers) parsePeerGroup(entry); // a bad peer URL is refused before anything opens
       const logger = pino({ name: 'pushmesh', level: config.logLevel });
       logger.debug({ config }, 'configuration'); // addresses, limits, trust: nothing secret
-      const node = await PushmeshNode.start(config, logger, { announce: false });
-      let backends: Awaited<ReturnType<typeof startBackends>> = null;
-      let fabric: Awaited<ReturnType<typeof createFabric>> = null;
-      try {
-        backends = await startBackends(node, config, logger);
-        // Scale-out (backends.nats.fabric): relays share a JetStream for nodes they have no route to.
-        fabric = await createFabric(config, logger, { name: `pushmesh-${node.id.slice(0, 12)}` });
-        if (fabric) node.useFabric(fabric);
-      } catch (err) {
-        await backends?.close();
-        await node.close();
-        throw err;
-      }
-      // Signed configs travel over every backend too (NATS: last per subject; Pub/Sub: retained), verified on arrival.
-      for (const ch of backends?.configChannels() ?? []) node.signedConfig.addChannel(ch);
-      node.announce(); // only now: a bad bridge or an unreachable backend ends the start before this line
+      const node = await startNode(config, { logger }); // backends and fabric too; says 'pushmesh node running' once all are up
       await untilSignal(async (signal, count) => {
         if (count === 1) {
           logger.info({ signal }, 'draining: finishing in-flight work (signal again to stop now)');
@@ -84,16 +66,14 @@ export function registerRun(program: Command, ctx: CliContext): void {
           const tooLong = new Promise<void>((resolve) => {
             timer = setTimeout(() => {
               logger.warn({ afterMs: DRAIN_LIMIT_MS }, 'drain is taking too long; stopping now');
-              resolve(Promise.allSettled([backends?.close(), node.close(), fabric?.close()]).then(() => undefined));
+              resolve(node.close());
             }, DRAIN_LIMIT_MS);
           });
-          await Promise.race([(async () => { await backends?.drain(); await node.drain(); await fabric?.close(); })(), tooLong]);
+          await Promise.race([node.drain(), tooLong]);
           clearTimeout(timer);
         } else {
           logger.info({ signal }, 'stopping now');
-          await backends?.close();
           await node.close();
-          await fabric?.close();
         }
       });
     });

@@ -32,7 +32,7 @@ export async function startTestNode(home: string, configure: (c: NodeConfig) => 
   config.https = null;
   config.grpc = null;
   configure(config);
-  const node = await PushmeshNode.start(config, logger);
+  const node = await PushmeshNode.start(config, logger, { backends: 'caller' }); // started below, kept for the tests
   let bridge: BackendBridge | null;
   try {
     bridge = await startBackends(node, config, logger);

@@ -1,0 +1,76 @@
+import type { FastifyInstance } from 'fastify';
+import type { Server } from 'node:http';
+import { formatHostPort, type HostPort } from '../config/index.js';
+import { PushmeshError } from '../errors/index.js';
+import type { Part } from './lifecycle.js';
+
+export interface ServerHooks {
+  /** The server is built, not yet listening (the link manager takes its WebSocket upgrades here). */
+  built?: (server: Server) => void;
+  /** It listens, at this address. */
+  listening?: (at: HostPort) => void;
+  /** It is about to close: end what would keep it open (the apps' streams). */
+  stopping?: () => void;
+}
+
+/**
+ * One of the node's HTTP servers (the local API, the HTTPS Web Push and
+ * peer WebSocket server) as a part: built and listening at start; a
+ * drain lets requests in flight finish (new ones get 503), a close cuts
+ * every connection.
+ */
+export class ServerPart implements Part {
+  readonly name: string;
+  readonly #build: () => FastifyInstance;
+  readonly #at: HostPort;
+  readonly #hooks: ServerHooks;
+  #app: FastifyInstance | null = null;
+  #address: HostPort | null = null;
+
+  constructor(name: string, at: HostPort, build: () => FastifyInstance, hooks: ServerHooks = {}) {
+    this.name = name;
+    this.#at = at;
+    this.#build = build;
+    this.#hooks = hooks;
+  }
+
+  /** The address listened on (the port the system gave when 0 was asked). */
+  get address(): HostPort {
+    if (!this.#address) throw new Error(`${this.name} is not listening`);
+    return this.#address;
+  }
+
+  async start(): Promise<void> {
+    this.#app = this.#build();
+    this.#hooks.built?.(this.#app.server as Server);
+    this.#address = await listenOn(this.#app, this.#at, this.name);
+    this.#hooks.listening?.(this.#address);
+  }
+
+  async drain(): Promise<void> {
+    this.#hooks.stopping?.();
+    await this.#app?.close();
+  }
+
+  async close(): Promise<void> {
+    this.#hooks.stopping?.();
+    this.#app?.server.closeAllConnections();
+    await this.#app?.close();
+  }
+}
+
+async function listenOn(app: FastifyInstance, hp: HostPort, what: string): Promise<HostPort> {
+  try {
+    await app.listen({ host: hp.host, port: hp.port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const where = formatHostPort(hp);
+    if (code === 'EADDRINUSE') throw new PushmeshError('ERR_LISTEN', `${what} address ${where} is already in use`, { cause: err });
+    if (code === 'EACCES') throw new PushmeshError('ERR_LISTEN', `not allowed to listen on ${where} (${what})`, { cause: err });
+    if (code === 'EADDRNOTAVAIL') throw new PushmeshError('ERR_LISTEN', `${what} address ${where} is not an address of this machine`, { cause: err });
+    throw new PushmeshError('ERR_LISTEN', `cannot listen on ${where} (${what}): ${(err as Error).message}`, { cause: err });
+  }
+  const addr = app.server.address();
+  if (addr && typeof addr === 'object') return { host: hp.host, port: addr.port };
+  return hp;
+}

@@ -1,15 +1,16 @@
 import { pino } from 'pino';
 import { defaultConfig, type NodeConfig } from '../../src/config/index.js';
 import { PeerStore } from '../../src/identity/peer-store.js';
-import { PushmeshNode } from '../../src/node/pushmesh-node.js';
+import { PushmeshNode, type NodeStartOptions } from '../../src/node/pushmesh-node.js';
 import { type CleanupScope, tempHome } from './temp-dir.js';
 
 /**
  * A real node in this process, on port-0 loopback listeners (HTTPS on,
  * gRPC off), closed after the test. For tests that need the node's
- * behaviour but not a separate process.
+ * behaviour but not a separate process. `options`: what else it is
+ * started with (e.g. `transports`, to add the memory transport).
  */
-export async function startInProcessNode(scope: CleanupScope, overrides: Partial<NodeConfig> = {}): Promise<PushmeshNode> {
+export async function startInProcessNode(scope: CleanupScope, overrides: Partial<NodeConfig> = {}, options: NodeStartOptions = {}): Promise<PushmeshNode> {
   const home = overrides.home ?? (await tempHome(scope));
   const config: NodeConfig = {
     ...defaultConfig(home),
@@ -19,7 +20,7 @@ export async function startInProcessNode(scope: CleanupScope, overrides: Partial
     logLevel: 'silent',
     ...overrides,
   };
-  const node = await PushmeshNode.start(config, pino({ level: process.env['PUSHMESH_TEST_LOG'] ?? 'silent' }));
+  const node = await PushmeshNode.start(config, pino({ level: process.env['PUSHMESH_TEST_LOG'] ?? 'silent' }), options);
   scope.after(() => node.close());
   return node;
 }

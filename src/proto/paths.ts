@@ -34,7 +34,8 @@ function findProtoDir(): string {
 export const PROTO_DIR: string = findProtoDir();
 
 /**
- * Options for `@grpc/proto-loader`'s `loadSync(PROTO_FILES.discovery, PROTO_LOADER_OPTIONS)`.
+ * Options for `@grpc/proto-loader`'s `loadSync(PROTO_FILES.discovery, PROTO_LOADER_OPTIONS)`,
+ * as the gRPC transport loads the ADS service (src/transport/grpc/ads-service.ts).
  * Well-known types (google/protobuf/any.proto, struct.proto) come from
  * protobufjs's bundled definitions; everything else from PROTO_DIR.
  * Field names stay snake_case, as in grpc-js examples.

@@ -12,6 +12,7 @@ import {
   PROTO_LOADER_OPTIONS,
   WEBPUSH_MESSAGE_TYPE_URL,
 } from '../../src/proto/index.js';
+import { ADS_METHOD_PATH, ADS_SERVICE } from '../../src/transport/grpc/ads-service.js';
 
 describe('proto directory and @grpc/proto-loader options', () => {
   it('PROTO_DIR is the package proto/ folder and holds every file', () => {
@@ -47,5 +48,19 @@ describe('proto directory and @grpc/proto-loader options', () => {
     assert.equal(res.nonce, 'n');
     assert.equal(res.resources[0]?.type_url, WEBPUSH_MESSAGE_TYPE_URL);
     assert.deepEqual(Buffer.from(res.resources[0]!.value), Buffer.from([4]));
+  });
+
+  it('ADS_SERVICE (what the gRPC listener serves) is the loaded method with bytes passed through as they are', () => {
+    const definition = protoLoader.loadSync(PROTO_FILES.discovery, { ...PROTO_LOADER_OPTIONS });
+    const loaded = (definition['envoy.service.discovery.v3.AggregatedDiscoveryService'] as protoLoader.ServiceDefinition).StreamAggregatedResources!;
+    const ours = ADS_SERVICE.StreamAggregatedResources!;
+    assert.deepEqual(Object.keys(ADS_SERVICE), ['StreamAggregatedResources']);
+    assert.equal(ours.path, loaded.path);
+    assert.equal(ADS_METHOD_PATH, '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources');
+    assert.equal(ours.requestStream, true);
+    assert.equal(ours.responseStream, true);
+    assert.equal(ours.originalName, loaded.originalName);
+    const frame = encodeDiscoveryResponse({ nonce: 'n', typeUrl: WEBPUSH_MESSAGE_TYPE_URL });
+    for (const f of [ours.requestSerialize, ours.requestDeserialize, ours.responseSerialize, ours.responseDeserialize]) assert.equal(f(frame), frame);
   });
 });

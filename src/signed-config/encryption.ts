@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { PushmeshError } from '../errors/index.js';
 import type { Card, NodeId } from '../identity/types.js';
 import { decryptAes128gcm, encryptAes128gcm, encryptWebPush, type WebPushDecrypter } from '../webpush/index.js';
-import { decodeCanonicalBase64Url } from './base64url.js';
+import { decodeCanonicalBase64Url } from '../util/base64url.js';
 import { MAX_CONFIG_RECIPIENTS } from './names.js';
 import type { EncryptedConfigData } from './types.js';
 

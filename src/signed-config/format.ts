@@ -1,6 +1,6 @@
 import { isNodeId, nodeIdFromPublicKey } from '../identity/index.js';
 import type { NodeId } from '../identity/types.js';
-import { decodeCanonicalBase64Url } from './base64url.js';
+import { decodeCanonicalBase64Url } from '../util/base64url.js';
 import { malformed } from '../errors/config-refused-error.js';
 import {
   CONFIG_JWS_TYPE,

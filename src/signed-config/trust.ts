@@ -1,7 +1,7 @@
 import { PushmeshError } from '../errors/index.js';
 import { isNodeId, nodeIdFromPublicKey } from '../identity/index.js';
 import type { NodeId } from '../identity/types.js';
-import { decodeCanonicalBase64Url } from './base64url.js';
+import { decodeCanonicalBase64Url } from '../util/base64url.js';
 import { isConfigName, NAME_RULE } from './names.js';
 
 /**

@@ -6,18 +6,25 @@ export function toBase64Url(bytes: Uint8Array): string {
 const B64URL = /^[A-Za-z0-9_-]*$/;
 
 /**
- * Strict decoder: refuses characters outside the base64url alphabet and
- * impossible lengths, instead of silently skipping them like Buffer does.
- * Accepts (and ignores) trailing '=' padding, which some senders add;
- * refuses a last character with non-zero unused bits (non-canonical).
+ * Decodes unpadded base64url only in its canonical form: the text must be
+ * exactly what encoding the bytes gives back. Buffer alone would skip
+ * characters outside the alphabet and accept other spellings (unused low
+ * bits of the last character set), so two different strings could carry
+ * the same bytes. Undefined when not canonical (padding included).
+ */
+export function decodeCanonicalBase64Url(text: string): Buffer | undefined {
+  if (!B64URL.test(text) || text.length % 4 === 1) return undefined;
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : undefined;
+}
+
+/**
+ * decodeCanonicalBase64Url for keys and tokens from senders: also accepts
+ * (and ignores) trailing '=' padding, which some senders add. TypeError
+ * when the rest is not canonical base64url.
  */
 export function fromBase64Url(text: string): Buffer {
-  const s = text.replace(/=+$/, '');
-  if (!B64URL.test(s) || s.length % 4 === 1) {
-    throw new TypeError('not valid base64url');
-  }
-  const bytes = Buffer.from(s, 'base64url');
-  // Unused low bits of the last character must be zero: one spelling per byte string.
-  if (bytes.toString('base64url') !== s) throw new TypeError('not canonical base64url');
+  const bytes = decodeCanonicalBase64Url(text.replace(/=+$/, ''));
+  if (bytes === undefined) throw new TypeError('not valid base64url');
   return bytes;
 }

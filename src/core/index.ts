@@ -7,3 +7,4 @@ export type { PeerInfo } from './peer-info.js';
 export type { RouteEntry } from './route-entry.js';
 export type { RpcRequest, RpcResponse } from './rpc-exchange.js';
 export type { SendRequest, SendResult } from './send.js';
+export type { TransportKind } from './transport-kind.js';

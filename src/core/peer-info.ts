@@ -1,9 +1,10 @@
+import type { TransportKind } from './transport-kind.js';
 import type { NodeId } from '../identity/types.js';
 
 /** A connected or known peer, as `GET /peers` lists it. */
 export interface PeerInfo {
   id: NodeId;
-  transport: 'https' | 'grpc' | 'wss' | 'memory';
+  transport: TransportKind;
   endpoint: string;
   connected: boolean;
   since: number | null;

@@ -1,7 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { Server } from 'node:http';
-import { formatHostPort, type HostPort } from '../config/index.js';
+import type { Logger } from 'pino';
+import type { LocalBus } from '../bus/local-bus.js';
+import { formatHostPort, type HostPort, type NodeConfig } from '../config/index.js';
+import type { NodeCore } from '../core/index.js';
 import { PushmeshError } from '../errors/index.js';
+import type { Card, Identity } from '../identity/types.js';
+import { buildLocalApi } from '../local-api/server.js';
+import type { NodeMetrics } from '../metrics/node-metrics.js';
+import type { SignedConfigService } from '../signed-config/index.js';
+import { buildPushServer, pushServerTls } from '../transport/https/push-server.js';
+import type { AcceptPush } from '../transport/https/push-types.js';
 import type { Part } from './lifecycle.js';
 
 export interface ServerHooks {
@@ -57,6 +66,34 @@ export class ServerPart implements Part {
     this.#app?.server.closeAllConnections();
     await this.#app?.close();
   }
+}
+
+/** The local API (127.0.0.1:15004 by default); its drain ends the apps' streams first, which would keep it open. */
+export function localApiPart(o: { config: NodeConfig; core: NodeCore; logger: Logger; bus: LocalBus; signedConfig: SignedConfigService }): ServerPart {
+  const { config: cfg } = o;
+  return new ServerPart('local API', cfg.local, () => buildLocalApi({ core: o.core, logger: o.logger, maxRequestBody: cfg.limits.maxRequestBody, maxTtl: cfg.limits.maxTtl, signedConfig: o.signedConfig }), {
+    stopping: () => o.bus.close(),
+  });
+}
+
+/** The HTTPS server: the RFC 8030 Web Push endpoint, the node's card, and (through `hooks.built`) peer WebSockets. */
+export function httpsPart(
+  at: HostPort,
+  o: { config: NodeConfig; identity: Identity; logger: Logger; metrics: NodeMetrics; accept: AcceptPush; origins: () => string[]; card: () => Card; hooks: ServerHooks },
+): ServerPart {
+  const build = (): FastifyInstance =>
+    buildPushServer({
+      logger: o.logger,
+      metrics: o.metrics,
+      // Client certificates asked for (peer WebSockets), checked in code; no TLS session tickets unless httpsSessionTickets.
+      tls: pushServerTls({ key: o.identity.privateKeyPem, cert: o.identity.certificatePem, sessionTickets: o.config.httpsSessionTickets }),
+      isLocalNode: (id) => id === o.identity.id,
+      accept: o.accept,
+      origins: o.origins,
+      maxTtl: o.config.limits.maxTtl,
+      card: o.card,
+    });
+  return new ServerPart('HTTPS', at, build, o.hooks);
 }
 
 async function listenOn(app: FastifyInstance, hp: HostPort, what: string): Promise<HostPort> {

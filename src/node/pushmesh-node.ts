@@ -9,10 +9,8 @@ import type { Inbound, InboxResult } from '../core/inbound.js';
 import { LinkManager } from '../links/link-manager.js';
 import { parsePeerGroup } from '../links/peer-group.js';
 import { LocalBus } from '../bus/local-bus.js';
-import { buildLocalApi } from '../local-api/server.js';
 import { NodeMetrics } from '../metrics/node-metrics.js';
 import { OutboxDispatcher } from '../outbox/dispatcher.js';
-import { buildPushServer, pushServerTls } from '../transport/https/push-server.js';
 import type { Fabric } from '../routing/fabric.js';
 import { MeshRouting } from '../routing/mesh-routing.js';
 import { SqliteAttachmentStore } from '../routing/sqlite-attachment-store.js';
@@ -20,18 +18,16 @@ import { TransitPolicy } from '../routing/transit-policy.js';
 import type { RouteEntry } from '../core/route-entry.js';
 import type { RpcClient } from '../rpc/rpc-client.js';
 import { type RpcRequest, type RpcResponse } from '../core/rpc-exchange.js';
-import type { ConfigChannel } from '../signed-config/channel.js';
 import { SignedConfigService, TrustPolicy } from '../signed-config/index.js';
 import { type DeliveryStatus } from '../core/delivery-status.js';
 import { loadTrustCas } from '../transport/auth/trust-ca.js';
 import { linkLimits } from '../transport/link-limits.js';
 import { builtinTransports } from '../transport/registry.js';
-import type { Transport } from '../transport/transport.js';
 import { packageVersion } from '../util/package-version.js';
 import { refuseIgnoredBackends } from './backend-settings.js';
 import { DeliveryBook } from './delivery-book.js';
 import { Parts, type Part } from './lifecycle.js';
-import { ServerPart } from './listeners.js';
+import { httpsPart, localApiPart, type ServerPart } from './listeners.js';
 import { nodeKeys } from './node-keys.js';
 import { NodeStore } from './node-store.js';
 import { PeerDirectory } from './peer-directory.js';
@@ -41,46 +37,18 @@ import { Receiver } from './receiver.js';
 import { RelayHold } from './relay-hold.js';
 import { Sender } from './sender.js';
 import { silentLogger } from './silent-logger.js';
+import type { NodeAddresses, NodeStartOptions } from './start-options.js';
 import type { NodeCore, PeerInfo, SendRequest, SendResult } from '../core/index.js';
 
 export { WEBPUSH_TOPIC } from '../inbox/inbox.js';
-
-/** Addresses the node actually listens on (ports resolved when 0 was asked). */
-export interface NodeAddresses {
-  local: HostPort;
-  https: HostPort | null;
-  grpc: HostPort | null;
-}
+export type { NodeAddresses, NodeStartOptions } from './start-options.js';
 
 /** Strict order (deliveryWindow 1): attempts in flight to a healthy destination over one link (OutboxDispatcher). */
 const ORDERED_PIPELINE = 256;
 
-/** What a node is started with besides its config. */
-export interface NodeStartOptions {
-  /** Where the node logs (pino); silent when not given. */
-  logger?: Logger;
-  /** Pipes that carry signed configs (NATS, Pub/Sub, in-memory); more with `node.signedConfig.addChannel`. */
-  configChannels?: readonly ConfigChannel[];
-  /**
-   * Log "pushmesh node running" when `start` returns (default true).
-   * `startNode` says false and calls `announce()` once its backends are
-   * up too, so nothing waiting for that line sees it before a start that
-   * still fails.
-   */
-  announce?: boolean;
-  /**
-   * `'caller'`: the caller starts the backends the config names (NATS,
-   * Pub/Sub, bridges) itself, as `startNode` does. Without it a config
-   * that names backends is refused (ERR_CONFIG) rather than ignored.
-   */
-  backends?: 'caller';
-  /** The transports links are made with (default: `builtinTransports()`: gRPC, WebSocket, HTTPS Web Push); tests add the memory transport. */
-  transports?: readonly Transport[];
-}
-
 /**
- * A running pushmesh node, assembled from its parts (docs/architecture.md
- * "The node"): the store, the send path (`Sender`), the receive path
+ * A running pushmesh node, assembled from its parts (docs/node.md "Parts of a
+ * node"): the store, the send path (`Sender`), the receive path
  * (`Receiver`, the one inbox), delivery bookkeeping (`DeliveryBook`),
  * relay holding, mesh routing, signed config, the link manager and the
  * servers. `start()` starts the parts in the order declared below;
@@ -175,29 +143,19 @@ export class PushmeshNode implements NodeCore {
       metrics.subscribersCut.inc({ reason: 'slow_consumer' });
       logger.warn({ reason }, 'local subscriber cut off: it fell too far behind');
     });
-    const cfg = config;
-    this.#local = new ServerPart('local API', cfg.local, () => buildLocalApi({ core: this, logger, maxRequestBody: cfg.limits.maxRequestBody, maxTtl: cfg.limits.maxTtl, signedConfig: this.signedConfig }), {
-      stopping: () => bus.close(), // ends the apps' streams, which would keep the server open
-    });
-    this.#https = !cfg.https
+    this.#local = localApiPart({ config, core: this, logger, bus, signedConfig: this.signedConfig });
+    this.#https = !config.https
       ? null
-      : new ServerPart(
-          'HTTPS',
-          cfg.https,
-          () =>
-            buildPushServer({
-              logger,
-              metrics,
-              // Client certificates asked for (peer WebSockets), checked in code; no TLS session tickets unless httpsSessionTickets.
-              tls: pushServerTls({ key: identity.privateKeyPem, cert: identity.certificatePem, sessionTickets: cfg.httpsSessionTickets }),
-              isLocalNode: (id) => id === identity.id,
-              accept: this.#receiver.https.accept,
-              origins: () => [this.#advertise],
-              maxTtl: cfg.limits.maxTtl,
-              card: () => this.card(),
-            }),
-          { built: (server) => links.attachWebSocket(server), listening: (at) => this.#advertiseFrom(at) },
-        );
+      : httpsPart(config.https, {
+          config,
+          identity,
+          logger,
+          metrics,
+          accept: this.#receiver.https.accept,
+          origins: () => [this.#advertise],
+          card: () => this.card(),
+          hooks: { built: (server) => links.attachWebSocket(server), listening: (at) => this.#advertiseFrom(at) },
+        });
     const logError = (part: string, step: string, err: unknown): void => logger.warn({ part, step, err }, 'a part of the node failed to stop cleanly');
     // The start order; drain and close run it backwards (docs/node.md "Parts of a node").
     this.#parts = new Parts(logError)
@@ -214,8 +172,8 @@ export class PushmeshNode implements NodeCore {
     this.#parts.add({
       name: 'links',
       start: async () => {
-        if (cfg.grpc) this.#grpc = await links.listenGrpc(cfg.grpc.host, cfg.grpc.port);
-        links.dial(cfg.peers);
+        if (config.grpc) this.#grpc = await links.listenGrpc(config.grpc.host, config.grpc.port);
+        links.dial(config.peers);
       },
       drain: () => links.close({ drain: true }),
       close: () => links.close(),

@@ -6,14 +6,12 @@
 import type { Card, NodeId } from '../identity/types.js';
 import type { WebpushMessage } from '../message/types.js';
 import type { NackReason } from '../proto/status.js';
+import type { TransportKind } from '../core/transport-kind.js';
 
 export type { NackReason } from '../proto/status.js';
 
-/**
- * What carries a link: the name of the transport plug-in that made it
- * (src/transport/transport.ts). A new transport adds its name here.
- */
-export type TransportKind = 'grpc' | 'wss' | 'https' | 'memory';
+/** What carries a link: the name of the transport plug-in that made it (src/transport/transport.ts; the type is in core/). */
+export type { TransportKind } from '../core/transport-kind.js';
 
 /** Why a peer's input was refused or the peer cut off; counted per kind (metrics). */
 export type MisbehaviorKind =

@@ -38,4 +38,11 @@ export type ErrorCode =
   /** A peer link closed (or was never up) before the operation finished; the outcome is unknown. */
   | 'ERR_LINK_CLOSED'
   /** A peer failed authentication or authorization (no key proof, wrong node ID, refused by policy). */
-  | 'ERR_PEER_REFUSED';
+  | 'ERR_PEER_REFUSED'
+  // Codes only HTTP answers carry (`{"error":{"code","message"}}`); never a PushmeshError's.
+  /** 400: a request that is not HTTP at all (bad framing or header bytes), or a WebSocket upgrade without our subprotocol. */
+  | 'ERR_BAD_REQUEST'
+  /** 431: request headers too large. */
+  | 'ERR_HEADERS_TOO_LARGE'
+  /** 500: an unexpected failure; the details stay in the node's log. */
+  | 'ERR_INTERNAL';

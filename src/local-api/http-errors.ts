@@ -1,4 +1,5 @@
 import { isPushmeshError } from '../errors/index.js';
+import type { ErrorCode } from '../errors/codes.js';
 import { httpStatusOf } from '../errors/http-status.js';
 
 /** The JSON body of every error answer: `{"error": {"code", "message"}}`. */
@@ -6,7 +7,7 @@ export interface ErrorBody {
   error: { code: string; message: string };
 }
 
-export function errorBody(code: string, message: string): ErrorBody {
+export function errorBody(code: ErrorCode, message: string): ErrorBody {
   return { error: { code, message } };
 }
 

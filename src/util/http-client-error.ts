@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { ErrorCode } from '../errors/codes.js';
 
 /**
  * Fastify `clientErrorHandler`: answers a request that could not even be
@@ -9,7 +10,7 @@ import type { Socket } from 'node:net';
  */
 export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, code, message] =
+  const [status, code, message]: [number, ErrorCode, string] =
     err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
       ? [408, 'ERR_TIMEOUT', 'request not received in time']
       : err.code === 'HPE_HEADER_OVERFLOW'

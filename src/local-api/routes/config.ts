@@ -5,6 +5,7 @@ import { isConfigRefused, type ConfigRefusal } from '../../errors/config-refused
 import { CONFIG_MEDIA_TYPE, isConfigName, NAME_RULE } from '../../signed-config/names.js';
 import type { ConfigView, SignedConfigApi } from '../../signed-config/types.js';
 import { errorBody } from '../http-errors.js';
+import { startSse, wantsSse } from '../sse.js';
 
 /** HTTP status of each refusal: 403 for who signed, 400 for what was signed, 503 when overloaded. */
 const REFUSAL_STATUS: Record<ConfigRefusal, number> = {
@@ -77,10 +78,6 @@ export function registerConfigRoutes(app: FastifyInstance, api: SignedConfigApi,
   });
 }
 
-function wantsSse(req: FastifyRequest): boolean {
-  return (req.headers.accept ?? '').includes('text/event-stream');
-}
-
 function sseEvent(view: ConfigView): string {
   return `event: config\nid: ${view.namespace}/${view.name}/${view.version}\ndata: ${JSON.stringify(view)}\n\n`;
 }
@@ -93,16 +90,7 @@ async function stream(
   heartbeatMs: number,
   open: Set<() => void>,
 ): Promise<undefined> {
-  reply.hijack();
-  const res = reply.raw;
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
-  res.flushHeaders();
-  res.write(': pushmesh config stream\n\n');
+  const res = startSse(reply, 'pushmesh config stream');
   const matches = (v: ConfigView): boolean => only === null || (v.namespace === only.ns && v.name === only.name);
   await new Promise<void>((resolve) => {
     const send = (v: ConfigView): void => {

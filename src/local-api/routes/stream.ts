@@ -5,6 +5,7 @@ import type { NodeCore } from '../../core/index.js';
 import { appJsonText } from '../app-json.js';
 import { parseReplay } from '../replay-params.js';
 import { parseTopic } from '../send-params.js';
+import { startSse, wantsSse } from '../sse.js';
 
 /** Events ready at once are written together up to about this much text (then the socket's backpressure applies as before). */
 const MAX_WRITE_CHARS = 64 * 1024;
@@ -29,24 +30,14 @@ export function registerStreamRoutes(app: FastifyInstance, core: NodeCore, opts:
   const handler = async (req: StreamRequest, reply: FastifyReply): Promise<unknown> => {
     const topic = req.params.topic === undefined ? null : parseTopic(req.params.topic, { reading: true });
     const replay = parseReplay(req.headers['last-event-id'], req.query.since);
-    const wantsSse = (req.headers.accept ?? '').includes('text/event-stream');
-    if (!wantsSse) {
+    if (!wantsSse(req)) {
       const events = core.bus.held(topic, replay ?? { after: 0 });
       core.bus.markConsumed(events);
       const held = events.map((ev) => appJsonText(ev));
       return reply.type('application/json; charset=utf-8').send(`{"messages":[${held.join(',')}]}`);
     }
     const sub = core.bus.subscribe(topic, replay);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    res.flushHeaders();
-    res.write(': pushmesh stream\n\n');
+    const res = startSse(reply, 'pushmesh stream');
     const heartbeat = setInterval(() => res.write(': ping\n\n'), opts.heartbeatMs);
     heartbeat.unref();
     const onClose = (): void => sub.end();

@@ -31,6 +31,13 @@ export interface NodeCore {
   health(): { ok: boolean; [k: string]: unknown };
   /** Reads the stored peer cards again (`pushmesh peer add/remove` while running), so peers() lists them all. */
   refreshPeers(): Promise<void>;
+  /**
+   * The node ID `address` names: a full node ID as it is, or the VIP6 address
+   * (fd00::/64 + the last 8 bytes of the key) of this node or of a node whose
+   * card is known. ERR_NOT_FOUND when no known key has it, ERR_BAD_ARGUMENT
+   * when two do or when it is malformed.
+   */
+  resolveNode(address: string): Promise<NodeId>;
   /** The node's one inbound path (Inbox): every message for this node from outside goes through it. */
   receive(inbound: Inbound): Promise<InboxResult>;
 }

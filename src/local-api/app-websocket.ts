@@ -10,6 +10,7 @@ import { checkBrowserRequest } from './browser-guard.js';
 import { toHttpError } from './http-errors.js';
 import { parseReplay } from './replay-params.js';
 import { parseTopic } from './send-params.js';
+import { OrderedSends, resolveSendAddresses } from './resolve-send.js';
 import { isJsonObject, parseSendObject } from './send-object.js';
 
 /** WebSocket close code for a consumer cut off because it fell too far behind (RFC 6455 §7.4.2 private range). */
@@ -71,6 +72,7 @@ export function attachAppWebSocket(app: FastifyInstance, core: NodeCore, opts: {
 
 function serve(ws: WebSocket, socket: Duplex, core: NodeCore, topic: string | null, replay: { after?: number; since?: number } | undefined, opts: { maxTtl: number }): void {
   const sub = core.bus.subscribe(topic, replay);
+  const sends = new OrderedSends(core);
   ws.on('close', () => sub.end());
   ws.on('error', () => sub.end());
   // Each frame's send starts at once (the node accepts sends in the order they are made, so pipelined sends keep
@@ -108,7 +110,7 @@ function serve(ws: WebSocket, socket: Duplex, core: NodeCore, topic: string | nu
       if (!isJsonObject(frame)) throw new PushmeshError('ERR_BAD_ARGUMENT', 'frame must be a JSON object');
       ref = frame['ref'];
       if (frame['type'] !== 'send') throw new PushmeshError('ERR_BAD_ARGUMENT', 'unknown frame type (expected "send")');
-      const result = await core.send(parseSendObject(frame, opts));
+      const result = await sends.submit(resolveSendAddresses(core, parseSendObject(frame, opts)));
       return { type: 'sent', ref, ...result };
     } catch (err) {
       return { type: 'error', ref, ...toHttpError(err).body };

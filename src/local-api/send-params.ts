@@ -1,5 +1,6 @@
 import { PushmeshError } from '../errors/index.js';
 import { isNodeId } from '../identity/node-id.js';
+import { looksLikeIpv6, parseVip6 } from '../identity/vip6.js';
 import { isSystemTopic } from '../message/system-topic.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../message/json-depth.js';
 import { URGENCIES, type Payload, type Urgency } from '../message/types.js';
@@ -20,6 +21,21 @@ export function parseTopic(topic: string, opts: { reading?: boolean } = {}): str
   return topic;
 }
 
+/**
+ * A node address as apps may write it: a full node ID, or a VIP6 address
+ * (resolved to an ID later, by resolveSendAddresses). Only its form is
+ * checked here.
+ */
+export function checkAddress(field: string, text: string): void {
+  if (isNodeId(text)) return;
+  if (!looksLikeIpv6(text)) throw bad(`"${field}" must be ${field === 'via' ? 'comma-separated full node IDs or VIP6 addresses' : 'a full 52-character node ID or a VIP6 address (fd00::…)'}`);
+  try {
+    parseVip6(text);
+  } catch (err) {
+    throw new PushmeshError('ERR_BAD_ARGUMENT', `"${field}": ${(err as Error).message}`, { cause: err });
+  }
+}
+
 /** Validates the query parameters of `POST /msg/<topic>` (and their WebSocket equivalents). */
 export function parseSendParams(topic: string, q: Record<string, unknown>, data: Payload, opts: { maxTtl: number }): SendRequest {
   const str = (k: string): string | undefined => {
@@ -29,7 +45,7 @@ export function parseSendParams(topic: string, q: Record<string, unknown>, data:
     return String(v);
   };
   const to = str('to') ?? '';
-  if (to !== '' && !isNodeId(to)) throw bad(`"to" must be a full 52-character node ID`);
+  if (to !== '') checkAddress('to', to);
   let ttl = Math.min(DEFAULT_TTL, opts.maxTtl); // a node configured with a lower maxTtl lowers the default too
   const ttlText = str('ttl');
   if (ttlText !== undefined) {
@@ -43,7 +59,7 @@ export function parseSendParams(topic: string, q: Record<string, unknown>, data:
   if (replace !== undefined && !RFC8030_TOPIC.test(replace)) throw bad('"replace" must be 1-32 characters of A-Z a-z 0-9 - _ (RFC 8030 Topic)');
   const viaText = str('via');
   const via = viaText ? viaText.split(',') : undefined;
-  if (via && !via.every(isNodeId)) throw bad('"via" must be comma-separated full node IDs');
+  if (via) for (const hop of via) checkAddress('via', hop);
   if (via && new Set(via).size !== via.length) throw bad('"via" names a node twice: the message would come back to it (a loop)');
   const receipt = str('receipt');
   if (data.kind === 'json' && jsonDepthExceeds(data.value)) throw bad(`JSON data nests deeper than ${MAX_JSON_DEPTH} levels`);

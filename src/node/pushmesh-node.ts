@@ -28,6 +28,7 @@ import { refuseIgnoredBackends } from './backend-settings.js';
 import { DeliveryBook } from './delivery-book.js';
 import { Parts, type Part } from './lifecycle.js';
 import { httpsPart, localApiPart, type ServerPart } from './listeners.js';
+import { knownNodes, resolveNodeAddress } from './node-address.js';
 import { nodeKeys } from './node-keys.js';
 import { NodeStore } from './node-store.js';
 import { PeerDirectory } from './peer-directory.js';
@@ -288,6 +289,10 @@ export class PushmeshNode implements NodeCore {
   request(to: NodeId, req: RpcRequest, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<RpcResponse> {
     if (this.#state !== 'running') return Promise.reject(new PushmeshError('ERR_UNAVAILABLE', 'node is shutting down'));
     return this.#rpcClient.request(to, req, opts);
+  }
+
+  resolveNode(address: string): Promise<NodeId> {
+    return resolveNodeAddress(address, this.identity, knownNodes(this.#links, this.#peers, this.#mesh));
   }
 
   deliveryStatus(id: string): DeliveryStatus | undefined {

@@ -79,10 +79,12 @@ function setPill(id, text, state) {
 // ---- this node: ID and card ----
 
 let card = null;
+let vip6 = '';
 
 async function loadCard() {
   try {
-    card = await api('/id');
+    // GET /id is the card plus the node's VIP6 address; the card shown and copied is the card alone.
+    ({ vip6 = '', ...card } = await api('/id'));
   } catch (err) {
     showProblem('card', `cannot read this node's card: ${err.describe()}`);
     return;
@@ -90,6 +92,7 @@ async function loadCard() {
   clearProblem('card');
   $('node-id').textContent = card.id;
   $('node-endpoint').textContent = card.endpoint;
+  $('node-vip6').textContent = vip6;
   $('card-json').textContent = JSON.stringify(card, null, 2);
   $('copy-card').disabled = false;
 }

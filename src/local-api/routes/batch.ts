@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { PushmeshError } from '../../errors/index.js';
 import type { NodeCore, SendResult } from '../../core/index.js';
 import { toHttpError, type ErrorBody } from '../http-errors.js';
+import { OrderedSends, resolveSendAddresses } from '../resolve-send.js';
 import { isJsonObject, parseSendObject } from '../send-object.js';
 
 /** Most messages in one `POST /msgs`. */
@@ -67,10 +68,12 @@ export type BatchResult = SendResult | ErrorBody;
 export function registerBatchRoutes(app: FastifyInstance, core: NodeCore, opts: { maxTtl: number }): void {
   app.post<{ Body: Buffer }>('/msgs', async (req, reply) => {
     const items = batchItems(req.headers['content-type'], req.body);
-    // All sent at once: the node accepts them in this order (send() keeps its callers' order) and commits them together.
+    // All sent at once: the node accepts them in this order (send() keeps its callers' order, and OrderedSends keeps
+    // it for those with VIP6 addresses to resolve) and commits them together.
+    const ordered = new OrderedSends(core);
     const sends = items.map(async (item, i): Promise<SendResult> => {
       if (!isJsonObject(item)) throw bad(`message ${i} must be a JSON object`);
-      return core.send(parseSendObject(item, opts));
+      return ordered.submit(resolveSendAddresses(core, parseSendObject(item, opts)));
     });
     const results: BatchResult[] = [];
     for (const outcome of await Promise.allSettled(sends)) {

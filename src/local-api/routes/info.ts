@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { NodeCore } from '../../core/index.js';
 
 export function registerInfoRoutes(app: FastifyInstance, core: NodeCore): void {
-  app.get('/id', async () => core.card());
+  app.get('/id', async () => ({ ...core.card(), vip6: core.identity.vip6 }));
   app.get('/peers', async () => {
     await core.refreshPeers();
     return { peers: core.peers() };

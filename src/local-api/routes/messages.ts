@@ -2,12 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { PushmeshError } from '../../errors/index.js';
 import type { NodeCore } from '../../core/index.js';
 import { payloadFromBody } from '../payload-from-body.js';
+import { resolveSendAddresses } from '../resolve-send.js';
 import { parseSendParams } from '../send-params.js';
 
 export function registerMessageRoutes(app: FastifyInstance, core: NodeCore, opts: { maxTtl: number }): void {
   app.post<{ Params: { topic: string }; Querystring: Record<string, unknown>; Body: Buffer }>('/msg/:topic', async (req, reply) => {
     const data = payloadFromBody(req.headers['content-type'], req.body);
-    const send = parseSendParams(req.params.topic, req.query, data, opts);
+    const send = await resolveSendAddresses(core, parseSendParams(req.params.topic, req.query, data, opts));
     const result = await core.send(send);
     return reply.status(202).send(result);
   });

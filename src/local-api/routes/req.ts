@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PushmeshError } from '../../errors/index.js';
 import { isNodeId } from '../../identity/node-id.js';
+import { looksLikeIpv6 } from '../../identity/vip6.js';
 import type { NodeCore } from '../../core/index.js';
 import { normalizeServicePath } from '../../rpc/service-url.js';
 import { carriedHeaders } from '../../rpc/wire.js';
@@ -59,8 +60,8 @@ export function registerRequestRoutes(app: FastifyInstance, core: NodeCore, opts
   });
 
   const handler = async (req: ReqRequest, reply: FastifyReply): Promise<unknown> => {
-    const { id } = req.params;
-    if (!isNodeId(id)) throw new PushmeshError('ERR_BAD_ARGUMENT', 'the node ID in /req/<node-id>/… must be a full 52-character node ID');
+    const address = req.params.id;
+    if (!isNodeId(address) && !looksLikeIpv6(address)) throw new PushmeshError('ERR_BAD_ARGUMENT', 'the node in /req/<node>/… must be a full 52-character node ID or a VIP6 address');
     const timeoutText = req.headers['x-pushmesh-timeout'];
     let timeoutMs = DEFAULT_TIMEOUT_MS;
     if (timeoutText !== undefined) {
@@ -69,7 +70,8 @@ export function registerRequestRoutes(app: FastifyInstance, core: NodeCore, opts
         throw new PushmeshError('ERR_BAD_ARGUMENT', `X-Pushmesh-Timeout must be 1-${MAX_TIMEOUT_MS} ms`);
       }
     }
-    const path = normalizeServicePath(rawServicePath(req.url, id));
+    const path = normalizeServicePath(rawServicePath(req.url, address));
+    const id = await core.resolveNode(address);
     const headers = carriedHeaders(req.headers);
     // A browser adds this machine's cookies for 127.0.0.1 (any port's); they are not the caller's to give away.
     if (req.headers['sec-fetch-site'] !== undefined || req.headers.origin !== undefined) delete headers['cookie'];

@@ -16,6 +16,8 @@ export function defaultConfig(home: string): NodeConfig {
     advertise: '',
     peers: [],
     trustCa: null,
+    certFile: null,
+    vapidSubject: null,
     nats: [],
     pubsub: null,
     trust: {},

@@ -6,6 +6,7 @@ import { isNodeId } from '../identity/node-id.js';
 import { backendsFromFile, parseBridgeSpec, validateBridge, type BridgeRuleConfig } from './backends.js';
 import { DEFAULT_SERVICE_TIMEOUT_MS, defaultConfig } from './defaults.js';
 import { parseHostPort } from './host-port.js';
+import { parseVapidSubject } from './vapid-subject.js';
 import type { NodeConfig, NodeLimits, RoutingConfig, ServiceConfig } from './types.js';
 
 /**
@@ -21,6 +22,10 @@ export interface ConfigLayer {
   advertise?: string;
   peers?: string[];
   trustCa?: string;
+  /** The node's certificate, issued by a CA, instead of `cert.pem` (docs/identity.md "Certificates from a CA"). */
+  certFile?: string;
+  /** VAPID `sub`: mailto: or https: (docs/crypto.md "RFC 8292: VAPID"). */
+  vapidSubject?: string;
   nats?: string[];
   pubsub?: string;
   trust?: string[];
@@ -37,7 +42,7 @@ export interface ConfigLayer {
   backends?: unknown;
 }
 
-const LAYER_KEYS = new Set(['local', 'https', 'httpsSessionTickets', 'grpc', 'advertise', 'peers', 'trustCa', 'nats', 'pubsub', 'trust', 'service', 'routing', 'reqInlineTypes', 'logLevel', 'limits', 'bridges', 'backends']);
+const LAYER_KEYS = new Set(['local', 'https', 'httpsSessionTickets', 'grpc', 'advertise', 'peers', 'trustCa', 'certFile', 'vapidSubject', 'nats', 'pubsub', 'trust', 'service', 'routing', 'reqInlineTypes', 'logLevel', 'limits', 'bridges', 'backends']);
 const LIMIT_KEYS = new Set<keyof NodeLimits>(['maxRequestBody', 'maxQueuedMessages', 'maxQueuedBytes', 'subscriberBuffer', 'maxTtl', 'deliveryWindow', 'jumpHostWait', 'heldMessages', 'heldBytes', 'heldPerTopic', 'replayEntries', 'replayEntriesPerSender']);
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -56,6 +61,8 @@ export function layerFromEnv(env: NodeJS.ProcessEnv): ConfigLayer {
   set('advertise', env['PUSHMESH_ADVERTISE']);
   set('peers', list(env['PUSHMESH_PEERS']));
   set('trustCa', env['PUSHMESH_TRUST_CA']);
+  set('certFile', env['PUSHMESH_CERT']);
+  set('vapidSubject', env['PUSHMESH_VAPID_SUBJECT']);
   set('nats', list(env['PUSHMESH_NATS']));
   set('pubsub', env['PUSHMESH_PUBSUB']);
   set('trust', list(env['PUSHMESH_TRUST']));
@@ -120,7 +127,7 @@ function validateLayer(doc: unknown, where: string): ConfigLayer {
     if (!LAYER_KEYS.has(k)) throw new PushmeshError('ERR_CONFIG', `${where}: unknown setting "${k}"`);
   }
   const layer: ConfigLayer = {};
-  const str = (k: 'local' | 'https' | 'grpc' | 'advertise' | 'trustCa' | 'pubsub' | 'logLevel'): void => {
+  const str = (k: 'local' | 'https' | 'grpc' | 'advertise' | 'trustCa' | 'certFile' | 'vapidSubject' | 'pubsub' | 'logLevel'): void => {
     const v = o[k];
     if (v === undefined) return;
     if (typeof v === 'string' || typeof v === 'number') layer[k] = String(v);
@@ -133,7 +140,7 @@ function validateLayer(doc: unknown, where: string): ConfigLayer {
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new PushmeshError('ERR_CONFIG', `${where}: "${k}" must be a list of strings`);
     layer[k] = v as string[];
   };
-  for (const k of ['local', 'https', 'grpc', 'advertise', 'trustCa', 'pubsub', 'logLevel'] as const) str(k);
+  for (const k of ['local', 'https', 'grpc', 'advertise', 'trustCa', 'certFile', 'vapidSubject', 'pubsub', 'logLevel'] as const) str(k);
   if (o['httpsSessionTickets'] !== undefined) {
     if (typeof o['httpsSessionTickets'] !== 'boolean') throw new PushmeshError('ERR_CONFIG', `${where}: "httpsSessionTickets" must be true or false`);
     layer.httpsSessionTickets = o['httpsSessionTickets'];
@@ -231,6 +238,9 @@ export function resolveConfig(home: string, layers: ConfigLayer[]): NodeConfig {
   cfg.advertise = normalizeAdvertise(pick('advertise') ?? '', cfg);
   cfg.peers = pick('peers') ?? [];
   cfg.trustCa = pick('trustCa') ?? null;
+  cfg.certFile = pick('certFile') || null;
+  const vapidSubject = pick('vapidSubject');
+  cfg.vapidSubject = vapidSubject === undefined ? null : parseVapidSubject(vapidSubject);
   cfg.nats = pick('nats') ?? [];
   cfg.pubsub = pick('pubsub') ?? null;
   for (const t of pick('trust') ?? []) {

@@ -70,6 +70,17 @@ export interface NodeConfig {
   peers: string[];
   /** PEM file of a CA whose certificates are accepted on peer links as well (null: none). */
   trustCa: string | null;
+  /**
+   * PEM file of the node's certificate, issued for its key by a CA, used
+   * instead of the home folder's `cert.pem`: checked at start, never
+   * written (null: `cert.pem`). docs/identity.md "Certificates from a CA".
+   */
+  certFile?: string | null;
+  /**
+   * The `sub` claim of the VAPID tokens the node signs: a `mailto:` or
+   * `https:` contact (RFC 8292 §2.1); null: `https://pushmesh.invalid/node/<id>`.
+   */
+  vapidSubject?: string | null;
   nats: string[];
   pubsub: string | null;
   /** namespace → node IDs allowed to sign its configuration. */

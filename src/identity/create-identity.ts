@@ -7,6 +7,7 @@ import { createSelfSignedCertificate } from './certificate.js';
 import { PUBLIC_FILE_MODE, SECRET_FILE_MODE } from './file-modes.js';
 import { errnoCode, ioError, pathExists } from './files.js';
 import { toIdentity } from './identity-record.js';
+import { checkGivenCertificate } from './issued-certificate.js';
 import { nodeIdFromPublicKey } from './node-id.js';
 import { keyPairFromKeyObject, parsePrivateKeyPem, type P256KeyPair } from './private-key.js';
 import type { Identity } from './types.js';
@@ -20,13 +21,22 @@ export interface CreateIdentityOptions {
   readonly auth?: string | Uint8Array | undefined;
   /** Replace an existing identity. Without it, an existing one is an ERR_IDENTITY_EXISTS. */
   readonly force?: boolean | undefined;
-  /** Certificate issue time (default: now). */
+  /** Certificate issue time, and the time a given certificate must be valid at (default: now). */
   readonly now?: Date | undefined;
+  /**
+   * PEM of a certificate issued for this key (by a CA: `pushmesh init
+   * --cert`), used instead of a self-signed one; checked first
+   * (checkGivenCertificate).
+   */
+  readonly certificatePem?: string | undefined;
+  /** Name of that certificate in error messages (a file name, say). */
+  readonly certificateSource?: string | undefined;
 }
 
 /**
  * Create (or, with `force`, replace) the node identity in `home`: private
- * key (generated or imported), auth secret and self-signed certificate,
+ * key (generated or imported), auth secret and certificate (self-signed,
+ * or the one given, checked),
  * each written atomically with its final mode. Inputs are checked before
  * anything is written. Without `force`, creation is race-safe: of two
  * processes creating at once, one gets ERR_IDENTITY_EXISTS.
@@ -35,7 +45,10 @@ export async function createIdentity(home: string, options: CreateIdentityOption
   const keys = options.importKeyPem === undefined ? generateKeys() : parsePrivateKeyPem(options.importKeyPem, options.importKeySource ?? 'imported key');
   const auth = authFrom(options.auth);
   const id = nodeIdFromPublicKey(keys.publicKey);
-  const certificatePem = await createSelfSignedCertificate(keys, id, options.now === undefined ? {} : { now: options.now });
+  const certificatePem =
+    options.certificatePem === undefined
+      ? await createSelfSignedCertificate(keys, id, options.now === undefined ? {} : { now: options.now })
+      : checkGivenCertificate(options.certificatePem, keys, id, options.certificateSource ?? 'certificate', options.now).chainPem;
 
   const layout = await ensureHome(home);
   const force = options.force === true;

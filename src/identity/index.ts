@@ -10,3 +10,15 @@ export { cardFor, normalizeOrigin, pushPath } from './card.js';
 export { parseCard, parseCardText, MAX_CARD_BYTES } from './parse-card.js';
 export { PeerStore } from './peer-store.js';
 export { fetchCard, cardUrl, FETCH_CARD_TIMEOUT_MS, type FetchCardOptions } from './fetch-card.js';
+export {
+  checkGivenCertificate,
+  certificateChainPem,
+  leafCertificate,
+  isSelfSigned,
+  summarizeCertificate,
+  daysLeft,
+  CERTIFICATE_WARN_DAYS,
+  type CertificateSummary,
+} from './issued-certificate.js';
+export { installCertificate } from './install-certificate.js';
+export { createCertificateRequest, type CertificateRequestOptions } from './certificate-request.js';

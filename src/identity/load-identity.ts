@@ -6,6 +6,7 @@ import { certificateMatches, createSelfSignedCertificate } from './certificate.j
 import { GROUP_OTHER_BITS, PUBLIC_FILE_MODE } from './file-modes.js';
 import { errnoCode, ioError } from './files.js';
 import { toIdentity } from './identity-record.js';
+import { certificateChainPem, checkGivenCertificate, isSelfSigned, leafCertificate } from './issued-certificate.js';
 import { nodeIdFromPublicKey } from './node-id.js';
 import { parsePrivateKeyPem } from './private-key.js';
 import type { Identity } from './types.js';
@@ -18,6 +19,19 @@ export interface LoadIdentityOptions {
    * and was generated again (and whether it could be saved).
    */
   readonly onCertificateRenewed?: ((reason: string) => void) | undefined;
+  /**
+   * A certificate file to use instead of the home folder's `cert.pem` (the
+   * `certFile` setting): read, checked as `checkCertificate` says, never
+   * written.
+   */
+  readonly certFile?: string | null | undefined;
+  /**
+   * Check a certificate pushmesh may not replace (the `certFile`, or a
+   * CA-issued `cert.pem`): it must hold this key, name this node ID and be
+   * valid now, else ERR_IDENTITY_INVALID (a running node: true). When false
+   * (default: verbs that only need the key), it is used as it is.
+   */
+  readonly checkCertificate?: boolean | undefined;
 }
 
 /**
@@ -25,8 +39,9 @@ export interface LoadIdentityOptions {
  * no key (ERR_IDENTITY_MISSING), a key file open to group or others
  * (ERR_KEY_PERMISSIONS), a key that is not PEM, does not parse or is not
  * P-256, or an auth secret that is missing or not 16 bytes
- * (ERR_IDENTITY_INVALID). A missing, expired or mismatched certificate is
- * generated again.
+ * (ERR_IDENTITY_INVALID). A missing, expired or mismatched self-signed
+ * certificate is generated again; a CA-issued one (or `certFile`) never
+ * is (docs/identity.md "Certificates from a CA").
  */
 export async function loadIdentity(home: string, options: LoadIdentityOptions = {}): Promise<Identity> {
   const layout = homeLayout(home);
@@ -41,7 +56,17 @@ export async function loadIdentity(home: string, options: LoadIdentityOptions = 
 
   const id = nodeIdFromPublicKey(keys.publicKey);
   const now = options.now ?? new Date();
+  if (options.certFile) {
+    const text = await readRequired(options.certFile, () => new PushmeshError('ERR_IDENTITY_INVALID', `certificate file ${options.certFile} does not exist (certFile)`));
+    return toIdentity(keys, auth, keptCertificate(text, options.certFile, options.checkCertificate === true, () => checkGivenCertificate(text, keys, id, `certificate file ${options.certFile}`, now).chainPem));
+  }
   let certificatePem = await readOptional(layout.certFile);
+  const leaf = certificatePem === undefined ? null : leafCertificate(certificatePem);
+  if (certificatePem !== undefined && leaf !== null && !isSelfSigned(leaf)) {
+    // Issued by a CA: the operator's to renew, never replaced by a self-signed one.
+    const text = certificatePem;
+    return toIdentity(keys, auth, keptCertificate(text, layout.certFile, options.checkCertificate === true, () => checkGivenCertificate(text, keys, id, `CA-issued certificate ${layout.certFile}`, now).chainPem));
+  }
   if (certificatePem === undefined || !certificateMatches(certificatePem, keys, id, now)) {
     const reason = certificatePem === undefined ? 'missing' : 'expired or did not match the key';
     certificatePem = await createSelfSignedCertificate(keys, id, { now });
@@ -54,6 +79,14 @@ export async function loadIdentity(home: string, options: LoadIdentityOptions = 
     options.onCertificateRenewed?.(`certificate ${layout.certFile} was ${reason}; ${outcome}`);
   }
   return toIdentity(keys, auth, certificatePem);
+}
+
+/** A certificate pushmesh may not replace: checked (when asked), else its certificate blocks as they are. */
+function keptCertificate(text: string, path: string, check: boolean, checked: () => string): string {
+  if (check) return checked();
+  const chain = certificateChainPem(text);
+  if (chain === null) throw new PushmeshError('ERR_IDENTITY_INVALID', `${path}: no PEM certificate found`);
+  return chain;
 }
 
 /** Refuse a private key file that group or others may access (POSIX only). */

@@ -21,7 +21,9 @@ export async function openIdentity(home: string, options: LoadIdentityOptions = 
     if (!isPushmeshError(err) || err.code !== 'ERR_IDENTITY_MISSING') throw err;
   }
   try {
-    return { identity: await createIdentity(home, { now: options.now }), created: true };
+    const identity = await createIdentity(home, { now: options.now });
+    // A configured certificate file is used (and checked) from the first start on, as on every later one.
+    return { identity: options.certFile ? await loadIdentity(home, options) : identity, created: true };
   } catch (err) {
     // Another process created it between our load and our create: use theirs.
     if (isPushmeshError(err) && err.code === 'ERR_IDENTITY_EXISTS') {

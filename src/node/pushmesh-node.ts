@@ -29,6 +29,7 @@ import { DeliveryBook } from './delivery-book.js';
 import { Parts, type Part } from './lifecycle.js';
 import { httpsPart, localApiPart, type ServerPart } from './listeners.js';
 import { knownNodes, resolveNodeAddress } from './node-address.js';
+import { reportCertificate } from './node-certificate.js';
 import { nodeKeys } from './node-keys.js';
 import { NodeStore } from './node-store.js';
 import { PeerDirectory } from './peer-directory.js';
@@ -90,7 +91,8 @@ export class PushmeshNode implements NodeCore {
     const bus = (this.bus = new LocalBus({ subscriberBuffer: config.limits.subscriberBuffer, store: store.held }));
     const metrics = (this.metrics = new NodeMetrics({ queueDepth: () => store.outbox.depth(), subscribers: () => bus.subscriberCount }));
     const peers = (this.#peers = new PeerDirectory(new PeerStore(config.home)));
-    const { signer, verifier, decrypter, senderMac } = nodeKeys(identity);
+    reportCertificate(identity, config, logger, metrics.registry);
+    const { signer, verifier, decrypter, senderMac } = nodeKeys(identity, config.vapidSubject);
     const protocols = new NodeProtocols({ port: this, status: store.status, bus, metrics, logger, service: config.service, peers: () => peers.storedIds(), onAnnouncement: (m) => this.#mesh.onAnnouncement(m) });
     const { system, configRelay, deadlines } = protocols;
     this.#rpcClient = protocols.rpc;
@@ -194,7 +196,7 @@ export class PushmeshNode implements NodeCore {
     const lock = await prepareHome(config.home, log); // one node per home; modes checked (docs/configuration.md "Home folder")
     let node: PushmeshNode;
     try {
-      const { identity, created } = await openIdentity(config.home);
+      const { identity, created } = await openIdentity(config.home, { certFile: config.certFile, checkCertificate: true });
       if (created) log.info({ id: identity.id, home: config.home }, 'created a new node identity');
       node = new PushmeshNode(config, identity, log, trust, opts, await loadTrustCas(config.trustCa), { name: 'home', close: () => lock.release() });
     } catch (err) {

@@ -1,5 +1,6 @@
 import type { RegisterCommand } from '../command-module.js';
 import { registerCard } from './card.js';
+import { registerCert } from './cert.js';
 import { registerConfig } from './config.js';
 import { registerId } from './id.js';
 import { registerInit } from './init.js';
@@ -8,4 +9,4 @@ import { registerRun } from './run.js';
 import { registerSend } from './send.js';
 
 /** Every verb, in the order `pushmesh --help` lists them. Add a verb: one file, one line here. */
-export const commands: readonly RegisterCommand[] = [registerInit, registerId, registerCard, registerPeer, registerRun, registerSend, registerConfig];
+export const commands: readonly RegisterCommand[] = [registerInit, registerId, registerCard, registerPeer, registerRun, registerSend, registerConfig, registerCert];

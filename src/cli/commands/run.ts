@@ -14,6 +14,8 @@ interface RunOptions {
   advertise?: string;
   peer?: string[];
   trustCa?: string;
+  cert?: string;
+  vapidSubject?: string;
   nats?: string[];
   pubsub?: string;
   trust?: string[];
@@ -40,6 +42,8 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--advertise <url>', "origin put in the card's endpoint")
     .option('--peer <url>', 'peer to dial: grpcs://[ID@]HOST:PORT or wss://[ID@]HOST:PORT/ws (repeatable); URL|URL|… = alternatives, one link kept up (failover)', collect)
     .option('--trust-ca <file>', 'PEM file of a CA whose certificates peer links accept as well')
+    .option('--cert <file>', "the node's certificate, issued by a CA for its key, instead of cert.pem (checked, never written)")
+    .option('--vapid-subject <uri>', 'VAPID sub claim: mailto:ADDRESS or an https:// URL (default https://pushmesh.invalid/node/<id>)')
     .option('--nats <url>', 'NATS server (repeatable)', collect)
     .option('--pubsub <project>', 'Google Pub/Sub project')
     .option('--bridge <rule>', 'export topics to a backend: TOPICS=TARGET[,plaintext|encrypted][,recipient=ID] (repeatable; docs/backends.md)', collect)
@@ -87,6 +91,8 @@ function flagLayer(o: RunOptions): ConfigLayer {
   if (o.advertise !== undefined) l.advertise = o.advertise;
   if (o.peer !== undefined) l.peers = o.peer;
   if (o.trustCa !== undefined) l.trustCa = o.trustCa;
+  if (o.cert !== undefined) l.certFile = o.cert;
+  if (o.vapidSubject !== undefined) l.vapidSubject = o.vapidSubject;
   if (o.nats !== undefined) l.nats = o.nats;
   if (o.pubsub !== undefined) l.pubsub = o.pubsub;
   if (o.trust !== undefined) l.trust = o.trust;

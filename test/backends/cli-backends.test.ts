@@ -9,7 +9,7 @@ import { tempDir } from '../helpers/temp-dir.js';
 import { startNatsServer, type NatsServer } from './support/nats-server.js';
 import { freePort } from './support/pubsub-emulator.js';
 import { startProcess, type StartedProcess } from './support/processes.js';
-import { SseClient } from './support/sse.js';
+import { openSse } from '../helpers/sse.js';
 
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -55,7 +55,7 @@ describe('pushmesh run with backends (real processes)', { timeout: 90_000 }, () 
     assert.equal(seen[0]!.headers?.get('ce-type'), 'cli.hello');
     assert.equal(seen[0]!.string(), '{"hi":1}');
 
-    const app = await SseClient.open(`${api}/msg/cli.in`);
+    const app = await openSse(`${api}/msg/cli.in`);
     await jetstream(outside).publish('pushmesh.ce.cli.in', Buffer.from(JSON.stringify({ specversion: '1.0', id: 'from-outside', source: '/o', type: 'cli.in', data: [1, 2] })));
     const [m] = await app.waitForMessages<{ id: string; data: unknown }>(1, 20_000);
     assert.equal(m!.id, 'from-outside');

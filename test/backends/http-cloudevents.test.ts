@@ -5,7 +5,7 @@ import type { AppMessageJson } from '../../src/local-api/app-json.js';
 import { startHttpServer } from '../helpers/http-server.js';
 import { tempHome } from '../helpers/temp-dir.js';
 import { startTestNode, type TestNode } from './support/node.js';
-import { SseClient } from './support/sse.js';
+import { openSse, type SseClient } from '../helpers/sse.js';
 
 interface SinkRequest {
   at: number;
@@ -54,7 +54,7 @@ describe('HTTP CloudEvents: POST /ce in, webhook sinks out', { timeout: 60_000 }
     return n;
   };
   const sse = async (url: string): Promise<SseClient> => {
-    const c = await SseClient.open(url);
+    const c = await openSse(url);
     sses.push(c);
     return c;
   };

@@ -12,7 +12,7 @@ import { eventually, metricValue } from '../helpers/local-api.js';
 import { tempHome } from '../helpers/temp-dir.js';
 import { startNatsServer, type NatsServer } from './support/nats-server.js';
 import { startTestNode, type TestNode } from './support/node.js';
-import { SseClient } from './support/sse.js';
+import { openSse, type SseClient } from '../helpers/sse.js';
 
 interface AppMessage {
   id: string;
@@ -74,7 +74,7 @@ describe('NATS adapter against a real nats-server (JetStream)', { timeout: 120_0
     return n;
   };
   const sse = async (url: string): Promise<SseClient> => {
-    const c = await SseClient.open(url);
+    const c = await openSse(url);
     sses.push(c);
     return c;
   };

@@ -8,7 +8,7 @@ import { tempHome } from '../helpers/temp-dir.js';
 import { Collector, fakeSignedConfig, versionOf } from './support/fake-jws.js';
 import { testLogger, startTestNode, type TestNode } from './support/node.js';
 import { startPubSubEmulator, type PubSubEmulator } from './support/pubsub-emulator.js';
-import { SseClient } from './support/sse.js';
+import { openSse, type SseClient } from '../helpers/sse.js';
 
 const PROJECT = 'pushmesh-test';
 
@@ -54,7 +54,7 @@ describe('Google Pub/Sub adapter against the Pub/Sub emulator', { timeout: 240_0
     const [subs] = await outside.topic('pushmesh-events').getSubscriptions();
     assert.ok(subs.some((s) => s.name.endsWith(`/pushmesh-${n.node.identity.id}`)), 'the node made its subscription');
 
-    const app = await SseClient.open(`${n.api}/msg/invoices.paid`);
+    const app = await openSse(`${n.api}/msg/invoices.paid`);
     sses.push(app);
     await outside.topic('pushmesh-events').publishMessage({
       data: Buffer.from(JSON.stringify({ invoice: 'INV-7', amount: 12.5 })),
@@ -108,7 +108,7 @@ describe('Google Pub/Sub adapter against the Pub/Sub emulator', { timeout: 240_0
     const first = await node(home);
     // A node that was running goes down: it is reading its subscription (an event reached its app) before it stops.
     // (Stopped just after it started is the next test.)
-    const up = await SseClient.open(`${first.api}/msg/batch.up`);
+    const up = await openSse(`${first.api}/msg/batch.up`);
     sses.push(up);
     await outside.topic('pushmesh-events').publishMessage({
       data: Buffer.from(JSON.stringify({ specversion: '1.0', id: `up-${Date.now()}`, source: '/batch', type: 'batch.up', data: 'up' })),
@@ -124,7 +124,7 @@ describe('Google Pub/Sub adapter against the Pub/Sub emulator', { timeout: 240_0
       });
     }
     const again = await node(home);
-    const app = await SseClient.open(`${again.api}/msg/batch.done?since=0`);
+    const app = await openSse(`${again.api}/msg/batch.done?since=0`);
     sses.push(app);
     const got = await app.waitForMessages<AppMessage>(2, 60_000);
     assert.deepEqual(got.map((m) => m.data).sort(), ['late-1', 'late-2']);
@@ -147,7 +147,7 @@ describe('Google Pub/Sub adapter against the Pub/Sub emulator', { timeout: 240_0
       });
     }
     const again = await node(home);
-    const app = await SseClient.open(`${again.api}/msg/quick.done?since=0`);
+    const app = await openSse(`${again.api}/msg/quick.done?since=0`);
     sses.push(app);
     const got = await app.waitForMessages<AppMessage>(2, 60_000);
     assert.deepEqual(got.map((m) => m.data).sort(), ['quick-1', 'quick-2']);
@@ -156,7 +156,7 @@ describe('Google Pub/Sub adapter against the Pub/Sub emulator', { timeout: 240_0
 
   it('refuses an invalid event (acked, counted) and still delivers the next one', async (t) => {
     const n = await node(await tempHome(t));
-    const app = await SseClient.open(`${n.api}/msg/fine`);
+    const app = await openSse(`${n.api}/msg/fine`);
     sses.push(app);
     await outside.topic('pushmesh-events').publishMessage({ data: Buffer.from('{}'), attributes: { 'ce-specversion': '1.0', 'ce-type': 'broken' } });
     await outside.topic('pushmesh-events').publishMessage({ data: Buffer.from('"ok"'), attributes: { 'ce-specversion': '1.0', 'ce-id': 'fine-1', 'ce-source': '/s', 'ce-type': 'fine', 'content-type': 'application/json' } });

@@ -7,7 +7,7 @@ import { packageRoot } from '../../src/util/package-root.js';
 import { makeCard } from '../helpers/cards.js';
 import { startHttpServer } from '../helpers/http-server.js';
 import { introduce, startTestNode, type TestNode } from '../helpers/node.js';
-import { SseClient } from '../helpers/sse-client.js';
+import { openSse, type SseClient } from '../helpers/sse.js';
 
 const CHROMIUM = process.env['PUSHMESH_CHROMIUM'] ?? '/usr/bin/chromium';
 const WAIT = 30_000;
@@ -40,8 +40,7 @@ describe('dashboard in headless Chromium, two real nodes', { timeout: 10 * TEST_
     a = await startTestNode();
     b = await startTestNode();
     await introduce(a, b);
-    bStream = new SseClient(`${b.localUrl}/msg`);
-    await bStream.opened;
+    bStream = await openSse(`${b.localUrl}/msg`);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'], timeout: 60_000 });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: a.localUrl });

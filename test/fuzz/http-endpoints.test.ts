@@ -7,7 +7,7 @@ import { WebSocket } from 'ws';
 import { encryptWebPush, VapidSigner } from '../../src/webpush/index.js';
 import { makeCard } from '../helpers/cards.js';
 import { introduce, startTestNode, type TestNode } from '../helpers/node.js';
-import { SseClient } from '../helpers/sse-client.js';
+import { openSse } from '../helpers/sse.js';
 import { HEADER_CHARS } from '../helpers/typed-errors.js';
 import { newP256Key } from '../webpush/keys.js';
 
@@ -183,11 +183,10 @@ describe('fuzzing a running node over real sockets', { timeout: TIMEOUT }, () =>
     const method = fc.oneof({ weight: 6, arbitrary: fc.constant('POST') }, fc.constantFrom('GET', 'PUT', 'DELETE', 'HEAD', 'OPTIONS'));
     const extra = fc.dictionary(fc.constantFrom('last-event-id', 'accept', 'origin', 'sec-fetch-site', 'x-fuzz'), headerText, { maxKeys: 2 });
     // Apps listening all along (SSE and WebSocket) must keep getting what is sent, whatever it is.
-    const sse = new SseClient(`${a.localUrl}/msg`);
     const ws = new WebSocket(`${a.localUrl.replace('http', 'ws')}/ws`);
     const wsFrames: string[] = [];
     ws.on('message', (raw) => wsFrames.push(String(raw)));
-    await Promise.all([sse.opened, new Promise<void>((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)))]);
+    const [sse] = await Promise.all([openSse(`${a.localUrl}/msg`), new Promise<void>((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)))]);
     let sent = 0;
     try {
       await fc.assert(
@@ -259,9 +258,8 @@ describe('fuzzing a running node over real sockets', { timeout: TIMEOUT }, () =>
   it('afterwards the node is healthy and carries a good message from the other node', { timeout: TIMEOUT }, async () => {
     const health = await fetch(`${a.localUrl}/healthz`);
     assert.equal(health.status, 200);
-    const stream = new SseClient(`${a.localUrl}/msg/after-fuzz`);
+    const stream = await openSse(`${a.localUrl}/msg/after-fuzz`);
     try {
-      await stream.opened;
       const res = await fetch(`${b.localUrl}/msg/after-fuzz?to=${a.node.identity.id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"still":"alive"}' });
       assert.equal(res.status, 202);
       const { id } = (await res.json()) as { id: string };

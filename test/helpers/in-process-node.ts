@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { defaultConfig, type NodeConfig } from '../../src/config/index.js';
 import { PeerStore } from '../../src/identity/peer-store.js';
+import type { Message } from '../../src/message/types.js';
 import { PushmeshNode, type NodeStartOptions } from '../../src/node/pushmesh-node.js';
 import { type CleanupScope, tempHome } from './temp-dir.js';
 
@@ -35,4 +36,21 @@ export function localUrl(node: PushmeshNode): string {
 export async function introduce(a: PushmeshNode, b: PushmeshNode): Promise<void> {
   await new PeerStore(a.config.home).add(b.card());
   await new PeerStore(b.config.home).add(a.card());
+}
+
+/** Resolves with the first message published on `node`'s bus (from now on) that `match` accepts; fails after `ms`. */
+export function published(node: PushmeshNode, match: (m: Message) => boolean, ms = 30_000, what = 'matching message'): Promise<Message> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      node.bus.off('published', on);
+      reject(new Error(`no ${what} at ${node.id.slice(0, 12)}… within ${ms} ms`));
+    }, ms);
+    const on = (ev: { message: Message }): void => {
+      if (!match(ev.message)) return;
+      clearTimeout(timer);
+      node.bus.off('published', on);
+      resolve(ev.message);
+    };
+    node.bus.on('published', on);
+  });
 }

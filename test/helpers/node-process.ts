@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import type { Card } from '../../src/identity/types.js';
 import { CLI_PATH } from './cli.js';
+import { openSse, type SseClient } from './sse.js';
 import { tempHome, type CleanupScope } from './temp-dir.js';
 
 /** One pino log line of a node, parsed. */
@@ -22,9 +24,11 @@ export interface SpawnNodeOptions {
   https?: string;
   /** `--grpc`; default off (tests must never listen on the default ports). */
   grpc?: string;
+  /** `--log-level`; default the CLI's own (info). */
+  logLevel?: string;
   /** Written to a file and passed as `--config FILE`. */
   configYaml?: string;
-  /** More arguments after `run`. */
+  /** More arguments after `run`. `--local`, `--https` and `--grpc` here replace the options above. */
   args?: readonly string[];
   /** Arguments for node itself, before the script (e.g. `--cpu-prof`). */
   nodeArgs?: readonly string[];
@@ -42,6 +46,7 @@ export interface SpawnNodeOptions {
  * card and certificate, its log, and ways to stop it.
  */
 export interface NodeProcess {
+  readonly child: ChildProcess;
   readonly pid: number;
   readonly home: string;
   readonly id: string;
@@ -50,6 +55,8 @@ export interface NodeProcess {
   /** HTTPS base URL, `https://127.0.0.1:PORT`, or null when off. */
   readonly https: string | null;
   readonly httpsPort: number | null;
+  /** gRPC listener address, `127.0.0.1:PORT`, or null when off. */
+  readonly grpc: string | null;
   readonly card: Card;
   /** The node's self-signed certificate (PEM), for clients that want to trust it. */
   readonly certPem: string;
@@ -138,13 +145,18 @@ class ChildOutput {
 /** Starts `node dist/src/cli/main.js run …` and waits until it logs "pushmesh node running". */
 export async function spawnNode(opts: SpawnNodeOptions = {}): Promise<NodeProcess> {
   const home = opts.home ?? (await tempHome(opts.scope));
-  const args = ['run', '--home', home, '--local', opts.local ?? '127.0.0.1:0', '--https', opts.https ?? '127.0.0.1:0', '--grpc', opts.grpc ?? 'off'];
+  const extra = opts.args ?? [];
+  const args = ['run', '--home', home];
+  for (const [flag, value] of [['--local', opts.local ?? '127.0.0.1:0'], ['--https', opts.https ?? '127.0.0.1:0'], ['--grpc', opts.grpc ?? 'off']] as const) {
+    if (!extra.includes(flag)) args.push(flag, value);
+  }
+  if (opts.logLevel !== undefined) args.push('--log-level', opts.logLevel);
   if (opts.configYaml !== undefined) {
     const file = join(home + '.config.yaml');
     await writeFile(file, opts.configYaml);
     args.push('--config', file);
   }
-  args.push(...(opts.args ?? []));
+  args.push(...extra);
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), CLI_PATH, ...args], { env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<NodeExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const out = new ChildOutput(child);
@@ -172,16 +184,19 @@ export async function spawnNode(opts: SpawnNodeOptions = {}): Promise<NodeProces
     throw err;
   }
   const local = `http://${String(running['local'])}`;
-  const httpsAddr = running['https'] === 'off' ? null : String(running['https']);
+  const address = (v: unknown): string | null => (typeof v === 'string' && v !== 'off' ? v : null);
+  const httpsAddr = address(running['https']);
   const card = (await (await fetch(`${local}/id`)).json()) as Card;
   const certPem = await readFile(join(home, 'cert.pem'), 'utf8');
   return {
+    child,
     pid: child.pid!,
     home,
     id: card.id,
     local,
     https: httpsAddr === null ? null : `https://${httpsAddr}`,
     httpsPort: httpsAddr === null ? null : Number(httpsAddr.slice(httpsAddr.lastIndexOf(':') + 1)),
+    grpc: address(running['grpc']),
     card,
     certPem,
     logs: out.logs,
@@ -191,4 +206,62 @@ export async function spawnNode(opts: SpawnNodeOptions = {}): Promise<NodeProces
     stop,
     kill: () => stop('SIGKILL'),
   };
+}
+
+/** spawnNode as the mesh tests call it: `run --home HOME --log-level debug …args`, the addresses given in `args`. */
+export function startNode(home: string, args: readonly string[], startTimeoutMs = 30_000): Promise<NodeProcess> {
+  return spawnNode({ home, args, logLevel: 'debug', startTimeoutMs });
+}
+
+/** The processes a test suite started; `stopAll` (in `after`) kills those still running, by PID. */
+export class NodeGroup {
+  readonly #nodes = new Set<NodeProcess>();
+
+  track(n: NodeProcess): NodeProcess {
+    this.#nodes.add(n);
+    void n.exited.then(() => this.#nodes.delete(n));
+    return n;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.#nodes].map((n) => n.kill()));
+  }
+}
+
+/** The `--peer` URL to dial a node's gRPC listener. */
+export const grpcUrl = (n: NodeProcess): string => `grpcs://${n.id}@${n.grpc}`;
+
+/** Resolves when `n` logs that its link to `peer` is ready (a debug line). */
+export const linkReady = (n: NodeProcess, peer: NodeProcess, timeoutMs = 60_000): Promise<unknown> =>
+  n.waitForLog((l) => l['msg'] === 'peer link ready' && l['peer'] === peer.id, timeoutMs);
+
+/** A JSON request to a node's local API; `json` is the text when the answer is not JSON. */
+export function localRequest(node: { local: string }, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const req = request(
+      `${node.local}${path}`,
+      { method, headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {} },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          let json: unknown = text;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode ?? 0, json });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** An app's SSE stream of a node's messages (`path`: `/msg`, `/msg/TOPIC`, …). */
+export function subscribe(node: { local: string }, path: string): Promise<SseClient> {
+  return openSse(`${node.local}${path}`);
 }

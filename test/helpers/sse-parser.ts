@@ -1,7 +1,7 @@
-/** One Server-Sent Event as received (`event` undefined when the server sent no `event:` line). */
+/** One Server-Sent Event as received (`event` is `message` when the server sent no `event:` line, as browsers dispatch it). */
 export interface SseEvent {
   id?: string;
-  event?: string;
+  event: string;
   data: string;
 }
 
@@ -9,11 +9,11 @@ export interface SseEvent {
  * Incremental parser of an SSE stream as the WHATWG spec reads it: lines
  * end in LF or CRLF, a blank line ends an event, `:` lines are comments,
  * `data:` lines join with LF, one space after the colon is dropped; an
- * event without data is not dispatched. Feed it text as it arrives.
+ * event without data is not dispatched; no (or an empty) `event:` line is `message`. Feed it text as it arrives.
  */
 export class SseParser {
   #buffer = '';
-  #current: SseEvent = { data: '' };
+  #current: SseEvent = { event: 'message', data: '' };
   #hasData = false;
 
   /** The events completed by `chunk`. */
@@ -26,7 +26,7 @@ export class SseParser {
       this.#buffer = this.#buffer.slice(nl + 1);
       if (line === '') {
         if (this.#hasData) out.push(this.#current);
-        this.#current = { data: '' };
+        this.#current = { event: 'message', data: '' };
         this.#hasData = false;
         continue;
       }
@@ -38,7 +38,7 @@ export class SseParser {
         this.#current.data = this.#hasData ? `${this.#current.data}\n${value}` : value;
         this.#hasData = true;
       } else if (field === 'id') this.#current.id = value;
-      else if (field === 'event') this.#current.event = value;
+      else if (field === 'event') this.#current.event = value === '' ? 'message' : value;
     }
     return out;
   }

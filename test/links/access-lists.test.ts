@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { tempHome } from '../helpers/temp-dir.js';
-import { localRequest, startNode, type NodeProcess } from './node-process.js';
+import { localRequest, startNode, type NodeProcess } from '../helpers/node-process.js';
 
 describe('access lists of a running node', { timeout: 180_000 }, () => {
   const nodes: NodeProcess[] = [];
@@ -24,7 +24,7 @@ describe('access lists of a running node', { timeout: 180_000 }, () => {
     const dialer = (home: string, url: string) => startNode(home, ['--local', '127.0.0.1:0', '--https', 'off', '--grpc', 'off', '--advertise', 'https://127.0.0.1:9', '--peer', url]);
     const b = await dialer(await tempHome(t), `grpcs://${a.id}@${a.grpc}`);
     nodes.push(b);
-    const c = await dialer(await tempHome(t), `wss://${a.id}@${a.https}/ws`);
+    const c = await dialer(await tempHome(t), `wss://${a.id}@127.0.0.1:${a.httpsPort}/ws`);
     nodes.push(c);
     await a.waitForLog((l) => l['msg'] === 'peer link ready' && l['peer'] === b.id);
     await a.waitForLog((l) => l['msg'] === 'peer link ready' && l['peer'] === c.id);

@@ -11,7 +11,7 @@ import type { PushmeshNode } from '../../src/node/pushmesh-node.js';
 import { MemoryNetwork } from '../../src/transport/memory/memory-network.js';
 import { memoryTransport } from '../../src/transport/memory/memory-transport.js';
 import { builtinTransports } from '../../src/transport/registry.js';
-import { introduce, startInProcessNode } from '../helpers/in-process-node.js';
+import { introduce, published, startInProcessNode } from '../helpers/in-process-node.js';
 import type { CleanupScope } from '../helpers/temp-dir.js';
 
 const NOWHERE = 'https://127.0.0.1:9';
@@ -21,22 +21,6 @@ function memoryNode(scope: CleanupScope, net: MemoryNetwork, address: string, pe
   return startInProcessNode(scope, { https: null, grpc: null, advertise: NOWHERE, peers }, { transports: [...builtinTransports(), memoryTransport(net, { address })] });
 }
 
-/** Resolves with the first message published on `node`'s bus that `match` accepts; fails after `ms`. */
-function published(node: PushmeshNode, match: (m: Message) => boolean, ms = 20_000): Promise<Message> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      node.bus.off('published', on);
-      reject(new Error(`no matching message at ${node.id.slice(0, 12)}… within ${ms} ms`));
-    }, ms);
-    const on = (ev: { message: Message }): void => {
-      if (!match(ev.message)) return;
-      clearTimeout(timer);
-      node.bus.off('published', on);
-      resolve(ev.message);
-    };
-    node.bus.on('published', on);
-  });
-}
 
 const text = (m: Message): string => (m.data.kind === 'text' ? m.data.value : '');
 

@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { after, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { tempHome } from '../helpers/temp-dir.js';
-import { grpcUrl, linkReady, localRequest, NodeGroup, startNode, subscribe } from './node-process.js';
+import { grpcUrl, linkReady, localRequest, NodeGroup, startNode, subscribe } from '../helpers/node-process.js';
 
 describe('pipelined sends keep their order', { timeout: 180_000 }, () => {
   const group = new NodeGroup();
@@ -24,7 +24,7 @@ describe('pipelined sends keep their order', { timeout: 180_000 }, () => {
     t.after(() => sse.close());
 
     const N = 300;
-    const ws = new WebSocket(`ws://${a.local}/ws?topic=none`);
+    const ws = new WebSocket(`${a.local.replace('http', 'ws')}/ws?topic=none`);
     t.after(() => ws.close());
     await once(ws, 'open');
     const answers: Array<Record<string, unknown>> = [];

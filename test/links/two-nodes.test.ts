@@ -9,7 +9,7 @@
 import { strict as assert } from 'node:assert';
 import { after, describe, it } from 'node:test';
 import { tempHome } from '../helpers/temp-dir.js';
-import { localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from './node-process.js';
+import { localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../helpers/node-process.js';
 
 const TIMEOUT = 120_000;
 
@@ -19,7 +19,7 @@ for (const transport of ['grpc', 'wss'] as const) {
     after(() => group.stopAll());
     const track = (n: NodeProcess): NodeProcess => group.track(n);
     const peerUrl = (a: NodeProcess): string =>
-      transport === 'grpc' ? `grpcs://${a.id}@${a.grpc}` : `wss://${a.id}@${a.https}/ws`;
+      transport === 'grpc' ? `grpcs://${a.id}@${a.grpc}` : `wss://${a.id}@127.0.0.1:${a.httpsPort}/ws`;
 
     it('carries messages both ways, survives a restart of A, and loses nothing acknowledged', { timeout: TIMEOUT }, async (t) => {
       const since = Date.now();
@@ -47,7 +47,7 @@ for (const transport of ['grpc', 'wss'] as const) {
       const sseB = await subscribe(b, '/msg/chat');
       const sent = await localRequest(a, 'POST', `/msg/chat?to=${b.id}`, { text: 'hello B' });
       assert.equal(sent.status, 202, JSON.stringify(sent.json));
-      const [gotB] = await sseB.waitFor(1);
+      const [gotB] = await sseB.waitForMessages(1);
       assert.equal(gotB!['from'], a.id);
       assert.equal(gotB!['to'], b.id);
       assert.deepEqual(gotB!['data'], { text: 'hello B' });
@@ -57,14 +57,14 @@ for (const transport of ['grpc', 'wss'] as const) {
       const sseA = await subscribe(a, '/msg/chat');
       const reply = await localRequest(b, 'POST', `/msg/chat?to=${a.id}`, { text: 'hello A' });
       assert.equal(reply.status, 202);
-      const [gotA] = await sseA.waitFor(1);
+      const [gotA] = await sseA.waitForMessages(1);
       assert.equal(gotA!['from'], b.id);
       assert.deepEqual(gotA!['data'], { text: 'hello A' });
       sseA.close();
 
       // Kill A hard. B notices, keeps accepting its app's messages for A (queued on disk).
       const aGrpc = a.grpc!;
-      const aHttps = a.https!;
+      const aHttps = `127.0.0.1:${a.httpsPort!}`;
       await a.stop('SIGKILL');
       await b.waitForLog((l) => l['msg'] === 'peer link down; reconnecting' && l['peer'] === a.id);
       const whileDown: string[] = [];
@@ -109,7 +109,7 @@ for (const transport of ['grpc', 'wss'] as const) {
         accepted.push((r.json as { id: string }).id);
       }
       const aGrpc = a.grpc!;
-      const aHttps = a.https!;
+      const aHttps = `127.0.0.1:${a.httpsPort!}`;
       await a.stop('SIGKILL');
       a = track(await startNode(homeA, ['--local', '127.0.0.1:0', '--https', aHttps, '--grpc', aGrpc]));
       b = track(await startNode(homeB, ['--local', '127.0.0.1:0', '--https', 'off', '--grpc', 'off', '--advertise', 'https://127.0.0.1:9', '--peer', peerUrl(a)]));

@@ -10,7 +10,7 @@ import { WebSocket } from 'ws';
 import type { PushmeshNode } from '../../src/node/pushmesh-node.js';
 import { MAX_BATCH } from '../../src/local-api/routes/batch.js';
 import { introduce, localUrl, startInProcessNode } from '../helpers/in-process-node.js';
-import { openSse, type SseStream } from '../helpers/sse.js';
+import { openSse, type SseClient } from '../helpers/sse.js';
 import type { CleanupScope } from '../helpers/temp-dir.js';
 
 type Json = Record<string, unknown>;
@@ -25,7 +25,7 @@ describe('sending several messages at once', { timeout: 120_000 }, () => {
   const scope: CleanupScope = { after: (fn) => void cleanups.push(fn) };
   let a: PushmeshNode;
   let b: PushmeshNode;
-  let sseB: SseStream;
+  let sseB: SseClient;
   before(async () => {
     a = await startInProcessNode(scope);
     b = await startInProcessNode(scope);

@@ -34,9 +34,9 @@ describe('test SSE parser', () => {
             got.push(...parser.feed(text.slice(from, c)));
             from = c;
           }
-          const want = evs.map((e) => ({ ...(e.id !== undefined ? { id: e.id } : {}), ...(e.event ? { event: e.event } : {}), data: e.lines.join('\n') }));
+          const want = evs.map((e) => ({ ...(e.id !== undefined ? { id: e.id } : {}), event: e.event ?? 'message', data: e.lines.join('\n') }));
           assert.deepEqual(
-            got.map((g) => ({ ...(g.id !== undefined ? { id: g.id } : {}), ...(g.event ? { event: g.event } : {}), data: g.data })),
+            got.map((g) => ({ ...(g.id !== undefined ? { id: g.id } : {}), event: g.event, data: g.data })),
             want,
           );
         },

@@ -118,7 +118,7 @@ function countWrites(client: Socket): { stop(): number } {
 }
 
 function sseData(text: string): { id?: string; data: string }[] {
-  return new SseParser().feed(text).filter((e) => e.event === undefined);
+  return new SseParser().feed(text).filter((e) => e.event === 'message');
 }
 
 describe('messages of one turn reach an app in one write', { timeout: 60_000 }, () => {

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { nodeIdFromPublicKey } from '../../src/identity/node-id.js';
 import { metrics, metricValue } from '../helpers/local-api.js';
 import { spawnNode, type NodeProcess } from '../helpers/node-process.js';
-import { openSse, type SseStream } from '../helpers/sse.js';
+import { openSse, type SseClient } from '../helpers/sse.js';
 import { agentTrusting, httpsRequest, webPush } from '../helpers/web-push.js';
 
 /**
@@ -16,7 +16,7 @@ import { agentTrusting, httpsRequest, webPush } from '../helpers/web-push.js';
  */
 describe('HTTPS Web Push receiver, with web-push as the sender', { timeout: 90_000 }, () => {
   let b: NodeProcess;
-  let sse: SseStream;
+  let sse: SseClient;
   const vapid = webPush.generateVAPIDKeys();
   const senderId = nodeIdFromPublicKey(Buffer.from(vapid.publicKey, 'base64url'));
   const vapidDetails = { subject: 'mailto:test@example.com', publicKey: vapid.publicKey, privateKey: vapid.privateKey };

@@ -16,7 +16,7 @@ import { PeerStore, cardFor, openIdentity } from '../../src/identity/index.js';
 import { saveLogs } from '../helpers/save-logs.js';
 import { SseParser } from '../helpers/sse-parser.js';
 import { tempHome } from '../helpers/temp-dir.js';
-import { grpcUrl, linkReady, localRequest, NodeGroup, startNode, type NodeProcess } from '../links/node-process.js';
+import { grpcUrl, linkReady, localRequest, NodeGroup, startNode, type NodeProcess } from '../helpers/node-process.js';
 
 const NOWHERE = 'https://127.0.0.1:9';
 const CHAOS_MS = Number(process.env['CHAOS_SECONDS'] ?? 25) * 1000;
@@ -84,7 +84,7 @@ class App {
     if (this.#lastSeq) headers['last-event-id'] = this.#lastSeq;
     // The first connection reads everything held (B may have taken messages before the app came).
     const path = this.#lastSeq ? '/msg/chaos' : '/msg/chaos?since=0';
-    const req = request(`http://${node.local}${path}`, { headers }, (res) => {
+    const req = request(`${node.local}${path}`, { headers }, (res) => {
       if (res.statusCode !== 200) {
         res.resume();
         return;
@@ -92,7 +92,7 @@ class App {
       const parser = new SseParser();
       res.setEncoding('utf8').on('data', (chunk: string) => {
         for (const e of parser.feed(chunk)) {
-          if (e.event !== undefined) continue;
+          if (e.event !== 'message') continue;
           const m = JSON.parse(e.data) as { id: string; seq: number };
           this.got.push(m.id);
           this.#lastSeq = String(m.seq);

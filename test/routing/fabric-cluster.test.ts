@@ -51,7 +51,7 @@ class TimedApp {
         const parser = new SseParser();
         res.on('data', (chunk: string) => {
           for (const e of parser.feed(chunk)) {
-            if (e.event !== undefined) continue;
+            if (e.event !== 'message') continue;
             const m = JSON.parse(e.data) as { id: string; from: string; data: { n: number } };
             app.arrivals.push({ id: m.id, from: m.from, n: m.data.n, at: Date.now() });
           }

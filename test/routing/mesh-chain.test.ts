@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:http';
 import { after, describe, it } from 'node:test';
 import { PeerStore, cardFor, openIdentity } from '../../src/identity/index.js';
 import { tempHome } from '../helpers/temp-dir.js';
-import { grpcUrl, linkReady, localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../links/node-process.js';
+import { grpcUrl, linkReady, localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../helpers/node-process.js';
 
 const NOWHERE = 'https://127.0.0.1:9';
 
@@ -111,10 +111,10 @@ describe('mesh routing through a chain of relays (A → R1 ← R2 ← B)', { tim
     b = track(await startNode(homeB, bArgs));
     const sseB2 = await subscribe(b, '/msg/chat');
     await sseB2.waitForIds(ids, 60_000);
-    const chat = sseB2.events.filter((e) => ids.includes(String(e['id'])));
+    const chat = sseB2.messages().filter((e) => ids.includes(String(e['id'])));
     assert.deepEqual(chat.map((e) => e['id']), ids, 'each once, in order');
     sseB2.close();
-    const delivered = (await statuses.waitFor(5, 60_000)).map((e) => e['data'] as { id: string; state: string });
+    const delivered = (await statuses.waitForMessages(5, 60_000)).map((e) => e['data'] as { id: string; state: string });
     assert.deepEqual(delivered.map((d) => d.state), Array(5).fill('delivered'));
     assert.deepEqual(new Set(delivered.map((d) => d.id)), new Set(ids));
     for (const id of ids) assert.equal(((await localRequest(a, 'GET', `/msg/status/${id}`)).json as { state: string }).state, 'delivered');

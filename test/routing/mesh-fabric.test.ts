@@ -9,7 +9,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { startNatsServer, type NatsServer } from '../backends/support/nats-server.js';
-import { grpcUrl, localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../links/node-process.js';
+import { grpcUrl, localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../helpers/node-process.js';
 import { fabricMesh } from './fabric-mesh.js';
 
 describe('mesh routing over a shared NATS fabric', { timeout: 240_000 }, () => {
@@ -64,7 +64,7 @@ describe('mesh routing over a shared NATS fabric', { timeout: 240_000 }, () => {
     b = track(await startNode(homeB, bArgs(r1)));
     const sseB2 = await subscribe(b, '/msg/chat');
     await sseB2.waitForIds(ids, 60_000);
-    assert.deepEqual(sseB2.events.filter((e) => ids.includes(String(e['id']))).map((e) => e['id']), ids);
+    assert.deepEqual(sseB2.messages().filter((e) => ids.includes(String(e['id']))).map((e) => e['id']), ids);
     sseB2.close();
   });
 });

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { PeerStore, cardFor, openIdentity } from '../../src/identity/index.js';
 import { tempHome } from '../helpers/temp-dir.js';
-import { localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../links/node-process.js';
+import { localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../helpers/node-process.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -58,7 +58,7 @@ describe('mesh routing with a loop between relays', { timeout: 180_000 }, () => 
       const r = await localRequest(a, 'POST', `/msg/chat?to=${idZ.id}&ttl=4`, { n });
       assert.equal(r.status, 202, JSON.stringify(r.json));
     }
-    const finals = await statuses.waitFor(3, 60_000);
+    const finals = await statuses.waitForMessages(3, 60_000);
     assert.deepEqual(finals.map((e) => (e['data'] as { state: string }).state), ['expired', 'expired', 'expired']);
     statuses.close();
 

@@ -19,7 +19,7 @@ import { after, describe, it } from 'node:test';
 import { PeerStore, cardFor, openIdentity } from '../../src/identity/index.js';
 import { saveLogs } from '../helpers/save-logs.js';
 import { tempHome } from '../helpers/temp-dir.js';
-import { grpcUrl, linkReady, localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../links/node-process.js';
+import { grpcUrl, linkReady, localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../helpers/node-process.js';
 
 const NOWHERE = 'https://127.0.0.1:9';
 const TOTAL = 100;
@@ -109,10 +109,10 @@ describe('store-and-forward through a chain with a relay restart (A → R1 ← R
     const receipts = await waitForStates(statuses, expected, 'delivered', 120_000);
     assert.equal(receipts.size, expected.length);
 
-    const got = sseB.events.map((e) => String(e['id']));
+    const got = sseB.messages().map((e) => String(e['id']));
     assert.deepEqual(got, expected, 'exactly the expected set, each once, in the order sent');
     assert.ok(!got.includes(shortLived), 'the expired message never arrived');
-    for (const e of sseB.events) assert.deepEqual(e['path'], [r1.id, r2.id]);
+    for (const e of sseB.messages()) assert.deepEqual(e['path'], [r1.id, r2.id]);
     for (const id of expected) assert.equal(((await localRequest(a, 'GET', `/msg/status/${id}`)).json as { state: string }).state, 'delivered');
     // Replaced messages were never delivered: no receipt for them.
     for (const [n, id] of ids.entries()) {
@@ -128,7 +128,7 @@ async function waitForStates(stream: Awaited<ReturnType<typeof subscribe>>, ids:
   const want = new Set(ids);
   const seen = (): Set<string> => {
     const s = new Set<string>();
-    for (const e of stream.events) {
+    for (const e of stream.messages()) {
       const d = e['data'] as { id?: string; state?: string } | undefined;
       if (d?.id && d.state === state && want.has(d.id)) s.add(d.id);
     }
@@ -138,7 +138,7 @@ async function waitForStates(stream: Awaited<ReturnType<typeof subscribe>>, ids:
   // The stream's own waiter resolves on each new event; wait on it for one more event at a time.
   while (seen().size < want.size) {
     if (Date.now() > deadline) throw new Error(`only ${seen().size} of ${want.size} ${state} statuses within ${timeoutMs} ms`);
-    await stream.waitFor(stream.events.length + 1, Math.max(1, deadline - Date.now())).catch(() => undefined);
+    await stream.waitForMessages(stream.messages().length + 1, Math.max(1, deadline - Date.now())).catch(() => undefined);
   }
   return seen();
 }

@@ -15,30 +15,12 @@
  */
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import type { Message } from '../../src/message/types.js';
-import type { PushmeshNode } from '../../src/node/pushmesh-node.js';
-import { introduce, localUrl, startInProcessNode } from '../helpers/in-process-node.js';
+import { introduce, localUrl, published, startInProcessNode } from '../helpers/in-process-node.js';
 import { getJson, postMessage } from '../helpers/local-api.js';
 import { makeNode } from '../message/nodes.js';
 
 const NOWHERE = 'https://127.0.0.1:9';
 
-/** Resolves with the first message published on `node`'s bus that `match` accepts; fails after `ms`. */
-function published(node: PushmeshNode, match: (m: Message) => boolean, ms = 30_000, what = 'message'): Promise<Message> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      node.bus.off('published', on);
-      reject(new Error(`no ${what} within ${ms} ms`));
-    }, ms);
-    const on = (ev: { message: Message }): void => {
-      if (!match(ev.message)) return;
-      clearTimeout(timer);
-      node.bus.off('published', on);
-      resolve(ev.message);
-    };
-    node.bus.on('published', on);
-  });
-}
 
 describe('no head-of-line stall behind a message that cannot be routed', { timeout: 60_000 }, () => {
   it('a message through an unknown jump host does not hold up the later ones, and ends rejected with no_route', { timeout: 45_000 }, async (t) => {

@@ -19,7 +19,7 @@ import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node'
 import { fabricConsumerName } from '../../adapters/nats/fabric-resources.js';
 import { decodeWebpushMessage } from '../../src/proto/index.js';
 import { startNatsServer, type NatsServer } from '../backends/support/nats-server.js';
-import { grpcUrl, localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../links/node-process.js';
+import { grpcUrl, localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../helpers/node-process.js';
 import { fabricMesh } from './fabric-mesh.js';
 
 /** Resolves once `check` answers true (asked every 100 ms), or rejects after `timeoutMs` saying what was awaited. */
@@ -95,7 +95,7 @@ describe('relay failover on a shared NATS fabric (relay killed with SIGKILL)', {
       const info = await jsm.consumers.info('PUSHMESH_FABRIC', consumer).catch(() => null);
       return info !== null && info.num_ack_pending === 1 && info.num_pending === 0;
     });
-    assert.equal(await r2.stop('SIGKILL'), null, 'relay 2 was killed, not stopped');
+    assert.equal((await r2.stop('SIGKILL')).code, null, 'relay 2 was killed, not stopped');
 
     // B has no relay now: A's messages go into the fabric at relay 1 and wait there.
     const meanwhile: string[] = [];
@@ -112,13 +112,13 @@ describe('relay failover on a shared NATS fabric (relay killed with SIGKILL)', {
     // The in-flight message comes back after JetStream's ack wait (30 s) ran out for the dead relay.
     await sseB.waitForIds(all, 150_000);
     await delivered(a, all, 60_000);
-    const seen = sseB.events.map((e) => String(e['id'])).filter((id) => all.includes(id));
+    const seen = sseB.messages().map((e) => String(e['id'])).filter((id) => all.includes(id));
     assert.deepEqual(seen, all, 'each exactly once, in order');
     assert.deepEqual(
-      sseB.events.filter((e) => all.includes(String(e['id']))).map((e) => (e['data'] as { n: number }).n),
+      sseB.messages().filter((e) => all.includes(String(e['id']))).map((e) => (e['data'] as { n: number }).n),
       [0, 1, 2, 3, 4],
     );
-    for (const e of sseB.events.filter((x) => meanwhile.includes(String(x['id'])))) assert.deepEqual(e['path'], [r1.id]);
+    for (const e of sseB.messages().filter((x) => meanwhile.includes(String(x['id'])))) assert.deepEqual(e['path'], [r1.id]);
     const drained = await jsm.consumers.info('PUSHMESH_FABRIC', consumer);
     assert.equal(drained.num_pending + drained.num_ack_pending, 0, 'nothing left for B in the fabric');
 

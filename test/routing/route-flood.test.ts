@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { cardFor, openIdentity, PeerStore } from '../../src/identity/index.js';
 import { tempHome } from '../helpers/temp-dir.js';
-import { grpcUrl, linkReady, localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../links/node-process.js';
+import { grpcUrl, linkReady, localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../helpers/node-process.js';
 import { flood, linkedTo, startStranger } from './route-flood.js';
 
 const NOWHERE = 'https://127.0.0.1:9';

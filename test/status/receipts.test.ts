@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { introduce, localUrl, startInProcessNode } from '../helpers/in-process-node.js';
-import { openSse } from '../helpers/sse-events.js';
+import { openSse } from '../helpers/sse.js';
 
 const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -36,11 +36,11 @@ describe('delivery status and receipts', { timeout: 60_000 }, () => {
     // B's app connects late and replays: that is when the receipt goes back.
     const bStream = await openSse(`${localUrl(b)}/msg/chat?since=0`);
     t.after(() => bStream.close());
-    const got = JSON.parse((await bStream.next()).data) as { id: string; from: string };
+    const got = JSON.parse((await bStream.waitFor(() => true)).data) as { id: string; from: string };
     assert.equal(got.id, id);
     assert.equal(got.from, a.identity.id);
 
-    const ev = JSON.parse((await aStream.next((e) => JSON.parse(e.data).data.id === id)).data) as { topic: string; from: string; data: { id: string; to: string; state: string } };
+    const ev = JSON.parse((await aStream.waitFor((e) => JSON.parse(e.data).data.id === id)).data) as { topic: string; from: string; data: { id: string; to: string; state: string } };
     assert.equal(ev.topic, 'pushmesh.status');
     assert.deepEqual({ id: ev.data.id, to: ev.data.to, state: ev.data.state }, { id, to: b.identity.id, state: 'delivered' });
     const st = (await (await fetch(`${localUrl(a)}/msg/status/${id}`)).json()) as { state: string };
@@ -69,7 +69,7 @@ describe('delivery status and receipts', { timeout: 60_000 }, () => {
     t.after(() => aStream.close());
     const { id } = (await (await post(`${localUrl(a)}/msg/chat?to=${b.identity.id}&ttl=2`, 1)).json()) as { id: string };
     assert.equal(((await (await fetch(`${localUrl(a)}/msg/status/${id}`)).json()) as { state: string }).state, 'queued');
-    const ev = JSON.parse((await aStream.next((e) => JSON.parse(e.data).data.id === id, 20_000)).data) as { data: { state: string } };
+    const ev = JSON.parse((await aStream.waitFor((e) => JSON.parse(e.data).data.id === id, 20_000)).data) as { data: { state: string } };
     assert.equal(ev.data.state, 'expired');
   });
 });

@@ -26,7 +26,7 @@ import { cardFor, openIdentity, PeerStore } from '../../src/identity/index.js';
 import { metricValue } from '../helpers/local-api.js';
 import { saveLogs } from '../helpers/save-logs.js';
 import { tempHome } from '../helpers/temp-dir.js';
-import { grpcUrl, localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../links/node-process.js';
+import { grpcUrl, localRequest, NodeGroup, startNode, subscribe, type NodeProcess } from '../helpers/node-process.js';
 
 const NOWHERE = 'https://127.0.0.1:9';
 const listen = ['--local', '127.0.0.1:0', '--https', 'off', '--grpc', '127.0.0.1:0'];
@@ -143,7 +143,7 @@ describe('a full disk: answers, not crashes; delivery resumes when space returns
       assert.equal(first.refused.code, 'ERR_STORAGE_FULL');
       // More refusals: each one counted, one log line per interval, no stack.
       for (let i = 0; i < 20; i++) assert.equal((await post(a, b.id, 10_000 + i)).status, 507);
-      const metricsText = await (await fetch(`http://${a.local}/metrics`)).text();
+      const metricsText = await (await fetch(`${a.local}/metrics`)).text();
       assert.ok(metricValue(metricsText, 'pushmesh_rejected_requests_total', { server: 'local', status: '507' }) >= 21);
       const refusalLines = a.logs.filter((l) => l['msg'] === 'refusing requests: no room for new work');
       assert.ok(refusalLines.length >= 1 && refusalLines.length <= 2, `${refusalLines.length} refusal lines for 21 refusals`);
@@ -158,12 +158,12 @@ describe('a full disk: answers, not crashes; delivery resumes when space returns
       const app = await subscribe(b, '/msg/chat');
       t.after(() => app.close());
       await app.waitForIds(ids, 120_000);
-      assertOnceInOrder(app.events, ids);
+      assertOnceInOrder(app.messages(), ids);
       assert.ok(alive(a), 'A is up after delivering with its deletes pending');
 
       // Restart A on the still-full disk: it starts, and refuses new work with 507 again. Deletes that could not be
       // written went with the old process: those messages go again, and B drops the copies.
-      assert.equal(await a.stop('SIGTERM'), 0);
+      assert.equal((await a.stop('SIGTERM')).code, 0);
       a = group.track(await startNode(homeA, aArgs));
       assert.equal((await post(a, b.id, 20_000)).status, 507);
       await a.waitForLog((l) => l['msg'] === 'peer link ready' && l['peer'] === b.id);
@@ -179,7 +179,7 @@ describe('a full disk: answers, not crashes; delivery resumes when space returns
         ids.push(r.id!);
       }
       await app.waitForIds(ids, 60_000);
-      assertOnceInOrder(app.events, ids);
+      assertOnceInOrder(app.messages(), ids);
       assert.equal(((await localRequest(a, 'GET', '/healthz')).json as { store?: { writable: boolean } }).store?.writable, true);
       assert.ok(alive(a) && alive(b));
     } catch (err) {
@@ -232,7 +232,7 @@ describe('a full disk: answers, not crashes; delivery resumes when space returns
       const app = await subscribe(b, '/msg/chat');
       t.after(() => app.close());
       await app.waitForIds(ids, 240_000);
-      assertOnceInOrder(app.events, ids);
+      assertOnceInOrder(app.messages(), ids);
       assert.ok(alive(r));
     } catch (err) {
       await saveLogs('disk-full-relay', nodes());
@@ -276,7 +276,7 @@ describe('a full disk: answers, not crashes; delivery resumes when space returns
         ids.push(p.id!);
       }
       await app.waitForIds(ids, 240_000);
-      assertOnceInOrder(app.events, ids);
+      assertOnceInOrder(app.messages(), ids);
       assert.ok(alive(b));
     } catch (err) {
       await saveLogs('disk-full-destination', nodes());

@@ -18,7 +18,7 @@ import protobuf from 'protobufjs';
 import { packageRoot } from '../../src/util/package-root.js';
 import { pushmeshOk } from '../helpers/cli.js';
 import { tempHome } from '../helpers/temp-dir.js';
-import { localRequest, startNode, type NodeProcess } from '../links/node-process.js';
+import { localRequest, startNode, type NodeProcess } from '../helpers/node-process.js';
 import { makeTlsNode } from './tls-nodes.js';
 
 const require = createRequire(import.meta.url);

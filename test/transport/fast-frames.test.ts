@@ -14,13 +14,12 @@ import { generalDecoders } from '../../src/proto/discovery.js';
 import { fastDiscoveryRequest, fastDiscoveryResponse } from '../../src/proto/fast-frames.js';
 import { decodeDiscoveryRequest, decodeDiscoveryResponse, encodeDiscoveryRequest, encodeStatus, STATUS_TYPE_URL, WEBPUSH_MESSAGE_TYPE_URL } from '../../src/proto/index.js';
 import { acceptedResponse, messagesRequest, messagesResponse } from '../../src/transport/ads/message-frames.js';
+import { comparable } from '../helpers/comparable.js';
 
-/** Comparable form: bytes as hex, undefined members dropped. */
-const norm = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_k, v: unknown) => (v instanceof Uint8Array ? `hex:${Buffer.from(v).toString('hex')}` : v)));
 
 function outcome(f: () => unknown): unknown {
   try {
-    return norm(f());
+    return comparable(f());
   } catch (err) {
     assert.ok(isPushmeshError(err) && err.code === 'ERR_BAD_MESSAGE', String(err));
     return 'ERR_BAD_MESSAGE';
@@ -99,7 +98,7 @@ describe('fast frame reader (src/proto/fast-frames.ts) against protobufjs (fast-
           const quick = fast(buf); // never throws
           if (quick !== null) {
             fastRead++;
-            assert.deepEqual(norm(quick), expected);
+            assert.deepEqual(comparable(quick), expected);
           }
           assert.deepEqual(outcome(() => decode(buf)), expected);
         }

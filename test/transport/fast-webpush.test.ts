@@ -13,14 +13,14 @@ import { isPushmeshError } from '../../src/errors/index.js';
 import { fastWebpushFields } from '../../src/proto/fast-frames.js';
 import { nackReasonForError, protoType } from '../../src/proto/index.js';
 import { decodeWebpushMessage, decodeWebpushMessageGeneral } from '../../src/proto/webpush-message.js';
+import { comparable } from '../helpers/comparable.js';
 import { makeNode } from '../message/nodes.js';
 import { sealedBytes } from './messages.js';
 
-const norm = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (_k, v: unknown) => (v instanceof Uint8Array ? `hex:${Buffer.from(v).toString('hex')}` : v)));
 
 function outcome(f: () => unknown): unknown {
   try {
-    return norm(f());
+    return comparable(f());
   } catch (err) {
     assert.ok(isPushmeshError(err) && err.code === 'ERR_BAD_MESSAGE', String(err));
     return `ERR_BAD_MESSAGE ${nackReasonForError(err)}`;

@@ -15,7 +15,7 @@ const MAILTO = /^mailto:[^\s@,?<>()[\]\\;:"]+@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a
  */
 export function parseVapidSubject(value: string): string {
   const refuse = (why: string): PushmeshError =>
-    new PushmeshError('ERR_CONFIG', `vapidSubject "${printable(value)}" ${why}: use mailto:ADDRESS or an https:// URL (RFC 8292)`);
+    new PushmeshError('ERR_CONFIG', `vapidSubject "${printable(value)}" ${why} (RFC 8292 wants mailto:ADDRESS or an https:// URL)`);
   if (value.length === 0) throw refuse('is empty');
   if (value.length > MAX_VAPID_SUBJECT_LENGTH) throw refuse(`is longer than ${MAX_VAPID_SUBJECT_LENGTH} characters`);
   if (/[^\x21-\x7e]/.test(value)) throw refuse('holds spaces, control or non-ASCII characters');
@@ -35,7 +35,7 @@ export function parseVapidSubject(value: string): string {
     if (url.username !== '' || url.password !== '') throw refuse('must not hold credentials');
     return value;
   }
-  throw refuse('is neither mailto: nor https:');
+  throw refuse('is neither a mailto: nor an https: URI');
 }
 
 function printable(value: string): string {

@@ -24,6 +24,7 @@ import {
   protoType,
   WEBPUSH_MESSAGE_TYPE_URL,
 } from '../../src/proto/index.js';
+import { protobufNoise as noise } from '../helpers/protobuf-noise.js';
 import { onlyBadMessage, randomNodeId, sampleWire, throwsCode } from './fixtures.js';
 
 const WebpushType = () => protoType('pushmesh.v1.WebpushMessage');
@@ -212,27 +213,7 @@ const decoders: Array<[string, (b: Uint8Array) => unknown]> = [
 ];
 
 /** Protobuf-shaped noise: tags of real field numbers with random wire types and payloads. */
-const protobufNoise = fc
-  .array(
-    fc.record({
-      field: fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(1000, 99, 536870911)),
-      wireType: fc.constantFrom(0, 1, 2, 3, 4, 5, 6, 7),
-      varint: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
-      payload: fc.uint8Array({ maxLength: 64 }),
-    }),
-    { maxLength: 12 },
-  )
-  .map((parts) => {
-    const w = protobuf.Writer.create();
-    for (const p of parts) {
-      w.uint32(((p.field << 3) | p.wireType) >>> 0);
-      if (p.wireType === 0) w.uint64(p.varint.toString());
-      else if (p.wireType === 1) w.fixed64(p.varint.toString());
-      else if (p.wireType === 5) w.fixed32(Number(p.varint & 0xffffffffn));
-      else if (p.wireType === 2) w.bytes(p.payload);
-    }
-    return w.finish();
-  });
+const protobufNoise = noise({ fields: fc.oneof(fc.integer({ min: 1, max: 13 }), fc.constantFrom(1000, 99, 536870911)), wireTypes: [0, 1, 2, 3, 4, 5, 6, 7], maxPayload: 64, maxParts: 12 });
 
 /** Valid encodings, then damaged: truncated, bytes flipped, bytes inserted. */
 const damaged = fc

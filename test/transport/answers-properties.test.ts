@@ -16,6 +16,7 @@ import { AdsClientLink } from '../../src/transport/ads/ads-client-link.js';
 import { messagesResponse } from '../../src/transport/ads/message-frames.js';
 import { linkLimits } from '../../src/transport/link-limits.js';
 import type { SendOutcome } from '../../src/transport/types.js';
+import { protobufNoise as noise } from '../helpers/protobuf-noise.js';
 import { makeNode } from '../message/nodes.js';
 import { sealedBytes } from './messages.js';
 import { ScriptedChannel } from './scripted-channel.js';
@@ -25,19 +26,7 @@ const onlyBadMessage = (err: unknown): boolean => isPushmeshError(err) && err.co
 const ID = 'a'.repeat(52);
 
 /** Bytes that look like protobuf: plausible tags (fields 1–3, any wire type) and payloads, nested once. */
-const protobufNoise = fc
-  .array(fc.record({ field: fc.integer({ min: 1, max: 3 }), wireType: fc.constantFrom(0, 1, 2, 5, 3, 4, 7), payload: fc.uint8Array({ maxLength: 24 }), n: fc.nat() }), { maxLength: 8 })
-  .map((parts) => {
-    const w = protobuf.Writer.create();
-    for (const p of parts) {
-      w.uint32(((p.field << 3) | p.wireType) >>> 0);
-      if (p.wireType === 0) w.uint32(p.n);
-      else if (p.wireType === 1) w.fixed64(p.n);
-      else if (p.wireType === 5) w.fixed32(p.n);
-      else if (p.wireType === 2) w.bytes(p.payload);
-    }
-    return w.finish();
-  });
+const protobufNoise = noise({ fields: fc.integer({ min: 1, max: 3 }), wireTypes: [0, 1, 2, 5, 3, 4, 7], maxPayload: 24, maxParts: 8 });
 const field1000Payloads = fc.array(fc.oneof(fc.uint8Array({ maxLength: 40 }), protobufNoise), { maxLength: 4 });
 
 // (plain objects: fast-check's records have no prototype, which deepEqual would see)

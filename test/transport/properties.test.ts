@@ -9,7 +9,6 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import protobuf from 'protobufjs';
 import { isPushmeshError } from '../../src/errors/index.js';
 import { parsePeerUrl } from '../../src/links/peer-url.js';
 import { MemoryNetwork } from '../../src/transport/memory/memory-network.js';
@@ -32,6 +31,7 @@ import { closeReasonFrom, closeText } from '../../src/transport/close-codes.js';
 import { outcomeOfHttp } from '../../src/transport/https/nack-error.js';
 import { linkLimits } from '../../src/transport/link-limits.js';
 import type { LinkCloseReason } from '../../src/transport/types.js';
+import { protobufNoise as noise } from '../helpers/protobuf-noise.js';
 import { makeNode } from '../message/nodes.js';
 import { sealedBytes } from './messages.js';
 import { ScriptedChannel } from './scripted-channel.js';
@@ -40,19 +40,7 @@ const logger = pino({ level: 'silent' });
 const onlyCodes = (codes: string[]) => (err: unknown) => isPushmeshError(err) && codes.includes(err.code);
 
 /** Tags of plausible field numbers with any wire type and payload: bytes that look like protobuf. */
-const protobufNoise = fc
-  .array(fc.record({ field: fc.integer({ min: 1, max: 8 }), wireType: fc.constantFrom(0, 1, 2, 5, 3, 7), payload: fc.uint8Array({ maxLength: 48 }), n: fc.nat() }), { maxLength: 10 })
-  .map((parts) => {
-    const w = protobuf.Writer.create();
-    for (const p of parts) {
-      w.uint32(((p.field << 3) | p.wireType) >>> 0);
-      if (p.wireType === 0) w.uint32(p.n);
-      else if (p.wireType === 1) w.fixed64(p.n);
-      else if (p.wireType === 5) w.fixed32(p.n);
-      else if (p.wireType === 2) w.bytes(p.payload);
-    }
-    return w.finish();
-  });
+const protobufNoise = noise({ fields: fc.integer({ min: 1, max: 8 }), wireTypes: [0, 1, 2, 5, 3, 7], maxPayload: 48, maxParts: 10 });
 const bytes = fc.oneof(fc.uint8Array({ maxLength: 200 }), protobufNoise);
 
 describe('parsers of peer input (fast-check)', () => {

@@ -5,6 +5,7 @@ import { DEFAULT_DELIVERY } from '../../src/backends/retry-policy.js';
 import type { AdapterContext, BackendAdapter, DeliveryPolicy, IngestResult, OutboundEvent } from '../../src/backends/types.js';
 import type { PubSubSettings } from '../../src/config/backends.js';
 import type { ConfigChannel } from '../../src/signed-config/channel.js';
+import { pubSubClientOptions } from './client-options.js';
 import { PubSubConfigChannel } from './pubsub-config-channel.js';
 import { decodePubSubEvent, encodePubSubEvent } from './pubsub-codec.js';
 import { ensureSubscription, ensureTopic } from './resources.js';
@@ -43,7 +44,7 @@ export class PubSubAdapter implements BackendAdapter {
   constructor(opts: PubSubAdapterOptions) {
     this.#opts = opts;
     this.#log = opts.logger.child({ backend: 'pubsub' });
-    this.#client = opts.client ?? new PubSub({ projectId: opts.projectId });
+    this.#client = opts.client ?? new PubSub(pubSubClientOptions(opts.projectId));
   }
 
   /** The client (tests and benchmarks use it to look at the emulator). */

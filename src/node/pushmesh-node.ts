@@ -36,6 +36,7 @@ import { PeerDirectory } from './peer-directory.js';
 import { listPeers } from './peer-list.js';
 import { NodeProtocols } from './protocols.js';
 import { Receiver } from './receiver.js';
+import { Reloader, type ReloadOutcome } from './reload.js';
 import { RelayHold } from './relay-hold.js';
 import { Sender } from './sender.js';
 import { silentLogger } from './silent-logger.js';
@@ -74,6 +75,7 @@ export class PushmeshNode implements NodeCore {
   readonly #sender: Sender;
   readonly #receiver: Receiver;
   readonly #rpcClient: RpcClient;
+  readonly #reloader: Reloader;
   readonly #local: ServerPart;
   readonly #https: ServerPart | null;
   readonly #startedAt = Date.now();
@@ -112,6 +114,15 @@ export class PushmeshNode implements NodeCore {
       transports: opts.transports ?? builtinTransports(),
     });
     const links = this.#links;
+    this.#reloader = new Reloader({
+      config,
+      logger,
+      registry: metrics.registry,
+      accessLists: links.policy,
+      setTrustCas: (cas) => (links.auth.trustCas = cas),
+      setTrust: (t) => this.signedConfig.setTrust(t),
+      running: () => this.#state === 'running',
+    });
     const book = new DeliveryBook({ self: identity.id, links, peers, status: store.status, bus, metrics, logger, running });
     const dispatcher = (this.#dispatcher = new OutboxDispatcher({ store: store.outbox, deliver: (e, s, pin) => book.attempt(e, s, pin), logger: logger.child({ component: 'outbox' }), perDestination: config.limits.deliveryWindow, orderedPipeline: ORDERED_PIPELINE, jumpHostNoRouteMs: (config.limits.jumpHostWait ?? 300) * 1000 }));
     book.watch(dispatcher);
@@ -232,11 +243,26 @@ export class PushmeshNode implements NodeCore {
     this.#parts.adopt(part, after);
   }
 
-  /** Logs "pushmesh node running" with the node's ID, addresses and queue (info): the line scripts and supervisors wait for. */
-  announce(): void {
+  /**
+   * Logs "pushmesh node running" (info), the line scripts and supervisors
+   * wait for: the node's ID, addresses, peers, queue, and what is connected
+   * (`backends` and `fabric` as its starter says; the signed-config channels).
+   */
+  announce(connected: { backends?: readonly string[]; fabric?: boolean } = {}): void {
     const { local, https, grpc } = this.addresses;
     const where = (hp: HostPort | null): string => (hp ? formatHostPort(hp) : 'off');
-    this.#log.info({ id: this.id, local: formatHostPort(local), https: where(https), grpc: where(grpc), peers: this.config.peers.length, endpoint: this.card().endpoint, queued: this.queueDepth() }, 'pushmesh node running');
+    const parts = { backends: connected.backends ?? [], fabric: connected.fabric ?? false, configChannels: this.signedConfig.channels };
+    this.#log.info({ id: this.id, local: formatHostPort(local), https: where(https), grpc: where(grpc), peers: this.config.peers.length, endpoint: this.card().endpoint, queued: this.queueDepth(), ...parts }, 'pushmesh node running');
+  }
+
+  /**
+   * Takes the settings `load` returns where they can change while the node
+   * runs (trust, trust CA, log level; the allow/deny lists are read again);
+   * others are reported as needing a restart. A failure changes nothing
+   * (docs/node.md "Reload"). Links stay up.
+   */
+  reload(load: () => Promise<NodeConfig> | NodeConfig): Promise<ReloadOutcome> {
+    return this.#reloader.reload(load);
   }
 
   get addresses(): NodeAddresses {

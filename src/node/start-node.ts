@@ -15,12 +15,14 @@ import { silentLogger } from './silent-logger.js';
 export async function startNode(config: NodeConfig, opts: Omit<NodeStartOptions, 'backends'> = {}): Promise<PushmeshNode> {
   const logger = opts.logger ?? silentLogger();
   const node = await PushmeshNode.start(config, logger, { ...opts, announce: false, backends: 'caller' });
+  const connected = { backends: [] as string[], fabric: false };
   try {
     const bridge = await startBackends(node, config, logger);
     if (bridge) {
       node.adopt({ name: 'backends', drain: () => bridge.drain(), close: () => bridge.close() });
       // Signed configs travel over every backend too (NATS: last per subject; Pub/Sub: retained), verified on arrival.
       for (const ch of bridge.configChannels()) node.signedConfig.addChannel(ch);
+      connected.backends = bridge.adapters.map((a) => a.name);
     }
     // Scale-out (backends.nats.fabric): relays share a JetStream for nodes they have no route to. It outlives the links
     // and the outbox at a stop (placed after the mesh routing that uses it).
@@ -28,12 +30,13 @@ export async function startNode(config: NodeConfig, opts: Omit<NodeStartOptions,
     if (fabric) {
       node.adopt({ name: 'fabric', close: () => fabric.close() }, 'mesh routing');
       node.useFabric(fabric);
+      connected.fabric = true;
     }
   } catch (err) {
     await node.close();
     throw err;
   }
-  if (opts.announce !== false) node.announce(); // only now: a bad bridge or an unreachable backend ends the start before this line
+  if (opts.announce !== false) node.announce(connected); // only now: a bad bridge or an unreachable backend ends the start before this line
   return node;
 }
 

@@ -100,6 +100,33 @@ export class SignedConfigService implements SignedConfigApi {
    */
   async start(): Promise<void> {
     if (this.#state !== 'new') return;
+    await this.#checkKept();
+    this.#state = 'running';
+    this.#opts.mesh?.listen((jws, from) => this.#intake(jws, { kind: 'mesh', from }), this.#abort.signal);
+    for (const ch of this.#opts.channels ?? []) this.addChannel(ch);
+    // Channels added later (startNode: one per backend) are named in the node's "pushmesh node running" line.
+    this.#log.info({ kept: this.#store.size, trust: this.#opts.trust.toJSON() }, 'signed config ready');
+  }
+
+  /** The channels configs travel over (besides the mesh), by name. */
+  get channels(): string[] {
+    return this.#channels.map((c) => c.name);
+  }
+
+  /**
+   * Replaces the trust list (a reload, SIGHUP): configs checked from now
+   * on are checked under it, and the kept ones again, as at a start (one
+   * whose owner is no longer trusted is forgotten).
+   */
+  async setTrust(trust: TrustPolicy): Promise<void> {
+    await this.#serial(async () => {
+      this.#opts.trust = trust;
+      await this.#checkKept();
+    });
+    this.#log.info({ kept: this.#store.size, trust: trust.toJSON() }, 'signed config trust replaced');
+  }
+
+  async #checkKept(): Promise<void> {
     for (const kept of this.#store.all()) {
       try {
         const v = await this.#verify(kept.jws);
@@ -109,12 +136,9 @@ export class SignedConfigService implements SignedConfigApi {
         this.#metrics.refuse(reason, 'store');
         this.#log.warn({ namespace: kept.namespace, name: kept.name, version: kept.version, owner: kept.owner, reason }, 'kept config no longer verifies (trust changed?); forgotten');
         this.#store.remove(kept.namespace, kept.name);
+        this.#views.delete(keyOf(kept.namespace, kept.name));
       }
     }
-    this.#state = 'running';
-    this.#opts.mesh?.listen((jws, from) => this.#intake(jws, { kind: 'mesh', from }), this.#abort.signal);
-    for (const ch of this.#opts.channels ?? []) this.addChannel(ch);
-    this.#log.info({ kept: this.#store.size, trust: this.#opts.trust.toJSON(), channels: this.#channels.map((c) => c.name) }, 'signed config ready');
   }
 
   /** Adds a backend: new configs are published to it, and what it carries is checked and kept. */

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { pino } from 'pino';
-import { layerFromEnv, layerFromFile, parseBridgeSpec, resolveConfig, type ConfigLayer } from '../../config/index.js';
+import type { Logger } from 'pino';
+import { layerFromEnv, layerFromFile, parseBridgeSpec, resolveConfig, type ConfigLayer, type NodeConfig } from '../../config/index.js';
+import { reloadableLogger } from '../../node/log-level.js';
+import type { PushmeshNode } from '../../node/pushmesh-node.js';
 import { startNode } from '../../node/start-node.js';
 import type { CliContext } from '../context.js';
 import { homeFrom, withHomeOption } from '../home-option.js';
@@ -31,7 +33,10 @@ const DRAIN_LIMIT_MS = 20_000;
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
-/** `pushmesh run`: run the node until SIGTERM/SIGINT, then drain and exit 0. */
+/**
+ * `pushmesh run`: run the node until SIGTERM/SIGINT, then drain and exit 0;
+ * SIGHUP reloads the settings (docs/node.md "Reload").
+ */
 export function registerRun(program: Command, ctx: CliContext): void {
   withHomeOption(program.command('run'))
     .description('run the node (local API, HTTPS Web Push and peer WebSocket, gRPC ADS peer links, outbox, backends)')
@@ -54,33 +59,59 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--accept-store-loss', 'start even if the store is damaged or emptied: move it aside and start empty (docs/node.md "A damaged store"); also PUSHMESH_ACCEPT_STORE_LOSS=1')
     .action(async (options: RunOptions) => {
       const home = homeFrom(options, ctx);
-      const flags = flagLayer(options);
       const file = options.config ?? ctx.env['PUSHMESH_CONFIG'];
-      const layers = [flags, layerFromEnv(ctx.env)];
-      if (file) layers.push(await layerFromFile(file));
-      const config = resolveConfig(home, layers);
-      if (options.acceptStoreLoss === true || ctx.env['PUSHMESH_ACCEPT_STORE_LOSS'] === '1') config.acceptStoreLoss = true;
-      const logger = pino({ name: 'pushmesh', level: config.logLevel });
+      // Read again on SIGHUP: the same flags and environment, the file as it is now.
+      const configure = async (): Promise<NodeConfig> => {
+        const layers = [flagLayer(options), layerFromEnv(ctx.env)];
+        if (file) layers.push(await layerFromFile(file));
+        const config = resolveConfig(home, layers);
+        if (options.acceptStoreLoss === true || ctx.env['PUSHMESH_ACCEPT_STORE_LOSS'] === '1') config.acceptStoreLoss = true;
+        return config;
+      };
+      const config = await configure();
+      const logger = reloadableLogger(config.logLevel, { name: 'pushmesh' });
       logger.debug({ config }, 'configuration'); // addresses, limits, trust: nothing secret
-      const node = await startNode(config, { logger }); // backends and fabric too; says 'pushmesh node running' once all are up
-      await untilSignal(async (signal, count) => {
-        if (count === 1) {
-          logger.info({ signal }, 'draining: finishing in-flight work (signal again to stop now)');
-          let timer: NodeJS.Timeout | undefined;
-          const tooLong = new Promise<void>((resolve) => {
-            timer = setTimeout(() => {
-              logger.warn({ afterMs: DRAIN_LIMIT_MS }, 'drain is taking too long; stopping now');
-              resolve(node.close());
-            }, DRAIN_LIMIT_MS);
-          });
-          await Promise.race([node.drain(), tooLong]);
-          clearTimeout(timer);
-        } else {
-          logger.info({ signal }, 'stopping now');
-          await node.close();
-        }
-      });
+      // SIGHUP from now on: before the node runs, the reload waits for the start; while it stops, it is ignored.
+      let node: PushmeshNode | null = null;
+      let stopping = false;
+      let hupWhileStarting = false;
+      const reload = (): void => {
+        if (stopping) return void logger.info({ signal: 'SIGHUP' }, 'reload ignored: the node is stopping');
+        if (!node) return void (hupWhileStarting = true);
+        logger.info({ signal: 'SIGHUP', file: file ?? null }, 'reloading the settings');
+        void node.reload(configure); // logged and counted by the node; never rejects
+      };
+      process.on('SIGHUP', reload);
+      try {
+        node = await startNode(config, { logger }); // backends and fabric too; says 'pushmesh node running' once all are up
+        if (hupWhileStarting) reload();
+        await untilSignal(async (signal, count) => {
+          stopping = true;
+          await stop(node!, logger, signal, count);
+        });
+      } finally {
+        process.off('SIGHUP', reload);
+      }
     });
+}
+
+/** The first SIGTERM/SIGINT drains (at most DRAIN_LIMIT_MS, then stops at once); a second one stops at once. */
+async function stop(node: PushmeshNode, logger: Logger, signal: NodeJS.Signals, count: number): Promise<void> {
+  if (count > 1) {
+    logger.info({ signal }, 'stopping now');
+    await node.close();
+    return;
+  }
+  logger.info({ signal }, 'draining: finishing in-flight work (signal again to stop now)');
+  let timer: NodeJS.Timeout | undefined;
+  const tooLong = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      logger.warn({ afterMs: DRAIN_LIMIT_MS }, 'drain is taking too long; stopping now');
+      resolve(node.close());
+    }, DRAIN_LIMIT_MS);
+  });
+  await Promise.race([node.drain(), tooLong]);
+  clearTimeout(timer);
 }
 
 function flagLayer(o: RunOptions): ConfigLayer {

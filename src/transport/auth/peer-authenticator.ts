@@ -18,7 +18,8 @@ export interface NodeTls {
 export class PeerAuthenticator {
   readonly selfId: NodeId;
   readonly tls: NodeTls;
-  readonly trustCas: readonly X509Certificate[];
+  /** CAs whose certificates are accepted as well; replaced on a reload (SIGHUP), for links made from then on. */
+  trustCas: readonly X509Certificate[];
   readonly policy: AccessPolicy | null;
 
   constructor(opts: { selfId: NodeId; tls: NodeTls; trustCas?: readonly X509Certificate[]; policy?: AccessPolicy | null }) {

@@ -2,12 +2,17 @@ import { DEFAULT_LOCAL_PORT, formatHostPort, parseHostPort } from '../config/ind
 import { PushmeshError } from '../errors/index.js';
 import type { CliContext } from './context.js';
 
+/** A listener bound to every address is reached on loopback. */
+const WILDCARD_TO_LOOPBACK: Record<string, string> = { '0.0.0.0': '127.0.0.1', '::': '::1' };
+
 /**
  * Base URL of the running node's local API: `--local` (HOST:PORT or an
- * http:// URL) > `$PUSHMESH_LOCAL` > 127.0.0.1:15004.
+ * http:// URL) > `$PUSHMESH_LOCAL` > `local:` of the node's config file
+ * (`fromConfig`, when the verb was given one) > 127.0.0.1:15004. A node
+ * bound to 0.0.0.0 (or ::) is reached on loopback.
  */
-export function localApiBase(flag: string | undefined, ctx: CliContext): string {
-  const given = flag ?? ctx.env['PUSHMESH_LOCAL'] ?? `127.0.0.1:${DEFAULT_LOCAL_PORT}`;
+export function localApiBase(flag: string | undefined, ctx: CliContext, fromConfig?: string): string {
+  const given = flag ?? ctx.env['PUSHMESH_LOCAL'] ?? fromConfig ?? `127.0.0.1:${DEFAULT_LOCAL_PORT}`;
   if (/^https?:\/\//i.test(given)) {
     try {
       return new URL(given).origin;
@@ -15,7 +20,12 @@ export function localApiBase(flag: string | undefined, ctx: CliContext): string 
       throw new PushmeshError('ERR_BAD_ARGUMENT', `local API address "${given}" is not a URL`, { cause: err });
     }
   }
-  const hp = parseHostPort(given, '127.0.0.1', 'local API address');
-  if (!hp) throw new PushmeshError('ERR_BAD_ARGUMENT', 'the local API address cannot be "off"');
-  return `http://${formatHostPort(hp)}`;
+  let hp;
+  try {
+    hp = parseHostPort(given, '127.0.0.1', 'local API address');
+  } catch (err) {
+    throw new PushmeshError('ERR_BAD_ARGUMENT', (err as Error).message, { cause: err });
+  }
+  if (!hp) throw new PushmeshError('ERR_BAD_ARGUMENT', 'the local API address is "off": no local API to talk to');
+  return `http://${formatHostPort({ ...hp, host: WILDCARD_TO_LOOPBACK[hp.host] ?? hp.host })}`;
 }

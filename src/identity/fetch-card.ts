@@ -11,6 +11,8 @@ export interface FetchCardOptions {
   readonly signal?: AbortSignal | undefined;
   /** Used for http: URLs; injectable for tests; default the global fetch. */
   readonly fetch?: typeof fetch | undefined;
+  /** Told how an https: card was authenticated: the certificate holds the card's key, or a trusted CA signed it for the host. */
+  readonly onVerified?: ((how: 'certificate-key' | 'ca') => void) | undefined;
 }
 
 /**
@@ -46,7 +48,7 @@ export async function fetchCard(url: string, options: FetchCardOptions = {}): Pr
   const timeoutMs = options.timeoutMs ?? FETCH_CARD_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]);
-  if (target.protocol === 'https:') return fetchCardOverTls(target, signal, timeout, timeoutMs);
+  if (target.protocol === 'https:') return fetchCardOverTls(target, signal, timeout, timeoutMs, options.onVerified);
   const doFetch = options.fetch ?? fetch;
   try {
     const response = await doFetch(target, { signal, headers: { accept: 'application/json' }, redirect: 'error' });
@@ -62,7 +64,7 @@ export async function fetchCard(url: string, options: FetchCardOptions = {}): Pr
   }
 }
 
-async function fetchCardOverTls(target: URL, signal: AbortSignal, timeout: AbortSignal, timeoutMs: number): Promise<Card> {
+async function fetchCardOverTls(target: URL, signal: AbortSignal, timeout: AbortSignal, timeoutMs: number, onVerified: FetchCardOptions['onVerified']): Promise<Card> {
   let got;
   try {
     got = await httpsGet(target, { signal, maxBytes: MAX_CARD_BYTES, headers: { accept: 'application/json' } });
@@ -79,6 +81,7 @@ async function fetchCardOverTls(target: URL, signal: AbortSignal, timeout: Abort
       `bad card: ${target.host} has neither a CA-signed certificate nor the key of the card it served (${card.id.slice(0, 12)}…)`,
     );
   }
+  onVerified?.(got.peerId === card.id ? 'certificate-key' : 'ca');
   return card;
 }
 

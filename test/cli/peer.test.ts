@@ -17,7 +17,9 @@ describe('pushmesh peer', { concurrency: true }, () => {
     await writeFile(join(dir, 'b.json'), JSON.stringify(b));
 
     assert.equal(await pushmeshOk(['peer', 'list', '--home', home]), '');
-    assert.equal(await pushmeshOk(['peer', 'add', join(dir, 'a.json'), '--home', home]), a.id);
+    const fromFile = await runPushmesh(['peer', 'add', join(dir, 'a.json'), '--home', home]);
+    assert.equal(fromFile.stdout, `${a.id}\n`);
+    assert.match(fromFile.stderr, /^pushmesh: added peer \w{52}: endpoint https:\/\/peer\.example:15443\/push\/\w{52}, VIP6 fd00::[0-9a-f:]+; read from the file .*a\.json; its ID matches its key \(the file is trusted as given\)\n$/);
     assert.equal(await pushmeshOk(['peer', 'add', '--home', home, join(dir, 'b.json')]), b.id);
     const lines = (await pushmeshOk(['peer', 'list', '--home', home])).split('\n');
     assert.deepEqual(lines, [a, b].sort((x, y) => x.id.localeCompare(y.id)).map((c) => `${c.id} ${c.endpoint}`));
@@ -39,8 +41,14 @@ describe('pushmesh peer', { concurrency: true }, () => {
     const home = join(await tempDir(t), 'home');
     const { card } = makeCard();
     const server = await startCardServer(card, t);
-    assert.equal(await pushmeshOk(['peer', 'add', server.url, '--home', home]), card.id);
+    const added = await runPushmesh(['peer', 'add', server.url, '--home', home]);
+    assert.equal(added.stdout, `${card.id}\n`);
+    assert.match(added.stderr, new RegExp(`^pushmesh: added peer ${card.id}: endpoint ${card.endpoint}, VIP6 fd00::[0-9a-f:]+; fetched from ${server.url}/id over plain HTTP \\(not authenticated: use https:// or --id\\); its ID matches its key\n$`));
     assert.equal(await pushmeshOk(['peer', 'list', '--home', home]), `${card.id} ${card.endpoint}`);
+    const json = JSON.parse(await pushmeshOk(['peer', 'add', server.url, '--id', card.id, '--json', '--home', home])) as Record<string, string>;
+    assert.deepEqual(Object.keys(json), ['id', 'endpoint', 'vip6', 'verified']);
+    assert.equal(json['id'], card.id);
+    assert.match(json['verified']!, /over plain HTTP .*; its ID matches its key; its ID is the --id given$/);
 
     const other = makeCard().card.id;
     const mismatch = await runPushmesh(['peer', 'add', server.url + '/id', '--id', other, '--home', home]);

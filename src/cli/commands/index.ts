@@ -5,8 +5,12 @@ import { registerConfig } from './config.js';
 import { registerId } from './id.js';
 import { registerInit } from './init.js';
 import { registerPeer } from './peer.js';
+import { registerPeers } from './peers.js';
+import { registerRoutes } from './routes.js';
 import { registerRun } from './run.js';
 import { registerSend } from './send.js';
+import { registerStatus } from './status.js';
+import { registerTail } from './tail.js';
 
 /** Every verb, in the order `pushmesh --help` lists them. Add a verb: one file, one line here. */
-export const commands: readonly RegisterCommand[] = [registerInit, registerId, registerCard, registerPeer, registerRun, registerSend, registerConfig, registerCert];
+export const commands: readonly RegisterCommand[] = [registerInit, registerId, registerCard, registerPeer, registerRun, registerSend, registerStatus, registerTail, registerPeers, registerRoutes, registerConfig, registerCert];

@@ -1,61 +1,101 @@
-import type { Command } from 'commander';
-import { formatHostPort, parseHostPort, DEFAULT_LOCAL_PORT } from '../../config/index.js';
-import { PushmeshError } from '../../errors/index.js';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { SendResult } from '../../core/index.js';
+import { PushmeshError, isPushmeshError } from '../../errors/index.js';
+import { parseSendObject } from '../../local-api/send-object.js';
 import type { CliContext } from '../context.js';
-import { withHomeOption } from '../home-option.js';
+import { LocalApiClient, withLocalOptions, type LocalOptions } from '../local-api-client.js';
+import { errorOfAnswer, NodeAnswerError } from '../node-answer-error.js';
+import { printJson } from '../output.js';
 
-interface SendOptions {
-  home?: string;
+interface SendOptions extends LocalOptions {
   to?: string;
   topic: string;
   data?: string;
+  base64?: boolean;
   ttl?: string;
   urgency?: string;
   replace?: string;
-  local?: string;
+  via?: string[];
+  receipt?: boolean;
+  meta?: Record<string, string>;
+  json?: boolean;
 }
 
-/** `pushmesh send --to ID --topic T [--data JSON]`: send through the running node's local API. */
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), ...value.split(',')];
+
+function collectMeta(pair: string, previous: Record<string, string> | undefined): Record<string, string> {
+  const eq = pair.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('expected KEY=VALUE');
+  const key = pair.slice(0, eq);
+  const out = { ...(previous ?? {}) };
+  if (Object.prototype.hasOwnProperty.call(out, key)) throw new InvalidArgumentError(`"${key}" given twice`);
+  out[key] = pair.slice(eq + 1);
+  return out;
+}
+
+/**
+ * `pushmesh send --topic T [--to ID|VIP6] [--data JSON] …`: send through the
+ * running node's local API (`POST /msgs`, one message: every option of
+ * `POST /msg/<topic>` plus `meta`). Checked here as the node checks it
+ * (usage errors exit 2); prints `{"id","status"}`.
+ */
 export function registerSend(program: Command, ctx: CliContext): void {
-  withHomeOption(program.command('send'))
-    .description("send a message through the running node's local API")
-    .option('--to <id>', 'destination node ID (default: this node\'s own apps)')
+  withLocalOptions(program.command('send'))
+    .description("send a message through the running node's local API; prints {\"id\",\"status\"}")
     .requiredOption('--topic <topic>', 'message topic')
-    .option('--data <json>', 'JSON payload (default null); text that is not JSON is sent as text')
-    .option('--ttl <seconds>', 'time to live')
-    .option('--urgency <u>', 'very-low|low|normal|high')
-    .option('--replace <key>', 'RFC 8030 Topic: replaces an undelivered message with the same key')
-    .option('--local <host:port>', `the node's local API (default $PUSHMESH_LOCAL or 127.0.0.1:${DEFAULT_LOCAL_PORT})`)
+    .option('--to <node>', "destination: node ID or VIP6 address (default: this node's own apps)")
+    .option('--data <json>', 'payload: a JSON value (default null); text that is not JSON is sent as a JSON string')
+    .option('--base64', '--data is base64: send those bytes')
+    .option('--ttl <seconds>', 'seconds the message may wait for delivery (default 86400, or the node\'s maxTtl if lower)')
+    .option('--urgency <u>', 'very-low|low|normal|high (default normal)')
+    .option('--replace <key>', 'RFC 8030 Topic: replaces an undelivered message with the same key to the same destination')
+    .option('--via <node>', 'jump host (node ID or VIP6), in order; repeat, or separate with commas', collect)
+    .option('--receipt', 'ask the destination for a delivery receipt (see "pushmesh status")')
+    .option('--meta <key=value>', 'a string to carry in the message\'s meta; repeat for more', collectMeta)
+    .option('--json', 'the same {"id","status"} (every verb takes --json)')
     .action(async (o: SendOptions) => {
-      const hp = parseHostPort(o.local ?? ctx.env['PUSHMESH_LOCAL'] ?? `127.0.0.1:${DEFAULT_LOCAL_PORT}`, '127.0.0.1', 'local API address');
-      if (!hp) throw new PushmeshError('ERR_BAD_ARGUMENT', 'the local API address cannot be "off"');
-      const q = new URLSearchParams();
-      for (const [k, v] of [['to', o.to], ['ttl', o.ttl], ['urgency', o.urgency], ['replace', o.replace]] as const) if (v !== undefined) q.set(k, v);
-      let body = o.data ?? 'null';
-      let type = 'application/json';
-      try {
-        JSON.parse(body);
-      } catch {
-        type = 'text/plain; charset=utf-8';
-        body = o.data!;
+      const item = sendItem(o);
+      const api = await LocalApiClient.from(o, ctx);
+      const answer = await api.post<{ results: (SendResult | { error: { code: string; message: string } })[] }>('/msgs', JSON.stringify([item]), 'application/json');
+      const result = answer.results[0];
+      if (result === undefined) throw new PushmeshError('ERR_IO', `${api.base} answered POST /msgs without a result`);
+      if ('error' in result) {
+        const { code, message } = errorOfAnswer(202, JSON.stringify(result));
+        throw new NodeAnswerError(202, code, `node refused the message: ${message} (${code})`);
       }
-      const url = `http://${formatHostPort(hp)}/msg/${encodeURIComponent(o.topic)}${q.size ? `?${q}` : ''}`;
-      let res: Response;
-      try {
-        res = await ctx.fetch(url, { method: 'POST', headers: { 'content-type': type }, body, signal: AbortSignal.timeout(15_000) });
-      } catch (err) {
-        throw new PushmeshError('ERR_UNAVAILABLE', `no node answering at ${formatHostPort(hp)} (is "pushmesh run" running?)`, { cause: err });
-      }
-      const text = await res.text();
-      if (!res.ok) {
-        let reason = text;
-        try {
-          reason = (JSON.parse(text) as { error: { message: string } }).error.message;
-        } catch {
-          /* keep the raw text */
-        }
-        throw new PushmeshError(res.status === 400 || res.status === 415 ? 'ERR_BAD_ARGUMENT' : 'ERR_UNAVAILABLE', `node refused the message (HTTP ${res.status}): ${reason}`);
-      }
-      ctx.stdout.write(text.trim() + '\n');
+      printJson(ctx, result);
     });
+}
+
+/** The `POST /msgs` item for the options, checked by the node's own parser (a bad value is a usage error, named by its option). */
+function sendItem(o: SendOptions): Record<string, unknown> {
+  let data: unknown = null;
+  if (o.data !== undefined) {
+    if (o.base64 === true) data = o.data;
+    else {
+      try {
+        data = JSON.parse(o.data);
+      } catch {
+        data = o.data;
+      }
+    }
+  } else if (o.base64 === true) throw new PushmeshError('ERR_BAD_ARGUMENT', '--base64 needs --data');
+  const item: Record<string, unknown> = { topic: o.topic, data };
+  if (o.base64 === true) item['encoding'] = 'base64';
+  if (o.to !== undefined) item['to'] = o.to;
+  if (o.ttl !== undefined) item['ttl'] = o.ttl;
+  if (o.urgency !== undefined) item['urgency'] = o.urgency;
+  if (o.replace !== undefined) item['replace'] = o.replace;
+  if (o.via !== undefined) item['via'] = o.via.join(',');
+  if (o.receipt === true) item['receipt'] = true;
+  if (o.meta !== undefined) item['meta'] = o.meta;
+  try {
+    parseSendObject(item, { maxTtl: Number.MAX_SAFE_INTEGER });
+  } catch (err) {
+    if (isPushmeshError(err) && err.code === 'ERR_BAD_ARGUMENT') {
+      throw new PushmeshError('ERR_BAD_ARGUMENT', err.message.replace(/^"(to|ttl|urgency|replace|via|topic|data)"/, (_m, f: string) => `--${f}`), { cause: err });
+    }
+    throw err;
+  }
+  return item;
 }

@@ -1,0 +1,238 @@
+/**
+ * The CLI verbs that read the running node's local API (status, routes,
+ * peers, tail) and send through it, each run as a real `pushmesh`
+ * process against real nodes in this process: A → R ← C (A and C dial
+ * the relay R over gRPC). Bad input exits 2 with one line; a node that is
+ * not there exits 1 with one line.
+ */
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Message } from '../../src/message/types.js';
+import type { PushmeshNode } from '../../src/node/pushmesh-node.js';
+import { CLI_PATH, pushmeshOk, runPushmesh, STACK_FRAME, type CliResult } from '../helpers/cli.js';
+import { introduce, localUrl, startInProcessNode } from '../helpers/in-process-node.js';
+import { tempDir } from '../helpers/temp-dir.js';
+
+const NOWHERE = 'https://127.0.0.1:9';
+const ONE_LINE = /^pushmesh: [^\n]+\n$/;
+
+/** The next message on `topic` that `node`'s apps get, once `act` has run. */
+async function nextAt(node: PushmeshNode, topic: string, act: () => Promise<unknown>, ms = 20_000): Promise<Message> {
+  const sub = node.bus.subscribe(topic);
+  const timer = setTimeout(() => sub.end(), ms);
+  try {
+    await act();
+    const next = await sub.next();
+    assert.ok(!next.done, `no message on ${topic} within ${ms} ms`);
+    return next.value.message;
+  } finally {
+    clearTimeout(timer);
+    sub.end();
+  }
+}
+
+/** Runs `fn` on each item, three at a time (each is a process; the machine is shared). */
+async function inBatches<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += 3) out.push(...(await Promise.all(items.slice(i, i + 3).map(fn))));
+  return out;
+}
+
+/** A port nothing listens on (it was free a moment ago). */
+async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** `pushmesh tail …` as a running child: its stdout lines as they come, its exit. */
+function startTail(args: readonly string[], cleanups: (() => unknown)[]): { child: ChildProcess; line(n: number): Promise<string>; exit: Promise<CliResult> } {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PUSHMESH_') && !k.startsWith('NODE_TEST')) env[k] = v;
+  const child = spawn(process.execPath, [CLI_PATH, 'tail', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  cleanups.push(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { n: number; resolve: (l: string) => void }[] = [];
+  const lines = (): string[] => stdout.split('\n').slice(0, -1);
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+    stdout += c;
+    for (const w of waiters.splice(0)) {
+      if (lines().length > w.n) w.resolve(lines()[w.n]!);
+      else waiters.push(w);
+    }
+  });
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const exit = new Promise<CliResult>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return {
+    child,
+    exit,
+    line: (n) =>
+      new Promise((resolve, reject) => {
+        if (lines().length > n) return resolve(lines()[n]!);
+        waiters.push({ n, resolve });
+        void exit.then((r) => reject(new Error(`tail exited (${r.code ?? r.signal}) before line ${n}: ${r.stderr}`)));
+      }),
+  };
+}
+
+describe('CLI verbs over the local API (real nodes)', { timeout: 90_000 }, () => {
+  let a: PushmeshNode;
+  let r: PushmeshNode;
+  let c: PushmeshNode;
+  const cleanups: (() => unknown)[] = [];
+  const scope = { after: (fn: () => unknown) => cleanups.push(fn) };
+  const at = (n: PushmeshNode): string[] => ['--local', localUrl(n)];
+  after(async () => {
+    for (const fn of cleanups.reverse()) await fn();
+  });
+
+  before(async () => {
+    r = await startInProcessNode(scope, { https: null, grpc: { host: '127.0.0.1', port: 0 }, advertise: NOWHERE });
+    const rUrl = `grpcs://${r.identity.id}@127.0.0.1:${r.addresses.grpc!.port}`;
+    a = await startInProcessNode(scope, { https: null, advertise: NOWHERE, peers: [rUrl] });
+    c = await startInProcessNode(scope, { https: null, advertise: NOWHERE, peers: [rUrl] });
+    await introduce(a, c);
+    // A → R → C works (C's link to R may come up after A's: the message is retried until it does).
+    await nextAt(c, 'probe', () => a.send({ to: c.identity.id, topic: 'probe', data: { kind: 'json', value: 0 }, ttl: 60, urgency: 'normal' }));
+  });
+
+  it('peers: live links first, marked up; --linked keeps only those; --json is GET /peers', async () => {
+    const text = await pushmeshOk(['peers', ...at(a)]);
+    const [header, ...rows] = text.split('\n');
+    assert.match(header!, /^ID +LINK +TRANSPORT +DIRECTION +ADDRESS +SINCE +QUEUED +SENT +RECEIVED$/);
+    assert.match(rows[0]!, new RegExp(`^${r.identity.id} +up +grpc +outbound +127\\.0\\.0\\.1:\\d+ +\\d{4}-`));
+    assert.ok(rows.some((row) => row.startsWith(`${c.identity.id} `) && / - /.test(row)), 'C: a stored card, no link');
+    const linked = (await pushmeshOk(['peers', '--linked', ...at(a)])).split('\n');
+    assert.equal(linked.length, 2);
+    const json = JSON.parse(await pushmeshOk(['peers', '--json', ...at(a)])) as { peers: { id: string; connected: boolean }[] };
+    const api = (await (await fetch(`${localUrl(a)}/peers`)).json()) as { peers: { id: string; connected: boolean }[] };
+    assert.deepEqual(json.peers.map((p) => [p.id, p.connected]), api.peers.map((p) => [p.id, p.connected]));
+  });
+
+  it('routes: the route table (R has A and C over links); --json is GET /routes; --config finds the node by its local: setting', async (t) => {
+    const text = await pushmeshOk(['routes', ...at(r)]);
+    const [header, ...rows] = text.split('\n');
+    assert.match(header!, /^DEST +NEXT +HOPS +KIND +LINK +EXPIRES$/);
+    for (const n of [a, c]) assert.ok(rows.some((row) => new RegExp(`^${n.identity.id} +${n.identity.id} +1 +link +up +with link$`).test(row)), text);
+    const json = JSON.parse(await pushmeshOk(['routes', '--json', ...at(r)])) as { routes: { dest: string }[] };
+    assert.deepEqual(new Set(json.routes.map((x) => x.dest)), new Set([a.identity.id, c.identity.id]));
+    const config = join(await tempDir(t), 'node.yaml');
+    await writeFile(config, `local: 127.0.0.1:${r.addresses.local.port}\n`);
+    assert.equal(await pushmeshOk(['routes', '--config', config]), text);
+  });
+
+  it('send with every option (VIP6 --to and --via, --receipt, --ttl, --urgency, --replace, --meta): C gets it from A; status says where it is', async () => {
+    let sent: { id: string; status: string } | undefined;
+    const got = await nextAt(c, 'cli', async () => {
+      const out = await pushmeshOk(['send', ...at(a), '--topic', 'cli', '--to', c.identity.vip6, '--via', `[${r.identity.vip6}]`, '--receipt', '--ttl', '120', '--urgency', 'high', '--replace', 'k1', '--meta', 'lang=en', '--meta', 'eq=a=b', '--data', '{"x":1}']);
+      sent = JSON.parse(out) as { id: string; status: string };
+    });
+    assert.equal(sent!.status, 'queued');
+    assert.equal(got.id, sent!.id);
+    assert.equal(got.from, a.identity.id);
+    assert.equal(got.urgency, 'high');
+    assert.ok(got.ttl <= 120 && got.ttl > 0);
+    assert.deepEqual(got.meta, { lang: 'en', eq: 'a=b' });
+    assert.deepEqual(got.data, { kind: 'json', value: { x: 1 } });
+
+    const text = await pushmeshOk(['status', sent!.id, ...at(a)]);
+    assert.match(text, new RegExp(`^id +${sent!.id}\nto +${c.identity.id}\nstate +(sent|delivered)\nreceipt +asked\nupdated +\\d{4}-`));
+    const json = JSON.parse(await pushmeshOk(['status', sent!.id, '--json', ...at(a)])) as Record<string, unknown>;
+    assert.equal(json['to'], c.identity.id);
+    assert.equal(json['receipt'], true);
+
+    // Text, bytes, and a message to this node's own apps.
+    const plain = await nextAt(c, 'cli', () => pushmeshOk(['send', ...at(a), '--topic', 'cli', '--to', c.identity.id, '--data', 'just words']));
+    assert.deepEqual(plain.data, { kind: 'json', value: 'just words' });
+    const bytes = await nextAt(c, 'cli', () => pushmeshOk(['send', ...at(a), '--topic', 'cli', '--to', c.identity.id, '--data', 'AAEC/w==', '--base64']));
+    assert.equal(bytes.data.kind, 'bytes');
+    assert.deepEqual([...(bytes.data.value as Uint8Array)], [0, 1, 2, 255]);
+    assert.equal(JSON.parse(await pushmeshOk(['send', ...at(a), '--topic', 'self'])).status, 'local');
+  });
+
+  it('a refusal by the node (unknown VIP6, unknown message) exits 1 with the reason in one line', async () => {
+    const unknown = await runPushmesh(['send', ...at(a), '--topic', 't', '--to', 'fd00::1']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^pushmesh: node refused the message: no known node has the VIP6 address fd00::1: .* \(ERR_NOT_FOUND\)\n$/);
+    const status = await runPushmesh(['status', 'AAAAAAAAAAAAAAAAAAAAAA', ...at(a)]);
+    assert.equal(status.code, 1);
+    assert.match(status.stderr, /^pushmesh: no message AAAAAAAAAAAAAAAAAAAAAA sent from this node is known \(HTTP 404 ERR_NOT_FOUND\)\n$/);
+  });
+
+  it('tail: one JSON line per message (held ones --since, then live), resumes after --last-event-id, ends with exit 0 on SIGINT and SIGTERM', async () => {
+    const first = await nextAt(c, 'tl', () => pushmeshOk(['send', ...at(a), '--topic', 'tl', '--to', c.identity.id, '--data', '{"n":1}']));
+    const tail = startTail(['tl', '--since', '10m', ...at(c)], cleanups);
+    const line1 = JSON.parse(await tail.line(0)) as Record<string, unknown>;
+    assert.equal(line1['id'], first.id);
+    assert.deepEqual(line1['data'], { n: 1 });
+    assert.equal(line1['from'], a.identity.id);
+    // The stream is open: a message sent now arrives live.
+    await pushmeshOk(['send', ...at(a), '--topic', 'tl', '--to', c.identity.id, '--data', '{"n":2}']);
+    const line2 = JSON.parse(await tail.line(1)) as Record<string, unknown>;
+    assert.deepEqual(line2['data'], { n: 2 });
+    tail.child.kill('SIGINT');
+    const ended = await tail.exit;
+    assert.equal(ended.code, 0, ended.stderr);
+    assert.equal(ended.stderr, '');
+
+    const resumed = startTail(['tl', '--last-event-id', String(line1['seq']), ...at(c)], cleanups);
+    assert.deepEqual((JSON.parse(await resumed.line(0)) as Record<string, unknown>)['data'], { n: 2 });
+    resumed.child.kill('SIGTERM');
+    assert.equal((await resumed.exit).code, 0);
+  });
+
+  it("tail ends with exit 0 when the node shuts down (its end event), saying so on stderr", async (t) => {
+    const d = await startInProcessNode(t, { https: null, advertise: NOWHERE });
+    await d.send({ to: '', topic: 'bye', data: { kind: 'json', value: 'held' }, ttl: 60, urgency: 'normal' });
+    const tail = startTail(['--since', '1m', ...at(d)], cleanups);
+    assert.equal((JSON.parse(await tail.line(0)) as { data: unknown }).data, 'held');
+    await d.drain(); // as `pushmesh run` does on SIGTERM: streams get their end event
+    const ended = await tail.exit;
+    assert.equal(ended.code, 0, ended.stderr);
+    assert.equal(ended.stderr, 'pushmesh: the node ended the stream: node shutting down\n');
+  });
+
+  it('bad input: exit 2 and one line, before any request', async () => {
+    const cases: string[][] = [
+      ['status', 'not an id!'],
+      ['routes', '--local', 'a:b:c'],
+      ['peers', '--linkd'],
+      ['send', '--topic', 't', '--urgency', 'soon'],
+      ['send', '--topic', 't', '--to', 'fd00::zz'],
+      ['send', '--topic', 't', '--via', 'nobody'],
+      ['send', '--topic', 't', '--meta', 'novalue'],
+      ['send', '--topic', 't', '--ttl', '1.5'],
+      ['send', '--topic', 'pushmesh.status'],
+      ['tail', 'bad/topic'],
+      ['tail', '--since', 'yesterday'],
+      ['tail', '--last-event-id', 'x'],
+    ];
+    const results = await inBatches(cases, (args) => runPushmesh([...args, ...(args.includes('--local') ? [] : ['--local', '127.0.0.1:9'])], { timeoutMs: 60_000 }));
+    results.forEach((res, i) => {
+      assert.equal(res.code, 2, `${cases[i]!.join(' ')}: ${res.stderr}`);
+      assert.match(res.stderr, ONE_LINE, cases[i]!.join(' '));
+      assert.doesNotMatch(res.stderr, STACK_FRAME);
+      assert.equal(res.stdout, '');
+    });
+  });
+
+  it('no node at the address: exit 1 and one line', async () => {
+    const port = await closedPort();
+    const cases: string[][] = [['status', 'AAAAAAAAAAAAAAAAAAAAAA'], ['routes'], ['peers'], ['send', '--topic', 't'], ['tail']];
+    const results = await inBatches(cases, (args) => runPushmesh([...args, '--local', `127.0.0.1:${port}`], { timeoutMs: 60_000 }));
+    results.forEach((res, i) => {
+      assert.equal(res.code, 1, `${cases[i]!.join(' ')}: ${res.stderr}`);
+      assert.equal(res.stderr, `pushmesh: no node answering at http://127.0.0.1:${port} (connection failed; is "pushmesh run" running?)\n`, cases[i]!.join(' '));
+    });
+  });
+});

@@ -7,7 +7,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openIdentity } from '../../src/identity/index.js';
@@ -95,6 +95,23 @@ describe('a node run as a service', { concurrency: true, timeout: 120_000 }, () 
     assert.equal(stderr, '');
     assert.deepEqual(await processesMentioning(home), [], 'no process of the node remains');
     await assert.rejects(fetch(`${local}/healthz`), 'its local API port is closed');
+  });
+
+  it('under systemd (NOTIFY_SOCKET set): READY=1 only after the running line, STOPPING=1 at the stop, sent through systemd-notify', async (t) => {
+    const dir = await tempDir(t);
+    const bin = join(dir, 'bin');
+    const record = join(dir, 'notified');
+    await mkdir(bin);
+    // A stand-in for systemd-notify that writes down what it was asked to send, and where.
+    await writeFile(join(bin, 'systemd-notify'), '#!/bin/sh\nprintf "%s %s\\n" "$NOTIFY_SOCKET" "$*" >> "$RECORD"\n');
+    await chmod(join(bin, 'systemd-notify'), 0o755);
+    const a = await spawnNode({ scope: t, env: { PATH: `${bin}:${process.env['PATH'] ?? ''}`, NOTIFY_SOCKET: '/run/pushmesh-test/notify', RECORD: record } });
+    const told = await a.waitForLog((r) => r.msg === 'told systemd the node state');
+    assert.ok(a.logs.indexOf(told) > a.logs.findIndex((r) => r.msg === 'pushmesh node running'));
+    assert.equal(await readFile(record, 'utf8'), '/run/pushmesh-test/notify READY=1 STATUS=running\n');
+    assert.deepEqual(await a.stop(), { code: 0, signal: null });
+    assert.equal(await readFile(record, 'utf8'), '/run/pushmesh-test/notify READY=1 STATUS=running\n/run/pushmesh-test/notify STOPPING=1\n');
+    assert.equal(a.stderr(), '');
   });
 
   it('SIGHUP with a changed allow list: the next link attempt follows it, links already up stay up', async (t) => {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { layerFromEnv, layerFromFile, parseBridgeSpec, resolveConfig, type ConfigLayer, type NodeConfig } from '../../config/index.js';
 import { reloadableLogger } from '../../node/log-level.js';
+import { notifySystemd } from '../../node/sd-notify.js';
 import type { PushmeshNode } from '../../node/pushmesh-node.js';
 import { startNode } from '../../node/start-node.js';
 import type { CliContext } from '../context.js';
@@ -85,7 +86,9 @@ export function registerRun(program: Command, ctx: CliContext): void {
       try {
         node = await startNode(config, { logger }); // backends and fabric too; says 'pushmesh node running' once all are up
         if (hupWhileStarting) reload();
+        void notifySystemd({ READY: '1', STATUS: 'running' }, ctx.env, logger); // a Type=notify unit (NOTIFY_SOCKET set)
         await untilSignal(async (signal, count) => {
+          if (!stopping) void notifySystemd({ STOPPING: '1' }, ctx.env, logger);
           stopping = true;
           await stop(node!, logger, signal, count);
         });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { layerFromFile } from '../config/index.js';
 import { PushmeshError } from '../errors/index.js';
 import type { CliContext } from './context.js';
+import { withHomeOption } from './home-option.js';
 import { localApiBase } from './local-api-url.js';
 import { errorOfAnswer, NodeAnswerError } from './node-answer-error.js';
 
@@ -14,9 +15,12 @@ export interface LocalOptions {
 /** How long a request to the local API may take (a stream: until its headers arrive). */
 export const LOCAL_API_TIMEOUT_MS = 15_000;
 
-/** Adds `--local` and `--config`, which say where the running node's local API is. */
+/**
+ * Adds `--local` and `--config`, which say where the running node's local
+ * API is (and `--home`, which every verb takes; these do not use it).
+ */
 export function withLocalOptions(command: Command): Command {
-  return command
+  return withHomeOption(command)
     .option('--local <addr>', "the node's local API, HOST:PORT or http://… (default: $PUSHMESH_LOCAL, else local: of --config, else 127.0.0.1:15004)")
     .option('--config <file>', "the node's config file (default $PUSHMESH_CONFIG): its local: setting is used when --local and $PUSHMESH_LOCAL are not given");
 }
@@ -51,6 +55,16 @@ export class LocalApiClient {
     return (await this.#json(res)) as T;
   }
 
+  /** `GET path` as JSON, whatever the status (for answers whose error status still carries the object, as /healthz). */
+  async getAnyStatus<T>(path: string): Promise<{ status: number; body: T }> {
+    try {
+      return { status: 200, body: await this.get<T>(path) };
+    } catch (err) {
+      if (!(err instanceof NodeAnswerError) || err.body === undefined) throw err;
+      return { status: err.status, body: err.body as T };
+    }
+  }
+
   /** `POST path` with `body` of `type`; the answer as JSON. */
   async post<T>(path: string, body: string, type: string): Promise<T> {
     const res = await this.request(path, { method: 'POST', headers: { 'content-type': type }, body });
@@ -78,8 +92,9 @@ export class LocalApiClient {
       clearTimeout(timer);
     }
     if (!res.ok) {
-      const { code, message } = errorOfAnswer(res.status, await res.text().catch(() => ''));
-      throw new NodeAnswerError(res.status, code, `${message} (HTTP ${res.status} ${code})`);
+      const text = await res.text().catch(() => '');
+      const { code, message } = errorOfAnswer(res.status, text);
+      throw new NodeAnswerError(res.status, code, `${message} (HTTP ${res.status} ${code})`, text);
     }
     return res;
   }

@@ -22,10 +22,18 @@ export class NodeAnswerError extends PushmeshError {
   /** The node's error code (`ERR_NOT_FOUND`, …), as it sent it. */
   readonly answerCode: string;
 
-  constructor(status: number, answerCode: string, message: string) {
+  /** The answer's body parsed as JSON, when it was JSON. */
+  readonly body: unknown;
+
+  constructor(status: number, answerCode: string, message: string, bodyText?: string) {
     super(codeOf(status), message);
     this.status = status;
     this.answerCode = answerCode;
+    try {
+      this.body = bodyText === undefined ? undefined : (JSON.parse(bodyText) as unknown);
+    } catch {
+      this.body = undefined;
+    }
   }
 }
 

@@ -202,6 +202,37 @@ describe('CLI verbs over the local API (real nodes)', { timeout: 90_000 }, () =>
     assert.equal(ended.stderr, 'pushmesh: the node ended the stream: node shutting down\n');
   });
 
+  it('health: GET /healthz (exit 0 while running); config list and config get: the signed configs the node keeps', async (t) => {
+    const dir = await tempDir(t);
+    const owner = await pushmeshOk(['id', '--home', join(dir, 'owner')]);
+    const e = await startInProcessNode(t, { https: null, advertise: NOWHERE, trust: { app: [owner] } });
+    const health = await pushmeshOk(['health', ...at(e)]);
+    assert.match(health, /^ok +true\nstate +running\nid +\w{52}\n/);
+    assert.equal(JSON.parse(await pushmeshOk(['health', '--json', ...at(e)])).id, e.identity.id);
+
+    await writeFile(join(dir, 'data.yaml'), 'feature: on\nlimit: 3\n');
+    const signed = await pushmeshOk(['config', 'sign', '--home', join(dir, 'owner'), '--namespace', 'app', '--name', 'flags', '--version', '7', join(dir, 'data.yaml')]);
+    await writeFile(join(dir, 'signed.jws'), signed);
+    await pushmeshOk(['config', 'publish', join(dir, 'signed.jws'), ...at(e)]);
+    const list = (await pushmeshOk(['config', 'list', ...at(e)])).split('\n');
+    assert.match(list[0]!, /^NAMESPACE +NAME +VERSION +OWNER +DATA$/);
+    assert.match(list[1]!, new RegExp(`^app +flags +7 +${owner} +clear$`));
+    assert.equal(JSON.parse(await pushmeshOk(['config', 'list', '--json', ...at(e)])).configs[0].version, 7);
+    const got = await pushmeshOk(['config', 'get', 'app', 'flags', ...at(e)]);
+    assert.match(got, new RegExp(`^namespace +app\nname +flags\nversion +7\nowner +${owner}\nsigned +\\d{4}-.*\ndata +\\{"feature":"on","limit":3\\}$`));
+    assert.deepEqual(JSON.parse(await pushmeshOk(['config', 'get', 'app', 'flags', '--json', ...at(e)])).data, { feature: 'on', limit: 3 });
+    const missing = await runPushmesh(['config', 'get', 'app', 'nope', ...at(e)]);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, 'pushmesh: no verified config app/nope (HTTP 404 ERR_NOT_FOUND)\n');
+    // Every verb takes --home (these do not use it).
+    assert.match(await pushmeshOk(['routes', '--home', join(dir, 'owner'), ...at(e)]), /^DEST/);
+
+    await e.drain();
+    const down = await runPushmesh(['health', ...at(e)]);
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, ONE_LINE);
+  });
+
   it('bad input: exit 2 and one line, before any request', async () => {
     const cases: string[][] = [
       ['status', 'not an id!'],
@@ -216,6 +247,8 @@ describe('CLI verbs over the local API (real nodes)', { timeout: 90_000 }, () =>
       ['tail', 'bad/topic'],
       ['tail', '--since', 'yesterday'],
       ['tail', '--last-event-id', 'x'],
+      ['config', 'get', 'bad ns', 'x'],
+      ['health', '--local', 'off'],
     ];
     const results = await inBatches(cases, (args) => runPushmesh([...args, ...(args.includes('--local') ? [] : ['--local', '127.0.0.1:9'])], { timeoutMs: 60_000 }));
     results.forEach((res, i) => {
@@ -228,7 +261,7 @@ describe('CLI verbs over the local API (real nodes)', { timeout: 90_000 }, () =>
 
   it('no node at the address: exit 1 and one line', async () => {
     const port = await closedPort();
-    const cases: string[][] = [['status', 'AAAAAAAAAAAAAAAAAAAAAA'], ['routes'], ['peers'], ['send', '--topic', 't'], ['tail']];
+    const cases: string[][] = [['status', 'AAAAAAAAAAAAAAAAAAAAAA'], ['routes'], ['peers'], ['send', '--topic', 't'], ['tail'], ['health'], ['config', 'list'], ['config', 'get', 'a', 'b']];
     const results = await inBatches(cases, (args) => runPushmesh([...args, '--local', `127.0.0.1:${port}`], { timeoutMs: 60_000 }));
     results.forEach((res, i) => {
       assert.equal(res.code, 1, `${cases[i]!.join(' ')}: ${res.stderr}`);

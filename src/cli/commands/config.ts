@@ -12,10 +12,14 @@ import {
   parseOwner,
   type VerifiedConfig,
 } from '../../signed-config/index.js';
+import { isConfigName, NAME_RULE } from '../../signed-config/names.js';
+import type { ConfigView } from '../../signed-config/types.js';
 import { WebPushDecrypter } from '../../webpush/index.js';
 import type { CliContext } from '../context.js';
 import { homeFrom, withHomeOption } from '../home-option.js';
+import { LocalApiClient, withLocalOptions, type LocalOptions } from '../local-api-client.js';
 import { localApiBase } from '../local-api-url.js';
+import { printFields, printJson, printTable, timeText } from '../output.js';
 import { readInput } from '../read-input.js';
 
 interface SignOptions {
@@ -104,6 +108,44 @@ export function registerConfig(program: Command, ctx: CliContext): void {
       }
       ctx.stdout.write(text.trim() + '\n');
     });
+
+  registerConfigReads(config, ctx);
+}
+
+/** `pushmesh config list|get`: the signed configs the running node keeps (GET /config, GET /config/<ns>/<name>). */
+function registerConfigReads(config: Command, ctx: CliContext): void {
+  withLocalOptions(config.command('list'))
+    .description('the signed configs the running node keeps: namespace, name, version, owner (GET /config)')
+    .option('--json', 'print {"configs":[…]} as the local API gives it')
+    .action(async (o: LocalOptions & { json?: boolean }) => {
+      const answer = await (await LocalApiClient.from(o, ctx)).get<{ configs: ConfigView[] }>('/config');
+      if (o.json === true) return printJson(ctx, answer);
+      printTable(ctx, ['NAMESPACE', 'NAME', 'VERSION', 'OWNER', 'DATA'], answer.configs.map((v) => [v.namespace, v.name, String(v.version), v.owner, dataState(v)]));
+    });
+
+  withLocalOptions(config.command('get'))
+    .description('the latest verified config NS/NAME the running node keeps, and its data (GET /config/<ns>/<name>)')
+    .argument('<namespace>', 'namespace')
+    .argument('<name>', 'config name')
+    .option('--json', 'print the config object as the local API gives it')
+    .action(async (ns: string, name: string, o: LocalOptions & { json?: boolean }) => {
+      if (!isConfigName(ns) || !isConfigName(name)) throw bad(`namespace and name must be ${NAME_RULE}`);
+      const view = await (await LocalApiClient.from(o, ctx)).get<ConfigView>(`/config/${ns}/${name}`);
+      if (o.json === true) return printJson(ctx, view);
+      printFields(ctx, [
+        ['namespace', view.namespace],
+        ['name', view.name],
+        ['version', String(view.version)],
+        ['owner', view.owner],
+        ['signed', timeText(view.iat * 1000)],
+        ['data', view.readable ? JSON.stringify(view.data) : dataState(view)],
+      ]);
+    });
+}
+
+function dataState(v: ConfigView): string {
+  if (!v.encrypted) return 'clear';
+  return v.readable ? 'encrypted, readable here' : 'encrypted, not for this node';
 }
 
 function parseData(text: string, file: string): unknown {

@@ -2,6 +2,7 @@ import type { RegisterCommand } from '../command-module.js';
 import { registerCard } from './card.js';
 import { registerCert } from './cert.js';
 import { registerConfig } from './config.js';
+import { registerHealth } from './health.js';
 import { registerId } from './id.js';
 import { registerInit } from './init.js';
 import { registerPeer } from './peer.js';
@@ -13,4 +14,4 @@ import { registerStatus } from './status.js';
 import { registerTail } from './tail.js';
 
 /** Every verb, in the order `pushmesh --help` lists them. Add a verb: one file, one line here. */
-export const commands: readonly RegisterCommand[] = [registerInit, registerId, registerCard, registerPeer, registerRun, registerSend, registerStatus, registerTail, registerPeers, registerRoutes, registerConfig, registerCert];
+export const commands: readonly RegisterCommand[] = [registerInit, registerId, registerCard, registerPeer, registerRun, registerSend, registerStatus, registerTail, registerPeers, registerRoutes, registerHealth, registerConfig, registerCert];

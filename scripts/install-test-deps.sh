@@ -2,11 +2,12 @@
 # System packages the test suite uses (real servers and a real browser):
 #   nats-server  NATS adapter and scale-out tests (started by the tests on free loopback ports)
 #   chromium     the dashboard test (driven by playwright-core)
+#   systemd      systemd-analyze verify of examples/systemd/pushmesh.service (~5 MB; nothing is started)
 # The Google Pub/Sub emulator (gcloud + Java 17) is preinstalled on CI machines.
 # Safe to run again: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
 
-want=(nats-server chromium "$@")
+want=(nats-server chromium systemd "$@")
 need=()
 for pkg in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")

@@ -9,7 +9,9 @@ import { silentLogger } from './silent-logger.js';
  * the signed-config channels over them, and the scale-out fabric
  * (`backends.nats.fabric`). They are parts of the node from then on:
  * `node.drain()` and `node.close()` stop them with it. A backend that
- * cannot start stops the node and fails the start. The logger is
+ * cannot start stops the node and fails the start. Only then the
+ * "pushmesh node running" line (unless `announce: false`), naming the
+ * backends, the fabric and the config channels started. The logger is
  * optional (silent when not given).
  */
 export async function startNode(config: NodeConfig, opts: Omit<NodeStartOptions, 'backends'> = {}): Promise<PushmeshNode> {

@@ -23,6 +23,8 @@ export interface NodeCore {
   request(to: NodeId, req: RpcRequest, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<RpcResponse>;
   /** Where a message this node sent stands (`GET /msg/status/<id>`). */
   deliveryStatus(id: string): DeliveryStatus | undefined;
+  /** The `limit` most recently changed delivery statuses, newest first (`GET /msg/status?recent=N`). */
+  recentStatuses?(limit: number): DeliveryStatus[];
   peers(): PeerInfo[];
   /** The route table (`GET /routes`); a node without routing has none. */
   routes?(): RouteEntry[];

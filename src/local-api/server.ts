@@ -11,6 +11,7 @@ import { registerRequestRoutes } from './routes/req.js';
 import { registerDashboard } from './routes/dashboard.js';
 import { registerConfigRoutes } from './routes/config.js';
 import { registerCloudEventRoutes } from './routes/cloudevents.js';
+import { registerStatusListRoutes } from './routes/statuses.js';
 import { attachAppWebSocket } from './app-websocket.js';
 import { noRequestLogging } from '../util/request-logging.js';
 import { checkBrowserRequest } from './browser-guard.js';
@@ -90,6 +91,7 @@ export function buildLocalApi(opts: LocalApiOptions): FastifyInstance {
 
   registerInfoRoutes(app, opts.core);
   registerMessageRoutes(app, opts.core, { maxTtl: opts.maxTtl });
+  registerStatusListRoutes(app, opts.core);
   registerBatchRoutes(app, opts.core, { maxTtl: opts.maxTtl });
   registerStreamRoutes(app, opts.core, { heartbeatMs: opts.heartbeatMs ?? 15_000 });
   registerRequestRoutes(app, opts.core, { reqInlineTypes: opts.reqInlineTypes ?? configuredInlineTypes(opts.core) });

@@ -327,6 +327,10 @@ export class PushmeshNode implements NodeCore {
     return this.#store.status.get(id);
   }
 
+  recentStatuses(limit: number): DeliveryStatus[] {
+    return this.#store.status.recent(limit);
+  }
+
   /** Relays through a shared fabric (NATS JetStream) from now on: messages it has no route for go there. */
   useFabric(fabric: Fabric): void {
     this.#mesh.useFabric(fabric);

@@ -83,6 +83,7 @@ export class StatusStore extends EventEmitter<{ change: [DeliveryStatus] }> {
         "SELECT id, expires FROM delivery_status WHERE receipt = 1 AND state IN ('queued', 'sent') AND expires IS NOT NULL",
       ),
       get: db.prepare<[string], Row>('SELECT * FROM delivery_status WHERE id = ?'),
+      latest: db.prepare<[number], Row>('SELECT * FROM delivery_status ORDER BY rowid DESC LIMIT ?'),
       count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM delivery_status'),
       trim: db.prepare<[number]>('DELETE FROM delivery_status WHERE rowid IN (SELECT rowid FROM delivery_status ORDER BY rowid LIMIT ?)'),
       put: db.prepare<[string, string, string, string | null, number, number, number | null]>(
@@ -182,6 +183,26 @@ export class StatusStore extends EventEmitter<{ change: [DeliveryStatus] }> {
   get(id: string): DeliveryStatus | undefined {
     const r = this.#row(id);
     return r ? toStatus(r) : undefined;
+  }
+
+  /**
+   * The `limit` most recently changed statuses, newest first (`GET
+   * /msg/status?recent=N`): those not written yet, then those kept in
+   * memory after their write, then — when memory holds fewer (after a
+   * restart or a trim) — the last written rows on disk.
+   */
+  recent(limit: number): DeliveryStatus[] {
+    const out = new Map<string, Row>();
+    const take = (rows: Iterable<Row>): void => {
+      for (const r of rows) {
+        if (out.size >= limit) return;
+        if (!out.has(r.id)) out.set(r.id, r);
+      }
+    };
+    take([...this.#dirty.values()].reverse());
+    take([...this.#recent.values()].reverse());
+    if (out.size < limit && this.#db.open) take(this.#stmts.latest.iterate(limit));
+    return [...out.values()].map(toStatus);
   }
 
   /**

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { packageRoot } from '../../src/util/package-root.js';
+import { signConfig } from '../../src/signed-config/index.js';
+import { makeOwner } from '../signed-config/fixtures.js';
 import { makeCard } from '../helpers/cards.js';
 import { startHttpServer } from '../helpers/http-server.js';
 import { introduce, startTestNode, type TestNode } from '../helpers/node.js';
@@ -25,6 +27,26 @@ async function post(node: TestNode, topic: string, query: Record<string, string>
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
+/**
+ * At the viewport's width nothing sticks out of the page, and every table
+ * sits in a box of its own that is inside the page and scrolls it
+ * sideways when the table is wider. Returns what is wrong, [] when all is well.
+ */
+const OVERFLOW_CHECK = `(() => {
+  const wrong = [];
+  const doc = document.documentElement;
+  if (doc.scrollWidth > innerWidth) wrong.push('page scrolls sideways: ' + doc.scrollWidth + ' > ' + innerWidth);
+  for (const table of document.querySelectorAll('table')) {
+    const box = table.parentElement;
+    const r = box.getBoundingClientRect();
+    if (!box.classList.contains('scroll-x')) wrong.push(table.id + ': not in a .scroll-x box');
+    if (r.left < 0 || r.right > innerWidth + 0.5) wrong.push(table.id + ': box ' + r.left + '..' + r.right + ' outside 0..' + innerWidth);
+    const x = getComputedStyle(box).overflowX;
+    if (table.offsetWidth > box.clientWidth + 0.5 && x !== 'auto' && x !== 'scroll') wrong.push(table.id + ': wider than its box, which does not scroll');
+  }
+  return wrong;
+})()`;
+
 describe('dashboard in headless Chromium, two real nodes', { timeout: 10 * TEST_TIMEOUT }, () => {
   let a: TestNode; // the node whose dashboard the browser shows
   let b: TestNode; // the other node
@@ -35,10 +57,12 @@ describe('dashboard in headless Chromium, two real nodes', { timeout: 10 * TEST_
   const pageErrors: string[] = [];
   const cspViolations: string[] = [];
   const dialogs: string[] = [];
+  const owner = makeOwner();
 
   before(async () => {
-    a = await startTestNode();
-    b = await startTestNode();
+    a = await startTestNode({ grpc: '127.0.0.1:0', trust: [`app=${owner.id}`] });
+    // B dials A over gRPC: a link (with counters) and a route on both sides.
+    b = await startTestNode({ peers: [`grpcs://${a.node.identity.id}@127.0.0.1:${a.node.addresses.grpc!.port}`] });
     await introduce(a, b);
     bStream = await openSse(`${b.localUrl}/msg`);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'], timeout: 60_000 });
@@ -100,14 +124,73 @@ describe('dashboard in headless Chromium, two real nodes', { timeout: 10 * TEST_
     assert.deepEqual(JSON.parse((await row.locator('td.data pre').textContent()) ?? ''), { text: 'hello from B', n: 7 });
   });
 
-  it('lists the peer it heard from, with counters, and the queue', { timeout: TEST_TIMEOUT }, async () => {
+  it('lists the linked peer with its link counters, and the queue', { timeout: TEST_TIMEOUT }, async () => {
     const row = page.locator(`#peers tr[data-id="${b.node.identity.id}"]`);
     await row.waitFor();
     const cells = await row.locator('td').allTextContents();
-    assert.deepEqual(cells.slice(0, 2), [`${b.node.identity.id.slice(0, 12)}…`, 'https']);
-    await page.locator(`#peers tr[data-id="${b.node.identity.id}"] td:nth-child(6)`, { hasText: /^[1-9]\d*$/ }).waitFor();
+    assert.deepEqual(cells.slice(0, 4), [`${b.node.identity.id.slice(0, 12)}…`, 'grpc', 'inbound', 'yes']);
+    // Received (7th column) counts the message from B; the link counters (in flight, NACKed, refused) are numbers.
+    await page.locator(`#peers tr[data-id="${b.node.identity.id}"] td:nth-child(7)`, { hasText: /^[1-9]\d*$/ }).waitFor();
+    for (const n of [8, 9, 10]) assert.match((await row.locator(`td:nth-child(${n})`).textContent()) ?? '', /^\d+$/, `column ${n}`);
     assert.match((await page.textContent('#queue-depth')) ?? '', /^\d+$/);
   });
+
+  it('lists the route to the linked node with its path', { timeout: TEST_TIMEOUT }, async () => {
+    const routes = (await (await fetch(`${a.localUrl}/routes`)).json()) as { routes: { dest: string; next: string; hops: number; kind: string }[] };
+    const toB = routes.routes.find((r) => r.dest === b.node.identity.id);
+    assert.ok(toB, JSON.stringify(routes));
+    const row = page.locator(`#routes tr[data-id="${b.node.identity.id}"]`);
+    await row.waitFor();
+    const cells = await row.locator('td').allTextContents();
+    assert.deepEqual(cells.slice(0, 5), [`${b.node.identity.id.slice(0, 12)}…`, 'direct', '1', toB.kind, 'yes']);
+    assert.equal(await row.locator('td:nth-child(2)').getAttribute('title'), `next hop ${b.node.identity.id}`);
+  });
+
+  it('lists the signed configs the node keeps: namespace, name, version, owner', { timeout: TEST_TIMEOUT }, async () => {
+    for (const [name, version, data] of [['limits', 3, { max: 5 }], ['motd', 1, 'hello <b>ops</b>']] as const) {
+      const res = await fetch(`${a.localUrl}/config`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/jose' },
+        body: await signConfig({ namespace: 'app', name, version, data }, owner.privateKey),
+      });
+      assert.equal(res.status, 200, await res.text());
+    }
+    const row = page.locator('#configs tr[data-id="app/limits"]');
+    await row.waitFor();
+    const cells = await row.locator('td').allTextContents();
+    assert.deepEqual([cells[0], cells[1], cells[2], cells[3], cells[5]], ['app', 'limits', '3', `${owner.id.slice(0, 12)}…`, '{"max":5}']);
+    assert.equal(await row.locator('td:nth-child(4)').getAttribute('title'), owner.id);
+    await page.locator('#configs tr[data-id="app/motd"] td:nth-child(6)', { hasText: '"hello <b>ops</b>"' }).waitFor();
+    await page.locator('#config-count', { hasText: '2' }).waitFor();
+    assert.equal(await page.locator('#configs b').count(), 0, 'config data became elements');
+  });
+
+  it('shows the delivery status of messages sent, up to the receipt', { timeout: TEST_TIMEOUT }, async () => {
+    const sent = await post(a, 'with-receipt', { to: b.node.identity.id, receipt: '1' }, JSON.stringify({ n: 1 }));
+    assert.equal(sent.status, 202, JSON.stringify(sent.json));
+    const id = String(sent.json['id']);
+    await bStream.waitFor((e) => (JSON.parse(e.data) as { id?: string }).id === id, WAIT);
+    const row = page.locator(`#statuses tr[data-id="${id}"]`);
+    await page.locator(`#statuses tr[data-id="${id}"] td:nth-child(3)`, { hasText: 'delivered' }).waitFor();
+    const cells = await row.locator('td').allTextContents();
+    assert.deepEqual([cells[0], cells[1], cells[4]], [id, `${b.node.identity.id.slice(0, 12)}…`, 'yes']);
+    // The page's list is the node's: GET /statuses, newest first.
+    const list = (await (await fetch(`${a.localUrl}/statuses?recent=50`)).json()) as { statuses: { id: string; state: string }[] };
+    assert.equal(list.statuses[0]?.id, id);
+    assert.equal(list.statuses[0]?.state, 'delivered');
+  });
+
+  for (const width of [1280, 390]) {
+    it(`nothing overflows the page at ${width} px; each table stays in its own box`, { timeout: TEST_TIMEOUT }, async () => {
+      await page.setViewportSize({ width, height: 900 });
+      // Every view has rows by now (peers, routes, configs, statuses, messages).
+      for (const body of ['peers', 'routes', 'configs', 'statuses', 'messages']) await page.locator(`#${body} tr[data-id]`).first().waitFor();
+      assert.equal(await page.evaluate<number>('innerWidth'), width);
+      assert.deepEqual(await page.evaluate<string[]>(OVERFLOW_CHECK), []);
+      await mkdir(join(packageRoot(), 'test', 'artifacts'), { recursive: true });
+      await page.screenshot({ path: join(packageRoot(), 'test', 'artifacts', `dashboard-${width}.png`), fullPage: true });
+    });
+  }
 
   it('the send form delivers a message that the other node receives', { timeout: TEST_TIMEOUT }, async () => {
     await page.fill('#send-to', b.node.identity.id);

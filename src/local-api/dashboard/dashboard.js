@@ -1,12 +1,13 @@
 // pushmesh dashboard: a plain ES module, served as is (no build step), that
-// uses only the public local API (GET /id, /peers, /healthz, GET /msg as
-// Server-Sent Events, POST /msg/<topic>). Everything that comes from the node
+// uses only the public local API (GET /id, /peers, /routes, /config,
+// /statuses, /healthz, GET /msg as Server-Sent Events, POST /msg/<topic>). Everything that comes from the node
 // or from other nodes is put on the page with textContent or as attribute
 // values, never parsed as HTML; the page's CSP also enforces Trusted Types,
 // so an HTML sink given a string would throw instead of rendering it.
 
 const $ = (id) => document.getElementById(id);
 const MAX_SHOWN = 200;
+const MAX_STATUSES = 50;
 const REFRESH_MS = 2000;
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 15000;
@@ -118,16 +119,60 @@ $('copy-card').addEventListener('click', async () => {
 
 // ---- health, queue and peers, polled ----
 
-function peerRow(p) {
+/** A table row of cells: each a string, or [text, { cls, title }]; set with textContent only. */
+function row(id, cells) {
   const tr = document.createElement('tr');
-  tr.dataset.id = String(p.id);
-  tr.title = String(p.id);
-  for (const v of [short(p.id), p.transport, p.connected ? 'yes' : 'no', p.queued, p.sent, p.received]) {
+  if (id !== undefined) {
+    tr.dataset.id = String(id);
+    tr.title = String(id);
+  }
+  for (const c of cells) {
+    const [value, opts] = Array.isArray(c) ? c : [c, {}];
     const td = document.createElement('td');
-    td.textContent = String(v ?? '');
+    td.textContent = String(value ?? '');
+    if (opts.cls) td.className = opts.cls;
+    if (opts.title) td.title = opts.title;
     tr.append(td);
   }
   return tr;
+}
+
+const yesNo = (v) => (v ? 'yes' : 'no');
+const count = (v) => (v === undefined || v === null ? '' : String(v));
+const idCell = (id) => [short(id), { cls: 'id', title: String(id ?? '') }];
+
+function clock(ms) {
+  const t = new Date(Number(ms));
+  return Number.isNaN(t.getTime()) ? ['?', {}] : [t.toLocaleTimeString(), { title: t.toISOString() }];
+}
+
+function peerRow(p) {
+  return row(p.id, [idCell(p.id), p.transport, p.direction ?? '', yesNo(p.connected), count(p.queued), count(p.sent), count(p.received), count(p.inFlight), count(p.nacked), count(p.refused)]);
+}
+
+/** The path a route takes from this node: the next hop, then the destination when it is further away. */
+function routePath(r) {
+  if (r.next === r.dest) return 'direct';
+  return r.hops > 2 ? `via ${short(r.next)} → … → ${short(r.dest)}` : `via ${short(r.next)} → ${short(r.dest)}`;
+}
+
+function routeRow(r) {
+  return row(r.dest, [idCell(r.dest), [routePath(r), { title: `next hop ${r.next}` }], count(r.hops), r.kind, yesNo(r.up), r.expires === null ? 'with the link' : clock(r.expires)]);
+}
+
+function configData(c) {
+  if (c.readable === false) return '(encrypted for other nodes)';
+  const text = JSON.stringify(c.data) ?? '';
+  return text.length > 120 ? `${text.slice(0, 120)}…` : text;
+}
+
+function configRow(c) {
+  const key = `${c.namespace}/${c.name}`;
+  return row(key, [c.namespace, c.name, count(c.version), idCell(c.owner), clock(c.acceptedAt), [configData(c), { cls: 'wrap' }]]);
+}
+
+function statusRow(st) {
+  return row(st.id, [[st.id, { cls: 'id' }], idCell(st.to), [st.state, { cls: `state ${st.state}` }], [st.reason ?? '', { cls: 'wrap' }], yesNo(st.receipt), clock(st.updated)]);
 }
 
 function emptyRow(text, columns) {
@@ -139,18 +184,48 @@ function emptyRow(text, columns) {
   return tr;
 }
 
+/** Fills a table body from a list (or one "none" row). */
+function fill(tbody, list, render, none, columns) {
+  $(tbody).replaceChildren(...(list.length ? list.map(render) : [emptyRow(none, columns)]));
+}
+
+const listOf = (body, key) => (Array.isArray(body?.[key]) ? body[key] : []);
+
 async function refresh() {
   try {
     const [health, peers] = await Promise.all([api('/healthz').catch((err) => (err.status === 503 ? { ok: false, state: 'unavailable' } : Promise.reject(err))), api('/peers')]);
     setPill('health', health.ok ? 'healthy' : `unhealthy (${health.state ?? '?'})`, health.ok ? 'ok' : 'bad');
     $('queue-depth').textContent = String(health.queueDepth ?? 0);
-    const list = Array.isArray(peers?.peers) ? peers.peers : [];
-    $('peers').replaceChildren(...(list.length ? list.map(peerRow) : [emptyRow('none yet', 6)]));
+    fill('peers', listOf(peers, 'peers'), peerRow, 'none yet', 10);
     clearProblem('node');
     if (!card) await loadCard();
   } catch (err) {
     setPill('health', 'unreachable', 'bad');
     showProblem('node', err instanceof ApiError ? err.describe() : String(err));
+    return;
+  }
+  // The other views fail on their own: one banner line each.
+  await Promise.all([
+    refreshPart('routes', '/routes', (body) => {
+      const list = listOf(body, 'routes');
+      fill('routes', list, routeRow, 'none yet', 6);
+      $('route-count').textContent = String(list.length);
+    }),
+    refreshPart('configs', '/config', (body) => {
+      const list = listOf(body, 'configs');
+      fill('configs', list, configRow, 'none kept', 6);
+      $('config-count').textContent = String(list.length);
+    }),
+    refreshPart('statuses', `/statuses?recent=${MAX_STATUSES}`, (body) => fill('statuses', listOf(body, 'statuses'), statusRow, 'no message sent yet', 6)),
+  ]);
+}
+
+async function refreshPart(key, path, show) {
+  try {
+    show(await api(path));
+    clearProblem(key);
+  } catch (err) {
+    showProblem(key, `cannot read ${path.split('?')[0]}: ${err instanceof ApiError ? err.describe() : String(err)}`);
   }
 }
 

@@ -11,6 +11,8 @@ import { describe, it } from 'node:test';
 import { defaultConfig } from '../../src/config/index.js';
 import { reloadableLogger, setLogLevel } from '../../src/node/log-level.js';
 import { changedSettings } from '../../src/node/reload.js';
+import { signConfig } from '../../src/signed-config/sign.js';
+import { makeOwner } from '../signed-config/fixtures.js';
 import { startInProcessNode } from '../helpers/in-process-node.js';
 
 const OWNER = 'a'.repeat(52);
@@ -57,6 +59,21 @@ describe('reloading a running node', () => {
 
     await node.drain();
     assert.equal((await node.reload(() => node.config)).error, 'the node is stopping');
+  });
+
+  it('a new trust list: configs are checked under it, kept ones of an owner no longer trusted are forgotten', async (t) => {
+    const [alice, bob] = [makeOwner(), makeOwner()];
+    const node = await startInProcessNode(t, { trust: { app: [alice.id] } });
+    const byAlice = await signConfig({ namespace: 'app', name: 'settings', version: 1, data: { from: 'alice' } }, alice.privateKey);
+    const byBob = await signConfig({ namespace: 'app', name: 'other', version: 1, data: { from: 'bob' } }, bob.privateKey);
+    assert.equal((await node.signedConfig.submit(byAlice)).status, 'accepted');
+    await assert.rejects(node.signedConfig.submit(byBob), /not trusted|owner/i);
+
+    const r = await node.reload(() => ({ ...node.config, trust: { app: [bob.id] } }));
+    assert.deepEqual(r.applied, ['trust']);
+    assert.equal(node.signedConfig.get('app', 'settings'), undefined, "alice's config is forgotten");
+    assert.equal((await node.signedConfig.submit(byBob)).status, 'accepted');
+    assert.deepEqual(node.signedConfig.list().map((v) => v.name), ['other']);
   });
 
   it('reloadableLogger: a new level reaches the children made before it', () => {

@@ -9,6 +9,8 @@ export * from './message/index.js';
 export * from './config/index.js';
 export { PushmeshNode, type NodeAddresses, type NodeStartOptions } from './node/pushmesh-node.js';
 export { startNode, nodeConfig } from './node/start-node.js';
+export { reloadableLogger, setLogLevel, type LogLevel } from './node/log-level.js';
+export type { ReloadOutcome } from './node/reload.js';
 export type { Part } from './node/lifecycle.js';
 export { LocalBus } from './bus/local-bus.js';
 export type { Fabric } from './routing/fabric.js';

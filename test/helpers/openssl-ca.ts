@@ -8,7 +8,7 @@ const run = promisify(execFile);
 /** Runs the real `openssl` with `args` in `cwd`; rejects with its stderr when it fails. */
 export async function openssl(cwd: string, args: readonly string[]): Promise<string> {
   try {
-    return (await run('openssl', [...args], { cwd, timeout: 15_000 })).stdout;
+    return (await run('openssl', [...args], { cwd, timeout: 60_000 })).stdout;
   } catch (err) {
     throw new Error(`openssl ${args.join(' ')} failed: ${(err as { stderr?: string }).stderr ?? String(err)}`);
   }

@@ -10,11 +10,14 @@ import { spawnNode } from '../helpers/node-process.js';
 import { makeOpensslCa, openssl, type OpensslCa } from '../helpers/openssl-ca.js';
 import { tempDir, tempHome } from '../helpers/temp-dir.js';
 
+/** CLI runs may wait on a loaded machine: a bound, not a sleep. */
+const SLOW = { timeoutMs: 60_000 };
+
 /** What an operator does (docs/identity.md "Certificates from a CA"): init, cert request, openssl signs. */
 async function nodeWithCsr(t: { after(fn: () => unknown): void }): Promise<{ home: string; id: string; csr: string }> {
   const home = await tempHome(t);
-  const id = await pushmeshOk(['init', '--home', home]);
-  const csr = await pushmeshOk(['cert', 'request', '--home', home]);
+  const id = await pushmeshOk(['init', '--home', home], SLOW);
+  const csr = await pushmeshOk(['cert', 'request', '--home', home], SLOW);
   return { home, id, csr: csr + '\n' };
 }
 
@@ -52,10 +55,10 @@ describe('certificates from a CA, with a CA made by openssl', () => {
     const nodeKey = await openssl(home, ['pkey', '-in', 'key.pem', '-pubout']);
     assert.equal(csrKey, nodeKey);
     // More names for a relay's host name; a bad one is a usage error.
-    const more = await pushmeshOk(['cert', 'request', '--home', home, '--dns', 'relay.example.net']);
+    const more = await pushmeshOk(['cert', 'request', '--home', home, '--dns', 'relay.example.net'], SLOW);
     await writeFile(join(dir, 'more.csr'), more + '\n');
     assert.match(await openssl(dir, ['req', '-in', 'more.csr', '-noout', '-text']), new RegExp(`DNS:${id}, DNS:relay.example.net`));
-    const bad = await runPushmesh(['cert', 'request', '--home', home, '--dns', 'not a name']);
+    const bad = await runPushmesh(['cert', 'request', '--home', home, '--dns', 'not a name'], SLOW);
     assert.equal(bad.code, 2);
     assert.equal(bad.stderr, 'pushmesh: --dns "not a name" is not a DNS name\n');
   });
@@ -63,7 +66,7 @@ describe('certificates from a CA, with a CA made by openssl', () => {
   it('openssl signs the CSR, init --cert installs it, and pushmesh run keeps it byte for byte through a start and a restart', async (t) => {
     const { home, id, csr } = await nodeWithCsr(t);
     const certFile = await ca.sign(csr, { name: 'kept', san: id });
-    const init = await runPushmesh(['init', '--home', home, '--cert', certFile]);
+    const init = await runPushmesh(['init', '--home', home, '--cert', certFile], SLOW);
     assert.equal(init.code, 0, init.stderr);
     assert.equal(init.stdout, id + '\n');
     assert.match(init.stderr, /^pushmesh: using the certificate from .*: issued by CN=pushmesh test org CA, valid until 20\d\d-/);
@@ -82,7 +85,7 @@ describe('certificates from a CA, with a CA made by openssl', () => {
       assert.equal((await node.stop()).code, 0);
       assert.deepEqual(await readFile(join(home, 'cert.pem')), given, `cert.pem after the ${round}`);
     }
-    const show = JSON.parse(await pushmeshOk(['cert', 'show', '--home', home, '--json'])) as Record<string, unknown>;
+    const show = JSON.parse(await pushmeshOk(['cert', 'show', '--home', home, '--json'], SLOW)) as Record<string, unknown>;
     assert.equal(show['issuedBy'], 'ca');
     assert.equal(show['issuer'], 'CN=pushmesh test org CA');
   });
@@ -103,7 +106,7 @@ describe('certificates from a CA, with a CA made by openssl', () => {
       [expired, /: the certificate expired on 20\d\d-\d\d-\d\dT[\d:.]+Z; have it renewed \(pushmesh cert request\)$/],
     ];
     for (const [file, reason] of cases) {
-      const r = await runPushmesh(['init', '--home', home, '--cert', file]);
+      const r = await runPushmesh(['init', '--home', home, '--cert', file], SLOW);
       assert.equal(r.code, 1, r.stderr);
       assert.equal(r.stdout, '');
       const lines = r.stderr.split('\n').filter(Boolean);
@@ -113,7 +116,7 @@ describe('certificates from a CA, with a CA made by openssl', () => {
       assert.doesNotMatch(r.stderr, STACK_FRAME);
       assert.deepEqual(await readFile(join(home, 'cert.pem')), before, 'nothing written');
       // The same certificate given to pushmesh run: refused at start, before the "running" line.
-      const run = await runPushmesh(['run', '--home', home, ...OFF, '--cert', file]);
+      const run = await runPushmesh(['run', '--home', home, ...OFF, '--cert', file], SLOW);
       assert.equal(run.code, 1, run.stderr);
       assert.doesNotMatch(run.stdout, /pushmesh node running/);
       assert.match(run.stderr, new RegExp(`^pushmesh: certificate file ${file}: the certificate .*\\n$`));
@@ -121,19 +124,19 @@ describe('certificates from a CA, with a CA made by openssl', () => {
     // A CA-issued cert.pem that expired in place: run refuses, and leaves it for the operator to renew.
     const expiredText = await readFile(expired);
     await writeFile(join(home, 'cert.pem'), expiredText);
-    const run = await runPushmesh(['run', '--home', home, ...OFF]);
+    const run = await runPushmesh(['run', '--home', home, ...OFF], SLOW);
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stderr, /^pushmesh: CA-issued certificate .*cert\.pem: the certificate expired on .*\n$/);
     assert.deepEqual(await readFile(join(home, 'cert.pem')), expiredText, 'never replaced by a self-signed one');
     // ...while the verbs that only need the key still work (and a new request can be made).
-    assert.equal(await pushmeshOk(['id', '--home', home]), id);
-    assert.match(await pushmeshOk(['cert', 'request', '--home', home]), /^-----BEGIN CERTIFICATE REQUEST-----/);
+    assert.equal(await pushmeshOk(['id', '--home', home], SLOW), id);
+    assert.match(await pushmeshOk(['cert', 'request', '--home', home], SLOW), /^-----BEGIN CERTIFICATE REQUEST-----/);
   });
 
   it('a certificate near its end is taken with a warning (init --cert, and at every start), and the metric says when it ends', async (t) => {
     const { home, id, csr } = await nodeWithCsr(t);
     const certFile = await ca.sign(csr, { name: 'short', san: id, days: 5 });
-    const init = await runPushmesh(['init', '--home', home, '--cert', certFile]);
+    const init = await runPushmesh(['init', '--home', home, '--cert', certFile], SLOW);
     assert.equal(init.code, 0, init.stderr);
     assert.match(init.stderr, /\npushmesh: warning: the certificate expires in [45] days; pushmesh will not renew it\n$/);
     const node = await spawnNode({ home, scope: t });

@@ -7,10 +7,13 @@ import { spawnNode, type NodeProcess } from '../helpers/node-process.js';
 import { makeOpensslCa, type OpensslCa } from '../helpers/openssl-ca.js';
 import { tempDir, tempHome } from '../helpers/temp-dir.js';
 
+/** CLI runs may wait on a loaded machine: a bound, not a sleep. */
+const SLOW = { timeoutMs: 60_000 };
+
 /** A home whose certificate an openssl CA issued (init, cert request, openssl x509 -req): the file's path. */
 async function caIssued(ca: OpensslCa, home: string, name: string): Promise<{ id: string; certFile: string }> {
-  const id = await pushmeshOk(['init', '--home', home]);
-  const csr = await pushmeshOk(['cert', 'request', '--home', home]);
+  const id = await pushmeshOk(['init', '--home', home], SLOW);
+  const csr = await pushmeshOk(['cert', 'request', '--home', home], SLOW);
   return { id, certFile: await ca.sign(csr + '\n', { name, san: id }) };
 }
 
@@ -28,7 +31,7 @@ describe('two pushmesh run processes with CA-issued certificates link over gRPC 
   it('A (init --cert, an empty peers.allow) admits B (run --cert) as CA-signed on both transports, and refuses a self-signed node', async (t) => {
     const homeA = await tempHome(t);
     const a = await caIssued(ca, homeA, 'a');
-    await pushmeshOk(['init', '--home', homeA, '--cert', a.certFile]);
+    await pushmeshOk(['init', '--home', homeA, '--cert', a.certFile], SLOW);
     // Only CA-signed nodes may dial in: nobody is listed.
     await writeFile(join(homeA, 'peers.allow'), '# only nodes whose certificate the trust CA issued\n');
     const nodeA = await spawnNode({ home: homeA, scope: t, grpc: '127.0.0.1:0', args: ['--trust-ca', ca.certFile] });

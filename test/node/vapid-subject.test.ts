@@ -9,6 +9,9 @@ import { postMessage } from '../helpers/local-api.js';
 import { startTestNode } from '../helpers/node.js';
 import { tempHome, type CleanupScope } from '../helpers/temp-dir.js';
 
+/** CLI runs may wait on a loaded machine: a bound, not a sleep. */
+const SLOW = { timeoutMs: 60_000 };
+
 /**
  * A plain HTTPS Web Push endpoint (node:https, the destination's key and
  * certificate so the sender's pinning accepts it) that answers 201 and
@@ -59,10 +62,10 @@ describe('VAPID sub (vapidSubject)', () => {
 
   it('pushmesh run refuses a subject that is neither mailto: nor https: (flag or environment): one line, exit 1', async (t) => {
     const off = ['--local', '127.0.0.1:0', '--https', 'off', '--grpc', 'off'];
-    const flag = await runPushmesh(['run', '--home', await tempHome(t), ...off, '--vapid-subject', 'http://example.com']);
+    const flag = await runPushmesh(['run', '--home', await tempHome(t), ...off, '--vapid-subject', 'http://example.com'], SLOW);
     assert.equal(flag.code, 1);
     assert.equal(flag.stderr, 'pushmesh: vapidSubject "http://example.com" is neither a mailto: nor an https: URI (RFC 8292 wants mailto:ADDRESS or an https:// URL)\n');
-    const env = await runPushmesh(['run', '--home', await tempHome(t), ...off], { env: { PUSHMESH_VAPID_SUBJECT: 'mailto:nobody' } });
+    const env = await runPushmesh(['run', '--home', await tempHome(t), ...off], { ...SLOW, env: { PUSHMESH_VAPID_SUBJECT: 'mailto:nobody' } });
     assert.equal(env.code, 1);
     assert.equal(env.stderr, 'pushmesh: vapidSubject "mailto:nobody" is not one mail address (RFC 8292 wants mailto:ADDRESS or an https:// URL)\n');
   });

@@ -85,7 +85,7 @@ function startTail(args: readonly string[], cleanups: (() => unknown)[]): { chil
   };
 }
 
-describe('CLI verbs over the local API (real nodes)', { timeout: 90_000 }, () => {
+describe('CLI verbs over the local API (real nodes)', { timeout: 300_000 }, () => {
   let a: PushmeshNode;
   let r: PushmeshNode;
   let c: PushmeshNode;

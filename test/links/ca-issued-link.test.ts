@@ -3,6 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pushmeshOk } from '../helpers/cli.js';
+import { eventually, metrics, metricValue, postMessage } from '../helpers/local-api.js';
 import { spawnNode, type NodeProcess } from '../helpers/node-process.js';
 import { makeOpensslCa, type OpensslCa } from '../helpers/openssl-ca.js';
 import { tempDir, tempHome } from '../helpers/temp-dir.js';
@@ -45,6 +46,10 @@ describe('two pushmesh run processes with CA-issued certificates link over gRPC 
     assert.equal(upGrpc['transport'], 'grpc');
     const readyGrpc = await nodeA.waitForLog((r) => r.msg === 'peer link ready' && r['peer'] === b.id && r['transport'] === 'grpc');
     assert.equal(readyGrpc['direction'], 'inbound');
+    // A message crosses it (B learned A's card in the link handshake).
+    const sent = await postMessage(overGrpc.local, 'ca-mesh', { to: a.id }, { hello: 'from b' });
+    assert.equal(sent.status, 202, JSON.stringify(sent.json));
+    await eventually(() => metrics(nodeA.local), (text) => metricValue(text, 'pushmesh_messages_in_total', { via: 'link' }) >= 1, 30_000, 'the message at A');
     assert.equal((await overGrpc.stop()).code, 0);
 
     const overWs = await dialB(`wss://${a.id}@127.0.0.1:${nodeA.httpsPort}/ws`);

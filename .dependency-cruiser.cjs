@@ -34,6 +34,7 @@ const LAYERS = [
   'backends', // the backend contract and the bridge (adapters/ plug in here)
   'links', // the link manager
   'local-api', // HTTP API on 127.0.0.1:15004
+  'xds', // xDS server: Envoy ADS from signed configs (above signed-config, below node)
   'node', // assembles a running node
   'cli', // the pushmesh command
 ];

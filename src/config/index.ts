@@ -1,7 +1,8 @@
-export type { NodeConfig, NodeLimits, HostPort, ServiceConfig } from './types.js';
+export type { NodeConfig, NodeLimits, HostPort, ServiceConfig, XdsConfig } from './types.js';
 export { defaultConfig, DEFAULT_LOCAL_PORT, DEFAULT_GRPC_PORT, DEFAULT_HTTPS_PORT } from './defaults.js';
 export { parseHostPort, formatHostPort } from './host-port.js';
 export { parseVapidSubject, MAX_VAPID_SUBJECT_LENGTH } from './vapid-subject.js';
+export { resolveXds, DEFAULT_XDS_NAMESPACE } from './xds.js';
 export { layerFromEnv, layerFromFile, layerFromObject, layerFromText, resolveConfig, type ConfigLayer } from './load.js';
 export {
   type BackendsConfig,

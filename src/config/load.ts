@@ -7,6 +7,7 @@ import { backendsFromFile, parseBridgeSpec, validateBridge, type BridgeRuleConfi
 import { DEFAULT_SERVICE_TIMEOUT_MS, defaultConfig } from './defaults.js';
 import { parseHostPort } from './host-port.js';
 import { parseVapidSubject } from './vapid-subject.js';
+import { resolveXds, validateXdsLayer, type XdsLayer } from './xds.js';
 import type { NodeConfig, NodeLimits, RoutingConfig, ServiceConfig } from './types.js';
 
 /**
@@ -40,9 +41,11 @@ export interface ConfigLayer {
   bridges?: BridgeRuleConfig[];
   /** The file's `backends:` section, as written (checked when resolved). */
   backends?: unknown;
+  /** The xDS server: `listen` HOST:PORT, `namespace` (docs/xds.md); merged per key. */
+  xds?: XdsLayer;
 }
 
-const LAYER_KEYS = new Set(['local', 'https', 'httpsSessionTickets', 'grpc', 'advertise', 'peers', 'trustCa', 'certFile', 'vapidSubject', 'nats', 'pubsub', 'trust', 'service', 'routing', 'reqInlineTypes', 'logLevel', 'limits', 'bridges', 'backends']);
+const LAYER_KEYS = new Set(['local', 'https', 'httpsSessionTickets', 'grpc', 'advertise', 'peers', 'trustCa', 'certFile', 'vapidSubject', 'nats', 'pubsub', 'trust', 'service', 'routing', 'reqInlineTypes', 'logLevel', 'limits', 'bridges', 'backends', 'xds']);
 const LIMIT_KEYS = new Set<keyof NodeLimits>(['maxRequestBody', 'maxQueuedMessages', 'maxQueuedBytes', 'subscriberBuffer', 'maxTtl', 'deliveryWindow', 'jumpHostWait', 'heldMessages', 'heldBytes', 'heldPerTopic', 'replayEntries', 'replayEntriesPerSender']);
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -65,6 +68,7 @@ export function layerFromEnv(env: NodeJS.ProcessEnv): ConfigLayer {
   set('vapidSubject', env['PUSHMESH_VAPID_SUBJECT']);
   set('nats', list(env['PUSHMESH_NATS']));
   set('pubsub', env['PUSHMESH_PUBSUB']);
+  if (env['PUSHMESH_XDS'] !== undefined) layer.xds = { listen: env['PUSHMESH_XDS'] };
   set('trust', list(env['PUSHMESH_TRUST']));
   const transitPeers = list(env['PUSHMESH_TRANSIT_PEERS']);
   if (transitPeers) layer.routing = { transitPeers };
@@ -183,6 +187,7 @@ function validateLayer(doc: unknown, where: string): ConfigLayer {
     backendsFromFile(o['backends'], where);
     layer.backends = o['backends'];
   }
+  if (o['xds'] !== undefined) layer.xds = validateXdsLayer(o['xds'], where);
   return layer;
 }
 
@@ -263,6 +268,7 @@ export function resolveConfig(home: string, layers: ConfigLayer[]): NodeConfig {
   }
   for (const l of [...layers].reverse()) if (l.backends !== undefined) cfg.backends = backendsFromFile(l.backends, 'config file', cfg.backends);
   cfg.backends.bridges = pick('bridges') ?? [];
+  cfg.xds = resolveXds(layers.map((l) => l.xds));
   // Limits merge per key, lowest layer first so higher layers win.
   for (const l of [...layers].reverse()) Object.assign(cfg.limits, l.limits ?? {});
   return cfg;

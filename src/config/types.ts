@@ -99,6 +99,8 @@ export interface NodeConfig {
   limits: NodeLimits;
   /** Bridge rules and backend settings (docs/backends.md). */
   backends: BackendsConfig;
+  /** The xDS server (docs/xds.md); null or absent: off. */
+  xds?: XdsConfig | null;
   /**
    * Start even when the store looks damaged or emptied (docs/node.md
    * "A damaged store"): the damaged files are moved aside and an empty
@@ -117,4 +119,11 @@ export interface ServiceConfig {
   allow: string[];
   /** How long the service may take to answer, ms. */
   timeoutMs: number;
+}
+
+/** The xDS server (docs/xds.md): where it listens and whose configs it serves. */
+export interface XdsConfig {
+  listen: HostPort;
+  /** Namespace of the signed configs it serves (default `xds`). */
+  namespace: string;
 }

@@ -19,6 +19,7 @@ import type { RouteEntry } from '../core/route-entry.js';
 import type { RpcClient } from '../rpc/rpc-client.js';
 import { type RpcRequest, type RpcResponse } from '../core/rpc-exchange.js';
 import { SignedConfigService, TrustPolicy } from '../signed-config/index.js';
+import { XdsServer } from '../xds/index.js';
 import { type DeliveryStatus } from '../core/delivery-status.js';
 import { loadTrustCas } from '../transport/auth/trust-ca.js';
 import { linkLimits } from '../transport/link-limits.js';
@@ -65,6 +66,8 @@ export class PushmeshNode implements NodeCore {
   readonly metrics: NodeMetrics;
   /** Signed configuration: verify, keep, serve, publish (docs/signed-config.md). */
   readonly signedConfig: SignedConfigService;
+  /** The xDS server (docs/xds.md), when `xds.listen` is set. */
+  readonly #xds: XdsServer | null;
   readonly #log: Logger;
   readonly #parts: Parts;
   readonly #store: NodeStore;
@@ -99,6 +102,7 @@ export class PushmeshNode implements NodeCore {
     const { system, configRelay, deadlines } = protocols;
     this.#rpcClient = protocols.rpc;
     this.signedConfig = new SignedConfigService({ identity, trust, db: store.db, registry: metrics.registry, logger: logger.child({ component: 'signed-config' }), mesh: configRelay, channels: opts.configChannels ?? [] });
+    this.#xds = config.xds ? new XdsServer({ ...config.xds, signedConfig: this.signedConfig, registry: metrics.registry, logger: logger.child({ component: 'xds' }), identifier: `pushmesh ${packageVersion()} ${identity.id}` }) : null;
     this.#links = new LinkManager({
       identity,
       card: () => this.card(),
@@ -179,7 +183,9 @@ export class PushmeshNode implements NodeCore {
       .add({ name: 'mesh routing', close: () => mesh.close() })
       .add({ name: 'outbox dispatcher', drain: () => dispatcher.drain(), close: () => dispatcher.close() })
       .add({ name: 'peer cards', start: () => peers.load((id, err) => logger.warn({ peer: id, reason: err.message }, 'ignoring an invalid peer card')), close: () => undefined })
-      .add({ name: 'signed config', start: () => this.signedConfig.start(), drain: () => this.signedConfig.drain(), close: () => this.signedConfig.close() })
+      .add({ name: 'signed config', start: () => this.signedConfig.start(), drain: () => this.signedConfig.drain(), close: () => this.signedConfig.close() });
+    if (this.#xds) this.#parts.add(this.#xds);
+    this.#parts
       .add({ name: 'access lists', start: () => links.start(), close: () => undefined })
       .add(this.#local);
     if (this.#https) this.#parts.add(this.#https);
@@ -249,10 +255,10 @@ export class PushmeshNode implements NodeCore {
    * (`backends` and `fabric` as its starter says; the signed-config channels).
    */
   announce(connected: { backends?: readonly string[]; fabric?: boolean } = {}): void {
-    const { local, https, grpc } = this.addresses;
+    const { local, https, grpc, xds } = this.addresses;
     const where = (hp: HostPort | null): string => (hp ? formatHostPort(hp) : 'off');
     const parts = { backends: connected.backends ?? [], fabric: connected.fabric ?? false, configChannels: this.signedConfig.channels };
-    this.#log.info({ id: this.id, local: formatHostPort(local), https: where(https), grpc: where(grpc), peers: this.config.peers.length, endpoint: this.card().endpoint, queued: this.queueDepth(), ...parts }, 'pushmesh node running');
+    this.#log.info({ id: this.id, local: formatHostPort(local), https: where(https), grpc: where(grpc), xds: where(xds), peers: this.config.peers.length, endpoint: this.card().endpoint, queued: this.queueDepth(), ...parts }, 'pushmesh node running');
   }
 
   /**
@@ -267,7 +273,7 @@ export class PushmeshNode implements NodeCore {
 
   get addresses(): NodeAddresses {
     if (this.#state === 'new') throw new Error('node not started');
-    return { local: this.#local.address, https: this.#https?.address ?? null, grpc: this.#grpc };
+    return { local: this.#local.address, https: this.#https?.address ?? null, grpc: this.#grpc, xds: this.#xds?.address ?? null };
   }
 
   get id(): NodeId {

@@ -8,6 +8,8 @@ export interface NodeAddresses {
   local: HostPort;
   https: HostPort | null;
   grpc: HostPort | null;
+  /** The xDS server (docs/xds.md); null when off. */
+  xds: HostPort | null;
 }
 
 /** What a node is started with besides its config. */

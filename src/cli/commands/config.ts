@@ -15,6 +15,7 @@ import {
 import { isConfigName, NAME_RULE } from '../../signed-config/names.js';
 import type { ConfigView } from '../../signed-config/types.js';
 import { WebPushDecrypter } from '../../webpush/index.js';
+import { parseXdsResources } from '../../xds/index.js';
 import type { CliContext } from '../context.js';
 import { homeFrom, withHomeOption } from '../home-option.js';
 import { LocalApiClient, withLocalOptions, type LocalOptions } from '../local-api-client.js';
@@ -29,6 +30,7 @@ interface SignOptions {
   version: string;
   key?: string;
   encryptTo?: string[];
+  xds?: boolean;
 }
 
 interface VerifyOptions {
@@ -57,9 +59,11 @@ export function registerConfig(program: Command, ctx: CliContext): void {
     .requiredOption('--version <n>', 'version, an integer >= 0; receivers keep only increasing versions')
     .option('--key <pem>', "P-256 private key to sign with (PKCS#8 or SEC1 PEM; default: the node's own key)")
     .option('--encrypt-to <card>', 'encrypt the data to the node of this card file (repeat for each recipient)', collect)
+    .option('--xds', 'check the data as xDS resources, {"resources": [ … ]} (always done for namespace xds; docs/xds.md)')
     .action(async (file: string, o: SignOptions) => {
       if (!/^\d{1,16}$/.test(o.version) || !Number.isSafeInteger(Number(o.version))) throw bad(`--version "${o.version}" must be an integer from 0 to 2^53-1`);
       const data = parseData(await readInput(file, 'data file'), file);
+      if (o.xds === true || o.namespace === 'xds') parseXdsResources(data); // a bad resource is refused here, with its reason, not at every node
       const key = await signingKey(o, ctx);
       const encryptTo = await Promise.all((o.encryptTo ?? []).map(readCard));
       const jws = await signConfig({ namespace: o.namespace, name: o.name, version: Number(o.version), data, encryptTo }, key);

@@ -14,6 +14,7 @@ interface RunOptions {
   local?: string;
   https?: string;
   grpc?: string;
+  xds?: string;
   advertise?: string;
   peer?: string[];
   trustCa?: string;
@@ -45,6 +46,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--local <host:port>', 'local API address (default 127.0.0.1:15004)')
     .option('--https <host:port|off>', 'HTTPS address: Web Push and peer WebSocket (default 0.0.0.0:15443)')
     .option('--grpc <host:port|off>', 'gRPC ADS address (default 0.0.0.0:15007)')
+    .option('--xds <host:port>', 'serve xDS (Envoy ADS) to local gRPC/Envoy clients from signed configs of namespace xds (loopback only; default off; docs/xds.md)')
     .option('--advertise <url>', "origin put in the card's endpoint")
     .option('--peer <url>', 'peer to dial: grpcs://[ID@]HOST:PORT or wss://[ID@]HOST:PORT/ws (repeatable); URL|URL|… = alternatives, one link kept up (failover)', collect)
     .option('--trust-ca <file>', 'PEM file of a CA whose certificates peer links accept as well')
@@ -122,6 +124,7 @@ function flagLayer(o: RunOptions): ConfigLayer {
   if (o.local !== undefined) l.local = o.local;
   if (o.https !== undefined) l.https = o.https;
   if (o.grpc !== undefined) l.grpc = o.grpc;
+  if (o.xds !== undefined) l.xds = { listen: o.xds };
   if (o.advertise !== undefined) l.advertise = o.advertise;
   if (o.peer !== undefined) l.peers = o.peer;
   if (o.trustCa !== undefined) l.trustCa = o.trustCa;

@@ -1,0 +1,103 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import protoLoader from '@grpc/proto-loader';
+
+/** A DiscoveryResponse as proto-loader decodes it (keepCase). */
+export interface Response {
+  version_info: string;
+  resources: { type_url: string; value: Buffer }[];
+  type_url: string;
+  nonce: string;
+}
+
+const require = createRequire(import.meta.url);
+const deps = join(dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
+
+/** Envoy's ADS client stub, from the discovery protos @grpc/grpc-js-xds ships (independent of the node's loader). */
+function adsClientConstructor(): grpc.ServiceClientConstructor {
+  const def = protoLoader.loadSync('envoy/service/discovery/v3/ads.proto', {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+    includeDirs: ['envoy-api', 'xds', 'googleapis', 'protoc-gen-validate'].map((d) => join(deps, d)),
+  });
+  const pkg = grpc.loadPackageDefinition(def) as unknown as { envoy: { service: { discovery: { v3: { AggregatedDiscoveryService: grpc.ServiceClientConstructor } } } } };
+  return pkg.envoy.service.discovery.v3.AggregatedDiscoveryService;
+}
+
+/**
+ * One ADS stream to an xDS server, as a test drives it: `request` sends a
+ * DiscoveryRequest, `next` waits for the next response (bounded).
+ */
+export class AdsTestClient {
+  readonly #client: grpc.Client;
+  readonly #call: grpc.ClientDuplexStream<object, Response>;
+  readonly #queue: Response[] = [];
+  readonly #waiters: (() => void)[] = [];
+  #error: Error | null = null;
+
+  constructor(address: string, readonly nodeId = 'test-client') {
+    const Ctor = adsClientConstructor();
+    this.#client = new Ctor(address, grpc.credentials.createInsecure());
+    this.#call = (this.#client as unknown as { StreamAggregatedResources(): grpc.ClientDuplexStream<object, Response> }).StreamAggregatedResources();
+    this.#call.on('data', (r: Response) => {
+      this.#queue.push(r);
+      this.#waiters.splice(0).forEach((w) => w());
+    });
+    this.#call.on('error', (err: Error) => {
+      this.#error = err;
+      this.#waiters.splice(0).forEach((w) => w());
+    });
+  }
+
+  request(typeUrl: string, names: string[], ack?: { version: string; nonce: string; nack?: string }): void {
+    this.#call.write({
+      node: { id: this.nodeId },
+      type_url: typeUrl,
+      resource_names: names,
+      version_info: ack?.version ?? '',
+      response_nonce: ack?.nonce ?? '',
+      ...(ack?.nack !== undefined ? { error_detail: { code: 3, message: ack.nack } } : {}),
+    });
+  }
+
+  /** ACKs a response (its version and nonce), keeping the subscription `names`. */
+  ack(res: Response, names: string[]): void {
+    this.request(res.type_url, names, { version: res.version_info, nonce: res.nonce });
+  }
+
+  /** NACKs a response: the version stays `keep`. */
+  nack(res: Response, names: string[], keep: string, why: string): void {
+    this.request(res.type_url, names, { version: keep, nonce: res.nonce, nack: why });
+  }
+
+  async next(ms = 10_000): Promise<Response> {
+    const deadline = Date.now() + ms;
+    while (this.#queue.length === 0) {
+      if (this.#error) throw this.#error;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no DiscoveryResponse within ${ms} ms`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    return this.#queue.shift()!;
+  }
+
+  /** Responses received and not yet taken. */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  close(): void {
+    this.#call.cancel();
+    this.#client.close();
+  }
+}

@@ -9,6 +9,7 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { openIdentity } from '../../src/identity/index.js';
 import { CLI_PATH } from '../helpers/cli.js';
@@ -95,6 +96,28 @@ describe('a node run as a service', { concurrency: true, timeout: 120_000 }, () 
     assert.equal(stderr, '');
     assert.deepEqual(await processesMentioning(home), [], 'no process of the node remains');
     await assert.rejects(fetch(`${local}/healthz`), 'its local API port is closed');
+  });
+
+  it('a second SIGTERM during the drain stops at once, exit 0', async (t) => {
+    const a = await spawnNode({ scope: t, https: 'off' });
+    // An app on the local WebSocket that never answers the close: the drain waits for it (at most 2 s).
+    const { port } = new URL(a.local);
+    const app = connect(Number(port), '127.0.0.1');
+    t.after(() => app.destroy());
+    const upgraded = new Promise<void>((resolve, reject) => {
+      app.once('data', (d: Buffer) => (d.toString('latin1').startsWith('HTTP/1.1 101') ? resolve() : reject(new Error(d.toString('latin1')))));
+      app.once('error', reject);
+    });
+    app.write(`GET /ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    await upgraded;
+    const draining = a.waitForLog((r) => r.msg === 'draining: finishing in-flight work (signal again to stop now)');
+    process.kill(a.pid, 'SIGTERM');
+    await draining;
+    const now = a.waitForLog((r) => r.msg === 'stopping now');
+    process.kill(a.pid, 'SIGTERM');
+    await now;
+    assert.deepEqual(await a.exited, { code: 0, signal: null });
+    assert.ok(a.logs.some((r) => r.msg === 'pushmesh node stopped'));
   });
 
   it('under systemd (NOTIFY_SOCKET set): READY=1 only after the running line, STOPPING=1 at the stop, sent through systemd-notify', async (t) => {

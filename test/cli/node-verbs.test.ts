@@ -12,6 +12,8 @@ import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { CliContext } from '../../src/cli/context.js';
+import { runCli } from '../../src/cli/program.js';
 import type { Message } from '../../src/message/types.js';
 import type { PushmeshNode } from '../../src/node/pushmesh-node.js';
 import { CLI_PATH, pushmeshOk, runPushmesh, STACK_FRAME, type CliResult } from '../helpers/cli.js';
@@ -36,11 +38,14 @@ async function nextAt(node: PushmeshNode, topic: string, act: () => Promise<unkn
   }
 }
 
-/** Runs `fn` on each item, three at a time (each is a process; the machine is shared). */
-async function inBatches<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += 3) out.push(...(await Promise.all(items.slice(i, i + 3).map(fn))));
-  return out;
+/** The CLI in this process (runCli, what main.ts runs), its output captured; `fetch` defaults to one that fails the test. */
+async function runInProcess(args: readonly string[], useFetch?: typeof fetch): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const noRequest = (async (url: unknown) => assert.fail(`no request expected (${String(url)})`)) as typeof fetch;
+  const ctx: CliContext = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) }, env: {}, fetch: useFetch ?? noRequest };
+  const code = await runCli(args, ctx);
+  return { code, stdout, stderr };
 }
 
 /** A port nothing listens on (it was free a moment ago). */
@@ -85,7 +90,7 @@ function startTail(args: readonly string[], cleanups: (() => unknown)[]): { chil
   };
 }
 
-describe('CLI verbs over the local API (real nodes)', { timeout: 300_000 }, () => {
+describe('CLI verbs over the local API (real nodes)', { timeout: 240_000 }, () => {
   let a: PushmeshNode;
   let r: PushmeshNode;
   let c: PushmeshNode;
@@ -250,22 +255,30 @@ describe('CLI verbs over the local API (real nodes)', { timeout: 300_000 }, () =
       ['config', 'get', 'bad ns', 'x'],
       ['health', '--local', 'off'],
     ];
-    const results = await inBatches(cases, (args) => runPushmesh([...args, ...(args.includes('--local') ? [] : ['--local', '127.0.0.1:9'])], { timeoutMs: 60_000 }));
-    results.forEach((res, i) => {
-      assert.equal(res.code, 2, `${cases[i]!.join(' ')}: ${res.stderr}`);
-      assert.match(res.stderr, ONE_LINE, cases[i]!.join(' '));
-      assert.doesNotMatch(res.stderr, STACK_FRAME);
+    // Each as the CLI runs it (runCli, as main.ts calls it), with a fetch that fails the test if a request is made.
+    for (const args of cases) {
+      const res = await runInProcess([...args, ...(args.includes('--local') ? [] : ['--local', '127.0.0.1:9'])]);
+      assert.equal(res.code, 2, `${args.join(' ')}: ${res.stderr}`);
+      assert.match(res.stderr, ONE_LINE, args.join(' '));
       assert.equal(res.stdout, '');
-    });
+    }
+    // And one as a process: the same line, no stack.
+    const real = await runPushmesh(['send', '--topic', 't', '--urgency', 'soon']);
+    assert.equal(real.code, 2);
+    assert.equal(real.stderr, 'pushmesh: --urgency must be one of very-low, low, normal, high\n');
+    assert.doesNotMatch(real.stderr, STACK_FRAME);
   });
 
   it('no node at the address: exit 1 and one line', async () => {
     const port = await closedPort();
     const cases: string[][] = [['status', 'AAAAAAAAAAAAAAAAAAAAAA'], ['routes'], ['peers'], ['send', '--topic', 't'], ['tail'], ['health'], ['config', 'list'], ['config', 'get', 'a', 'b']];
-    const results = await inBatches(cases, (args) => runPushmesh([...args, '--local', `127.0.0.1:${port}`], { timeoutMs: 60_000 }));
-    results.forEach((res, i) => {
-      assert.equal(res.code, 1, `${cases[i]!.join(' ')}: ${res.stderr}`);
-      assert.equal(res.stderr, `pushmesh: no node answering at http://127.0.0.1:${port} (connection failed; is "pushmesh run" running?)\n`, cases[i]!.join(' '));
-    });
+    for (const args of cases) {
+      const res = await runInProcess([...args, '--local', `127.0.0.1:${port}`], fetch);
+      assert.equal(res.code, 1, `${args.join(' ')}: ${res.stderr}`);
+      assert.equal(res.stderr, `pushmesh: no node answering at http://127.0.0.1:${port} (connection failed; is "pushmesh run" running?)\n`, args.join(' '));
+    }
+    const real = await runPushmesh(['tail', '--local', `127.0.0.1:${port}`]);
+    assert.equal(real.code, 1);
+    assert.equal(real.stderr, `pushmesh: no node answering at http://127.0.0.1:${port} (connection failed; is "pushmesh run" running?)\n`);
   });
 });

@@ -238,6 +238,19 @@ describe('CLI verbs over the local API (real nodes)', { timeout: 240_000 }, () =
     assert.match(down.stderr, ONE_LINE);
   });
 
+  it("peer add from a running node's HTTPS port says what it added and that the TLS certificate holds the card's key", async (t) => {
+    const f = await startInProcessNode(t);
+    const home = join(await tempDir(t), 'home');
+    const url = `https://127.0.0.1:${f.addresses.https!.port}`;
+    const added = await runPushmesh(['peer', 'add', url, '--home', home]);
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal(added.stdout, `${f.identity.id}\n`);
+    assert.equal(
+      added.stderr,
+      `pushmesh: added peer ${f.identity.id}: endpoint ${f.card().endpoint}, VIP6 ${f.identity.vip6}; fetched from ${url}/id: the server's TLS certificate holds the card's key; its ID matches its key\n`,
+    );
+  });
+
   it('bad input: exit 2 and one line, before any request', async () => {
     const cases: string[][] = [
       ['status', 'not an id!'],

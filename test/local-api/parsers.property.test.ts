@@ -5,6 +5,7 @@ import { appJsonText } from '../../src/local-api/app-json.js';
 import { payloadFromBody } from '../../src/local-api/payload-from-body.js';
 import { parseReplay } from '../../src/local-api/replay-params.js';
 import { parseSendParams, parseTopic } from '../../src/local-api/send-params.js';
+import { formatVip6, parseVip6 } from '../../src/identity/vip6.js';
 import { MAX_JSON_DEPTH } from '../../src/message/json-depth.js';
 import { URGENCIES, type Payload } from '../../src/message/types.js';
 import { makeCard } from '../helpers/cards.js';
@@ -15,6 +16,20 @@ const nodeId = fc.constantFrom(...Array.from({ length: 4 }, () => makeCard().car
 const TOPIC_CHARS = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~:@!$&'()*+,;=-"];
 const validTopic = fc.string({ unit: fc.constantFrom(...TOPIC_CHARS), minLength: 1, maxLength: 128 });
 const anyText = fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: 'binary', maxLength: 60 }), fc.string({ unit: 'grapheme', maxLength: 20 }));
+/** VIP6 addresses (good ones in fd00::/64, in several forms) and near misses. */
+const vip6ish = fc.oneof(
+  fc.uint8Array({ minLength: 8, maxLength: 8 }).map((b) => formatVip6(b)),
+  fc.uint8Array({ minLength: 8, maxLength: 8 }).map((b) => `[${formatVip6(b).toUpperCase()}]`),
+  fc.constantFrom('fd00::1', 'fd00:0:0:0:0:0:0:1', 'fe80::1', 'fd00::zz', 'fd00:::1', '[fd00::1', 'fd00::1%eth0', ':', '[]'),
+);
+const isVip6 = (text: string): boolean => {
+  try {
+    parseVip6(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
 const queryValue = fc.oneof(
   anyText,
   nodeId,
@@ -22,6 +37,8 @@ const queryValue = fc.oneof(
   fc.constantFrom(...URGENCIES, '1', 'true', '0', '', ','),
   fc.array(fc.string({ maxLength: 8 }), { minLength: 2, maxLength: 3 }),
   fc.array(nodeId, { minLength: 1, maxLength: 40 }).map((ids) => ids.join(',')),
+  vip6ish,
+  fc.array(fc.oneof(nodeId, vip6ish), { minLength: 1, maxLength: 4 }).map((ids) => ids.join(',')),
 );
 const query = fc.dictionary(fc.constantFrom('to', 'ttl', 'urgency', 'replace', 'via', 'receipt', 'other', '__proto__'), queryValue, { maxKeys: 7 });
 const payload: fc.Arbitrary<Payload> = fc.oneof(
@@ -50,11 +67,11 @@ describe('local API parameters and bodies (fast-check)', () => {
         if (!r.ok) return;
         const s = r.value;
         assert.equal(s.topic, topic);
-        assert.ok(s.to === '' || /^[a-z2-7]{52}$/.test(s.to));
+        assert.ok(s.to === '' || /^[a-z2-7]{52}$/.test(s.to) || isVip6(s.to), s.to);
         assert.ok(Number.isSafeInteger(s.ttl) && s.ttl >= 0 && s.ttl <= MAX_TTL);
         assert.ok(URGENCIES.includes(s.urgency));
         if (s.replace !== undefined) assert.match(s.replace, /^[A-Za-z0-9_-]{1,32}$/);
-        for (const v of s.via ?? []) assert.match(v, /^[a-z2-7]{52}$/);
+        for (const v of s.via ?? []) assert.ok(/^[a-z2-7]{52}$/.test(v) || isVip6(v), v);
         assert.equal(s.data, data);
       }),
       { numRuns: 3000 },

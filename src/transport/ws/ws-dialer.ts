@@ -158,6 +158,7 @@ export class WsDialer implements Dialer {
         res.on('data', (c: Buffer) => chunks.length < 16 && chunks.push(c));
         res.on('end', () => {
           done();
+          ws.on('error', () => undefined); // terminate() while connecting emits 'error' ("closed before the connection was established"): already answered here
           ws.terminate();
           const status = res.statusCode ?? 0;
           const message = errorMessage(Buffer.concat(chunks)) ?? `HTTP ${status}`;

@@ -19,7 +19,6 @@ import { parseXdsResources } from '../../xds/index.js';
 import type { CliContext } from '../context.js';
 import { homeFrom, withHomeOption } from '../home-option.js';
 import { LocalApiClient, withLocalOptions, type LocalOptions } from '../local-api-client.js';
-import { localApiBase } from '../local-api-url.js';
 import { printFields, printJson, printTable, timeText } from '../output.js';
 import { readInput } from '../read-input.js';
 
@@ -39,9 +38,8 @@ interface VerifyOptions {
   decrypt?: boolean;
 }
 
-interface PublishOptions {
+interface PublishOptions extends LocalOptions {
   home?: string;
-  local?: string;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -87,12 +85,11 @@ export function registerConfig(program: Command, ctx: CliContext): void {
       ctx.stdout.write(JSON.stringify(await describe(verified, o, ctx), null, 2) + '\n');
     });
 
-  withHomeOption(config.command('publish'))
+  withLocalOptions(config.command('publish'))
     .description('hand a signed config to the running node (POST /config), which verifies and publishes it')
     .argument('<signed-file>', 'the signed config (compact JWS), or - for standard input')
-    .option('--local <addr>', "the node's local API, HOST:PORT or http://… (default $PUSHMESH_LOCAL or 127.0.0.1:15004)")
     .action(async (file: string, o: PublishOptions) => {
-      const base = localApiBase(o.local, ctx);
+      const { base } = await LocalApiClient.from(o, ctx);
       const jws = (await readInput(file, 'signed config')).trim();
       let res: Response;
       try {

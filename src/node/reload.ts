@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { NodeConfig } from '../config/index.js';
-import { isPushmeshError } from '../errors/index.js';
+import { isPushmeshError, PushmeshError } from '../errors/index.js';
 import { TrustPolicy } from '../signed-config/index.js';
 import type { AccessPolicy } from '../transport/auth/access-policy.js';
 import { loadTrustCas } from '../transport/auth/trust-ca.js';
@@ -104,7 +104,7 @@ export class Reloader {
 
   async #apply(next: NodeConfig): Promise<ReloadOutcome> {
     const t = this.#t;
-    if (!t.running()) throw new Error('the node is stopping');
+    if (!t.running()) throw new PushmeshError('ERR_UNAVAILABLE', 'the node is stopping');
     const { live, restart } = changedSettings(t.config, next);
     // Everything that can fail, before anything changes.
     const trust = live.includes('trust') ? TrustPolicy.fromConfig(next.trust) : null;

@@ -4,7 +4,7 @@ import { PushmeshError, isPushmeshError } from '../../errors/index.js';
 import { parseSendObject } from '../../local-api/send-object.js';
 import type { CliContext } from '../context.js';
 import { LocalApiClient, withLocalOptions, type LocalOptions } from '../local-api-client.js';
-import { errorOfAnswer, NodeAnswerError } from '../node-answer-error.js';
+import { NodeAnswerError } from '../node-answer-error.js';
 import { printJson } from '../output.js';
 
 interface SendOptions extends LocalOptions {
@@ -60,7 +60,7 @@ export function registerSend(program: Command, ctx: CliContext): void {
       const result = answer.results[0];
       if (result === undefined) throw new PushmeshError('ERR_IO', `${api.base} answered POST /msgs without a result`);
       if ('error' in result) {
-        const { code, message } = errorOfAnswer(202, JSON.stringify(result));
+        const { code, message } = result.error;
         throw new NodeAnswerError(202, code, `node refused the message: ${message} (${code})`);
       }
       printJson(ctx, result);

@@ -70,7 +70,7 @@ function message(type: protobuf.Type, json: unknown, path: string, depth: number
     const at = path ? `${path}.${key}` : key;
     const field = fieldFor(type, key);
     if (!field) throw new ProtoJsonError(at, `no field "${key}" in ${type.fullName.slice(1)}`);
-    if (value === null && field.resolvedType?.fullName !== '.google.protobuf.Value') continue; // null: the default
+    if (value === undefined || (value === null && field.resolvedType?.fullName !== '.google.protobuf.Value')) continue; // null: the default
     if (field.partOf) {
       const other = oneofSeen.get(field.partOf.name);
       if (other !== undefined) throw new ProtoJsonError(at, `"${key}" and "${other}" are both set, but they are one oneof (${field.partOf.name})`);

@@ -1,18 +1,15 @@
 import { PushmeshError } from '../errors/index.js';
 import { isNodeId } from '../identity/node-id.js';
+import type { PeerStore } from '../identity/peer-store.js';
 import type { Card, Identity, NodeId } from '../identity/types.js';
 import { formatVip6, looksLikeIpv6, parseVip6, vip6Tail } from '../identity/vip6.js';
 import type { LinkManager } from '../links/link-manager.js';
 import type { MeshRouting } from '../routing/mesh-routing.js';
 import { fromBase64Url } from '../util/base64url.js';
-import type { PeerDirectory } from './peer-directory.js';
 
-/** Where the nodes this node knows are listed: their IDs, and their cards when known. */
+/** The cards of the nodes this node knows. */
 export interface KnownNodes {
-  /** Every node ID with a chance of a known card: stored peers, linked peers, route destinations. */
-  ids(): Promise<Iterable<NodeId>>;
-  /** The card of `id` (from a link handshake or the peer store), if known. */
-  card(id: NodeId): Promise<Card | undefined>;
+  cards(): Promise<Iterable<Card>>;
 }
 
 /**
@@ -30,11 +27,7 @@ export async function resolveNodeAddress(address: string, self: Identity, known:
   const shown = formatVip6(tail);
   const matches = new Set<NodeId>();
   if (vip6Tail(self.publicKey).equals(tail)) matches.add(self.id);
-  for (const id of await known.ids()) {
-    if (matches.has(id)) continue;
-    const card = await known.card(id);
-    if (card && keyTail(card)?.equals(tail)) matches.add(card.id);
-  }
+  for (const card of await known.cards()) if (keyTail(card)?.equals(tail)) matches.add(card.id);
   const [first, second] = matches;
   if (first === undefined) {
     throw new PushmeshError('ERR_NOT_FOUND', `no known node has the VIP6 address ${shown}: add its card with "pushmesh peer add", or give its node ID`);
@@ -54,14 +47,20 @@ function keyTail(card: Card): Buffer | undefined {
 }
 
 /**
- * The nodes a running node knows, for resolveNodeAddress: stored peer
- * cards (read again, so a `pushmesh peer add` while running counts),
- * linked peers and route destinations, each with the card a link
- * handshake gave (live or remembered) or else the stored one.
+ * The nodes a running node knows, for resolveNodeAddress: the cards stored
+ * in the home folder (read again, so a `pushmesh peer add` while running
+ * counts), and the cards link handshakes gave (live or remembered) of the
+ * linked peers and the route destinations.
  */
-export function knownNodes(links: LinkManager, peers: PeerDirectory, mesh: MeshRouting): KnownNodes {
+export function knownNodes(links: LinkManager, stored: PeerStore, mesh: MeshRouting): KnownNodes {
   return {
-    ids: async () => new Set([...(await peers.storedIds()), ...[...links.links()].map((l) => l.peer.id), ...mesh.list().map((r) => r.dest)]),
-    card: async (id) => links.cardOf(id) ?? (await peers.card(id)),
+    cards: async () => {
+      const cards = await stored.list();
+      for (const id of new Set([...[...links.links()].map((l) => l.peer.id), ...mesh.list().map((r) => r.dest)])) {
+        const card = links.cardOf(id);
+        if (card) cards.push(card);
+      }
+      return cards;
+    },
   };
 }

@@ -326,7 +326,7 @@ export class PushmeshNode implements NodeCore {
   }
 
   resolveNode(address: string): Promise<NodeId> {
-    return resolveNodeAddress(address, this.identity, knownNodes(this.#links, this.#peers, this.#mesh));
+    return resolveNodeAddress(address, this.identity, knownNodes(this.#links, new PeerStore(this.config.home), this.#mesh));
   }
 
   deliveryStatus(id: string): DeliveryStatus | undefined {

@@ -18,7 +18,7 @@ export async function onlyTypedAsync(fn: () => Promise<unknown>): Promise<{ code
   assert.fail('expected a PushmeshError');
 }
 
-const known = (cards: Card[]): KnownNodes => ({ ids: async () => cards.map((c) => c.id), card: async (id) => cards.find((c) => c.id === id) });
+const known = (cards: Card[]): KnownNodes => ({ cards: async () => cards });
 const vip6Of = (card: Card): string => vip6FromPublicKey(fromBase64Url(card.keys.p256dh));
 
 describe('resolveNodeAddress', () => {

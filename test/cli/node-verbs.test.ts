@@ -155,6 +155,12 @@ describe('CLI verbs over the local API (real nodes)', { timeout: 240_000 }, () =
     const json = JSON.parse(await pushmeshOk(['status', sent!.id, '--json', ...at(a)])) as Record<string, unknown>;
     assert.equal(json['to'], c.identity.id);
     assert.equal(json['receipt'], true);
+    // Without an ID: the latest statuses (GET /statuses), this one among them.
+    const [header, ...rows] = (await pushmeshOk(['status', '--recent', '50', ...at(a)])).split('\n');
+    assert.match(header!, /^ID +STATE +TO +UPDATED +RECEIPT +REASON$/);
+    assert.ok(rows.some((row) => new RegExp(`^${sent!.id} +(sent|delivered) +${c.identity.id} +\\d{4}-\\S+ +asked$`).test(row)), rows.join('\n'));
+    const recent = JSON.parse(await pushmeshOk(['status', '--json', ...at(a)])) as { statuses: { id: string }[] };
+    assert.ok(recent.statuses.some((st) => st.id === sent!.id));
 
     // Text, bytes, and a message to this node's own apps.
     const plain = await nextAt(c, 'cli', () => pushmeshOk(['send', ...at(a), '--topic', 'cli', '--to', c.identity.id, '--data', 'just words']));
@@ -254,6 +260,8 @@ describe('CLI verbs over the local API (real nodes)', { timeout: 240_000 }, () =
   it('bad input: exit 2 and one line, before any request', async () => {
     const cases: string[][] = [
       ['status', 'not an id!'],
+      ['status', '--recent', '0'],
+      ['status', 'AAAAAAAAAAAAAAAAAAAAAA', '--recent', '5'],
       ['routes', '--local', 'a:b:c'],
       ['peers', '--linkd'],
       ['send', '--topic', 't', '--urgency', 'soon'],
@@ -284,7 +292,7 @@ describe('CLI verbs over the local API (real nodes)', { timeout: 240_000 }, () =
 
   it('no node at the address: exit 1 and one line', async () => {
     const port = await closedPort();
-    const cases: string[][] = [['status', 'AAAAAAAAAAAAAAAAAAAAAA'], ['routes'], ['peers'], ['send', '--topic', 't'], ['tail'], ['health'], ['config', 'list'], ['config', 'get', 'a', 'b']];
+    const cases: string[][] = [['status', 'AAAAAAAAAAAAAAAAAAAAAA'], ['status'], ['routes'], ['peers'], ['send', '--topic', 't'], ['tail'], ['health'], ['config', 'list'], ['config', 'get', 'a', 'b']];
     for (const args of cases) {
       const res = await runInProcess([...args, '--local', `127.0.0.1:${port}`], fetch);
       assert.equal(res.code, 1, `${args.join(' ')}: ${res.stderr}`);

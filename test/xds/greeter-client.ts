@@ -10,16 +10,21 @@ import { createInterface } from 'node:readline';
 import * as grpc from '@grpc/grpc-js';
 import * as grpcXds from '@grpc/grpc-js-xds';
 
-grpcXds.register();
-const client = new grpc.Client('xds:///greeter', grpc.credentials.createInsecure());
 const bytes = (b: Buffer): Buffer => b;
 
-createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line.trim() !== 'call') return;
-  client.makeUnaryRequest('/helloworld.Greeter/SayHello', bytes, bytes, Buffer.from('hello'), { deadline: Date.now() + 10_000 }, (err, res) => {
-    process.stdout.write(JSON.stringify(err ? { error: err.message } : { server: res!.toString() }) + '\n');
+// `node --test dist/test/` loads every file under test/: only the child started with --app is the app.
+if (process.argv.includes('--app')) serve();
+
+function serve(): void {
+  grpcXds.register();
+  const client = new grpc.Client('xds:///greeter', grpc.credentials.createInsecure());
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line.trim() !== 'call') return;
+    client.makeUnaryRequest('/helloworld.Greeter/SayHello', bytes, bytes, Buffer.from('hello'), { deadline: Date.now() + 10_000 }, (err, res) => {
+      process.stdout.write(JSON.stringify(err ? { error: err.message } : { server: res!.toString() }) + '\n');
+    });
+  }).on('close', () => {
+    client.close();
+    process.exit(0);
   });
-}).on('close', () => {
-  client.close();
-  process.exit(0);
-});
+}

@@ -35,7 +35,7 @@ export function startGreeterClient(scope: CleanupScope, xdsPort: number): Greete
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GRPC_') && !k.startsWith('NODE_TEST')) env[k] = v;
   env['GRPC_XDS_BOOTSTRAP_CONFIG'] = JSON.stringify(bootstrap);
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./greeter-client.js', import.meta.url))], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./greeter-client.js', import.meta.url)), '--app'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
   const answers: string[] = [];

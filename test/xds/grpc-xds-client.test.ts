@@ -39,6 +39,11 @@ describe('xDS: a real gRPC client (@grpc/grpc-js-xds) resolves xds:///greeter th
     const forged = await signConfig({ namespace: 'xds', name: 'greeter', version: 3, data: { resources: greeterResources(portA) } }, forger.privateKey);
     const forgery = await post(node.localUrl, forged);
     assert.ok(forgery.status >= 400, `forgery refused (${forgery.status})`);
+    // Owner-signed but bad resources (a field Cluster does not have): kept as a signed config, refused by the xDS server with the reason.
+    const broken = await signConfig({ namespace: 'xds', name: 'broken', version: 1, data: { resources: [{ '@type': 'type.googleapis.com/envoy.config.cluster.v3.Cluster', name: 'x', bogus: 1 }] } }, owner.privateKey);
+    assert.equal((await post(node.localUrl, broken)).status, 200);
+    const refused = await node.waitForLog((l) => l.msg === 'xds config refused: its resources are not served', 'the refusal');
+    assert.deepEqual([refused['name'], refused['version'], refused['reason']], ['broken', 1, 'resources[0] (Cluster "x"): bogus: no field "bogus" in envoy.config.cluster.v3.Cluster']);
     for (let i = 0; i < 20; i++) assert.deepEqual(await app.call(), { server: 'B' });
     const changes = node.logs.filter((l) => l.msg === 'xds snapshot changed').map((l) => l['version']);
     assert.equal(changes.length, 2, `snapshot changes only for v1 and v2: ${changes.join(', ')}`);

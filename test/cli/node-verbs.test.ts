@@ -235,6 +235,11 @@ describe('CLI verbs over the local API (real nodes)', { timeout: 240_000 }, () =
     const missing = await runPushmesh(['config', 'get', 'app', 'nope', ...at(e)]);
     assert.equal(missing.code, 1);
     assert.equal(missing.stderr, 'pushmesh: no verified config app/nope (HTTP 404 ERR_NOT_FOUND)\n');
+    // metrics: the Prometheus text, filtered by a prefix, or parsed with --json.
+    const metrics = (await pushmeshOk(['metrics', 'pushmesh_config', ...at(e)])).split('\n');
+    assert.ok(metrics.length > 0 && metrics.every((l) => /^(# (HELP|TYPE) )?pushmesh_config/.test(l)), metrics.join('\n'));
+    const parsed = JSON.parse(await pushmeshOk(['metrics', 'pushmesh_messages_in_total', '--json', ...at(e)])) as { metrics: { name: string; labels: Record<string, string>; value: number }[] };
+    assert.ok(parsed.metrics.length > 0 && parsed.metrics.every((m) => m.name === 'pushmesh_messages_in_total' && typeof m.value === 'number'));
     // Every verb takes --home (these do not use it).
     assert.match(await pushmeshOk(['routes', '--home', join(dir, 'owner'), ...at(e)]), /^DEST/);
 
@@ -292,7 +297,7 @@ describe('CLI verbs over the local API (real nodes)', { timeout: 240_000 }, () =
 
   it('no node at the address: exit 1 and one line', async () => {
     const port = await closedPort();
-    const cases: string[][] = [['status', 'AAAAAAAAAAAAAAAAAAAAAA'], ['status'], ['routes'], ['peers'], ['send', '--topic', 't'], ['tail'], ['health'], ['config', 'list'], ['config', 'get', 'a', 'b']];
+    const cases: string[][] = [['status', 'AAAAAAAAAAAAAAAAAAAAAA'], ['status'], ['metrics'], ['routes'], ['peers'], ['send', '--topic', 't'], ['tail'], ['health'], ['config', 'list'], ['config', 'get', 'a', 'b']];
     for (const args of cases) {
       const res = await runInProcess([...args, '--local', `127.0.0.1:${port}`], fetch);
       assert.equal(res.code, 1, `${args.join(' ')}: ${res.stderr}`);

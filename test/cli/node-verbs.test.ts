@@ -240,6 +240,10 @@ describe('CLI verbs over the local API (real nodes)', { timeout: 240_000 }, () =
     assert.ok(metrics.length > 0 && metrics.every((l) => /^(# (HELP|TYPE) )?pushmesh_config/.test(l)), metrics.join('\n'));
     const parsed = JSON.parse(await pushmeshOk(['metrics', 'pushmesh_messages_in_total', '--json', ...at(e)])) as { metrics: { name: string; labels: Record<string, string>; value: number }[] };
     assert.ok(parsed.metrics.length > 0 && parsed.metrics.every((m) => m.name === 'pushmesh_messages_in_total' && typeof m.value === 'number'));
+    // card --running: the running node's GET /id (card + vip6).
+    const served = JSON.parse(await pushmeshOk(['card', '--running', ...at(e)])) as Record<string, unknown>;
+    assert.equal(served['id'], e.identity.id);
+    assert.equal(served['vip6'], e.identity.vip6);
     // Every verb takes --home (these do not use it).
     assert.match(await pushmeshOk(['routes', '--home', join(dir, 'owner'), ...at(e)]), /^DEST/);
 
@@ -280,6 +284,8 @@ describe('CLI verbs over the local API (real nodes)', { timeout: 240_000 }, () =
       ['tail', '--last-event-id', 'x'],
       ['config', 'get', 'bad ns', 'x'],
       ['health', '--local', 'off'],
+      ['card', '--local', '127.0.0.1:9'],
+      ['card', '--running', '--advertise', 'https://x.example'],
     ];
     // Each as the CLI runs it (runCli, as main.ts calls it), with a fetch that fails the test if a request is made.
     for (const args of cases) {
@@ -297,7 +303,7 @@ describe('CLI verbs over the local API (real nodes)', { timeout: 240_000 }, () =
 
   it('no node at the address: exit 1 and one line', async () => {
     const port = await closedPort();
-    const cases: string[][] = [['status', 'AAAAAAAAAAAAAAAAAAAAAA'], ['status'], ['metrics'], ['routes'], ['peers'], ['send', '--topic', 't'], ['tail'], ['health'], ['config', 'list'], ['config', 'get', 'a', 'b']];
+    const cases: string[][] = [['status', 'AAAAAAAAAAAAAAAAAAAAAA'], ['status'], ['metrics'], ['card', '--running'], ['routes'], ['peers'], ['send', '--topic', 't'], ['tail'], ['health'], ['config', 'list'], ['config', 'get', 'a', 'b']];
     for (const args of cases) {
       const res = await runInProcess([...args, '--local', `127.0.0.1:${port}`], fetch);
       assert.equal(res.code, 1, `${args.join(' ')}: ${res.stderr}`);

@@ -35,6 +35,8 @@ interface TypeState {
   nonce: string;
   /** Resource name → digest, as last sent. */
   sent: Map<string, string> | null;
+  /** The version of the last response sent. */
+  sentVersion: string;
   /** The version the client last accepted (ACK); kept across NACKs. */
   accepted: string;
 }
@@ -87,13 +89,13 @@ export class AdsStream {
     const subscription = new Set(names.filter((n) => n !== '*'));
     let changed = !state || state.wildcard !== wildcard || !sameSet(state.names, subscription);
     if (!state) {
-      state = { names: subscription, wildcard, nonce: '', sent: null, accepted: '' };
+      state = { names: subscription, wildcard, nonce: '', sent: null, sentVersion: '', accepted: '' };
       this.#types.set(t, state);
     }
     if (nonce !== '' && nonce === state.nonce) {
       if (req.error_detail) {
         const message = req.error_detail.message ?? '';
-        this.#log.warn({ client: this.#node, type: t, rejected: req.version_info === state.accepted ? undefined : req.version_info, keeps: state.accepted, reason: message }, 'xds client NACKed a response');
+        this.#log.warn({ client: this.#node, type: t, rejected: state.sentVersion, keeps: req.version_info ?? '', reason: message }, 'xds client NACKed a response');
         this.#events.nacked(t, message);
       } else {
         state.accepted = req.version_info ?? '';
@@ -120,6 +122,7 @@ export class AdsStream {
     if (!always && state.sent && sameDigests(state.sent, digests)) return;
     state.sent = digests;
     state.nonce = String(++this.#nonce);
+    state.sentVersion = this.#snapshot.version;
     this.#events.send({ version_info: this.#snapshot.version, type_url: t, nonce: state.nonce, resources: chosen.map((r) => ({ type_url: t, value: r.value })) });
   }
 }

@@ -72,9 +72,15 @@ export class XdsServer {
     server.addService(adsService(root), { StreamAggregatedResources: (call: ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) => this.#stream(call, metrics) });
     const { host, port } = this.#opts.listen;
     const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-    const bound = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(target, ServerCredentials.createInsecure(), (err, p) => (err ? reject(new PushmeshError('ERR_LISTEN', `xDS server cannot listen on ${target}: ${err.message}`, { cause: err })) : resolve(p)));
-    });
+    let bound: number;
+    try {
+      bound = await new Promise<number>((resolve, reject) => {
+        server.bindAsync(target, ServerCredentials.createInsecure(), (err, p) => (err ? reject(new PushmeshError('ERR_LISTEN', `xDS server cannot listen on ${target}: ${err.message}`, { cause: err })) : resolve(p)));
+      });
+    } catch (err) {
+      this.close();
+      throw err;
+    }
     this.#address = { host, port: bound };
     this.#log.info({ xds: `${target.replace(/:\d+$/, '')}:${bound}`, namespace: this.#opts.namespace, version: this.#snapshot.version, configs: this.#snapshot.configs.size }, 'xds server listening');
   }

@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { describe, test } from 'node:test';
 import { signConfig } from '../../src/signed-config/index.js';
 import { XDS_TYPES, envoyRoot } from '../../src/xds/index.js';
@@ -93,5 +95,13 @@ describe('xDS server: a client built from Envoy discovery protos', () => {
     const still = await fresh.next();
     assert.equal(portOf(decoded(still)[0]!), 2222, 'the last good version of the config stays served');
     assert.equal(client.pending, 0, 'the refused configs pushed nothing');
+  });
+
+  test('a taken xDS port fails the start with ERR_LISTEN (the node does not run without its xDS server)', async (t) => {
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    t.after(() => taken.close());
+    const port = (taken.address() as { port: number }).port;
+    await assert.rejects(startInProcessNode(t, { xds: { listen: { host: '127.0.0.1', port }, namespace: 'xds' } }), (err: Error & { code?: string }) => err.code === 'ERR_LISTEN' && err.message.includes(`127.0.0.1:${port}`));
   });
 });

@@ -16,12 +16,13 @@ import { nodeBench } from './node.js';
 import { replayGuardBench } from './replay-guard.js';
 import { routingBench } from './routing.js';
 import { transportsBench } from './transports.js';
+import { xdsBench } from './xds.js';
 import { targetsMet } from './ratio.js';
 import { markdownTable } from './table.js';
 import type { BenchContext, BenchModule } from './types.js';
 
 /** Add new areas (transports, routing, …) here. */
-const MODULES: BenchModule[] = [cryptoBench, inboxBench, nodeBench, transportsBench, signedConfigBench, backendsBench, routingBench, drainBench, replayGuardBench, e2eBench];
+const MODULES: BenchModule[] = [cryptoBench, inboxBench, nodeBench, transportsBench, signedConfigBench, backendsBench, routingBench, drainBench, replayGuardBench, e2eBench, xdsBench];
 
 async function main(): Promise<void> {
   const seconds = Number(process.env['BENCH_SECONDS'] ?? 4);

@@ -66,7 +66,7 @@ export class XdsServer {
     const metrics = (this.#metrics = new XdsMetrics(this.#opts.registry));
     this.#snapshot = this.#build();
     this.#unsubscribe = this.#opts.signedConfig.onUpdate((view) => {
-      if (view.namespace === this.#opts.namespace) this.#refresh();
+      if (view.namespace === this.#opts.namespace) this.refresh();
     });
     const server = (this.#server = new Server());
     server.addService(adsService(root), { StreamAggregatedResources: (call: ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) => this.#stream(call, metrics) });
@@ -89,7 +89,14 @@ export class XdsServer {
     return this.#builder.build(this.#opts.signedConfig.list(), () => this.#metrics?.refusedConfigs.inc());
   }
 
-  #refresh(): void {
+  /**
+   * Builds the snapshot again from the kept configs and pushes what
+   * changed. Called on every config update of the namespace; call it also
+   * after the signed-config trust list changed (a reload), which can
+   * forget kept configs without an update event.
+   */
+  refresh(): void {
+    if (!this.#server) return;
     const before = this.#snapshot?.version;
     const snapshot = (this.#snapshot = this.#build());
     if (snapshot.version === before) return;

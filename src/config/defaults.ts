@@ -12,6 +12,7 @@ export function defaultConfig(home: string): NodeConfig {
     local: { host: '127.0.0.1', port: DEFAULT_LOCAL_PORT },
     https: { host: '0.0.0.0', port: DEFAULT_HTTPS_PORT },
     httpsSessionTickets: false,
+    browserDemo: false,
     grpc: { host: '0.0.0.0', port: DEFAULT_GRPC_PORT },
     advertise: '',
     peers: [],

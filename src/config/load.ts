@@ -19,6 +19,8 @@ export interface ConfigLayer {
   https?: string;
   /** TLS session tickets on the HTTPS server (default off). */
   httpsSessionTickets?: boolean;
+  /** The browser demo page on the HTTPS server (default off; docs/browser.md). */
+  browserDemo?: boolean;
   grpc?: string;
   advertise?: string;
   peers?: string[];
@@ -45,7 +47,7 @@ export interface ConfigLayer {
   xds?: XdsLayer;
 }
 
-const LAYER_KEYS = new Set(['local', 'https', 'httpsSessionTickets', 'grpc', 'advertise', 'peers', 'trustCa', 'certFile', 'vapidSubject', 'nats', 'pubsub', 'trust', 'service', 'routing', 'reqInlineTypes', 'logLevel', 'limits', 'bridges', 'backends', 'xds']);
+const LAYER_KEYS = new Set(['local', 'https', 'httpsSessionTickets', 'browserDemo', 'grpc', 'advertise', 'peers', 'trustCa', 'certFile', 'vapidSubject', 'nats', 'pubsub', 'trust', 'service', 'routing', 'reqInlineTypes', 'logLevel', 'limits', 'bridges', 'backends', 'xds']);
 const LIMIT_KEYS = new Set<keyof NodeLimits>(['maxRequestBody', 'maxQueuedMessages', 'maxQueuedBytes', 'subscriberBuffer', 'maxTtl', 'deliveryWindow', 'jumpHostWait', 'heldMessages', 'heldBytes', 'heldPerTopic', 'replayEntries', 'replayEntriesPerSender']);
 const LOG_LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -61,6 +63,7 @@ export function layerFromEnv(env: NodeJS.ProcessEnv): ConfigLayer {
   set('https', env['PUSHMESH_HTTPS']);
   set('grpc', env['PUSHMESH_GRPC']);
   set('httpsSessionTickets', envBoolean(env, 'PUSHMESH_HTTPS_SESSION_TICKETS'));
+  set('browserDemo', envBoolean(env, 'PUSHMESH_BROWSER_DEMO'));
   set('advertise', env['PUSHMESH_ADVERTISE']);
   set('peers', list(env['PUSHMESH_PEERS']));
   set('trustCa', env['PUSHMESH_TRUST_CA']);
@@ -148,6 +151,10 @@ function validateLayer(doc: unknown, where: string): ConfigLayer {
   if (o['httpsSessionTickets'] !== undefined) {
     if (typeof o['httpsSessionTickets'] !== 'boolean') throw new PushmeshError('ERR_CONFIG', `${where}: "httpsSessionTickets" must be true or false`);
     layer.httpsSessionTickets = o['httpsSessionTickets'];
+  }
+  if (o['browserDemo'] !== undefined) {
+    if (typeof o['browserDemo'] !== 'boolean') throw new PushmeshError('ERR_CONFIG', `${where}: "browserDemo" must be true or false`);
+    layer.browserDemo = o['browserDemo'];
   }
   strList('peers');
   strList('nats');
@@ -238,6 +245,7 @@ export function resolveConfig(home: string, layers: ConfigLayer[]): NodeConfig {
   const https = pick('https');
   if (https !== undefined) cfg.https = parseHostPort(https, '0.0.0.0', 'HTTPS address');
   cfg.httpsSessionTickets = pick('httpsSessionTickets') ?? false;
+  cfg.browserDemo = pick('browserDemo') ?? false;
   const grpc = pick('grpc');
   if (grpc !== undefined) cfg.grpc = parseHostPort(grpc, '0.0.0.0', 'gRPC address');
   cfg.advertise = normalizeAdvertise(pick('advertise') ?? '', cfg);
@@ -268,7 +276,7 @@ export function resolveConfig(home: string, layers: ConfigLayer[]): NodeConfig {
   }
   for (const l of [...layers].reverse()) if (l.backends !== undefined) cfg.backends = backendsFromFile(l.backends, 'config file', cfg.backends);
   cfg.backends.bridges = pick('bridges') ?? [];
-  cfg.xds = resolveXds(layers.map((l) => l.xds));
+  cfg.xds = resolveXds(layers.map((l) => l.xds), { home: cfg.home, certFile: cfg.certFile ?? null, trustCa: cfg.trustCa });
   // Limits merge per key, lowest layer first so higher layers win.
   for (const l of [...layers].reverse()) Object.assign(cfg.limits, l.limits ?? {});
   return cfg;

@@ -64,6 +64,11 @@ export interface NodeConfig {
    * every push, so they can resume instead of a full handshake.
    */
   httpsSessionTickets: boolean;
+  /**
+   * Serve the browser demo page and the pushmesh/browser bundle on the
+   * HTTPS server under /browser/ (docs/browser.md). Off by default.
+   */
+  browserDemo?: boolean;
   grpc: HostPort | null;
   /** Origin put in the card's endpoint, e.g. https://node.example:15443. */
   advertise: string;
@@ -126,4 +131,18 @@ export interface XdsConfig {
   listen: HostPort;
   /** Namespace of the signed configs it serves (default `xds`). */
   namespace: string;
+  /** TLS (mTLS with a client CA) on the xDS server; null: plaintext (loopback only). */
+  tls: XdsTlsConfig | null;
+}
+
+/** The xDS server's TLS files (docs/xds.md "TLS"), read at its start. */
+export interface XdsTlsConfig {
+  /** PEM certificate (chain) presented to clients. */
+  certFile: string;
+  /** PEM private key of certFile. */
+  keyFile: string;
+  /** PEM CA certificates a client certificate must chain to (mTLS); null: no client certificate asked. */
+  clientCaFile: string | null;
+  /** Whether certFile/keyFile are the node's own (not named under xds.tls). */
+  ownCertificate: boolean;
 }

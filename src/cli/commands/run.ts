@@ -13,6 +13,7 @@ interface RunOptions {
   config?: string;
   local?: string;
   https?: string;
+  browserDemo?: boolean;
   grpc?: string;
   xds?: string;
   advertise?: string;
@@ -45,6 +46,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--config <file>', 'YAML config file (default: $PUSHMESH_CONFIG)')
     .option('--local <host:port>', 'local API address (default 127.0.0.1:15004)')
     .option('--https <host:port|off>', 'HTTPS address: Web Push and peer WebSocket (default 0.0.0.0:15443)')
+    .option('--browser-demo', 'serve the browser demo page and the pushmesh/browser bundle on the HTTPS port under /browser/ (default off; docs/browser.md)')
     .option('--grpc <host:port|off>', 'gRPC ADS address (default 0.0.0.0:15007)')
     .option('--xds <host:port>', 'serve xDS (Envoy ADS) to local gRPC/Envoy clients from signed configs of namespace xds (loopback only; default off; docs/xds.md)')
     .option('--advertise <url>', "origin put in the card's endpoint")
@@ -123,6 +125,7 @@ function flagLayer(o: RunOptions): ConfigLayer {
   const l: ConfigLayer = {};
   if (o.local !== undefined) l.local = o.local;
   if (o.https !== undefined) l.https = o.https;
+  if (o.browserDemo === true) l.browserDemo = true;
   if (o.grpc !== undefined) l.grpc = o.grpc;
   if (o.xds !== undefined) l.xds = { listen: o.xds };
   if (o.advertise !== undefined) l.advertise = o.advertise;

@@ -15,6 +15,7 @@ import { parsePushHeaders } from './push-headers.js';
 import { parseSenderHeader, SENDER_HEADER } from './sender-header.js';
 import type { AcceptPush } from './push-types.js';
 import { answerClientError } from '../../util/http-client-error.js';
+import { registerBrowserDemo } from './browser-demo.js';
 
 /**
  * TLS options of the node's HTTPS server (Web Push and peer WebSockets):
@@ -58,6 +59,8 @@ export interface PushServerOptions {
   maxTtl: number;
   /** This node's card, served on `GET /id` (so `pushmesh peer add https://…` works). */
   card?: () => Card;
+  /** Serve the browser demo page and bundle under /browser/ (docs/browser.md); default off. */
+  browserDemo?: boolean;
 }
 
 /**
@@ -122,6 +125,8 @@ export function buildPushServer(opts: PushServerOptions): FastifyInstance {
     if (!opts.card) return reply.status(404).send({ error: { code: 'ERR_NOT_FOUND', message: 'no card served here' } });
     return opts.card();
   });
+
+  if (opts.browserDemo) registerBrowserDemo(app);
 
   app.post<{ Params: { id: string }; Body: Buffer | undefined }>('/push/:id', async (req, reply) => {
     const to = req.params.id;

@@ -1,0 +1,18 @@
+import { toBase32 } from './bytes.js';
+import { isUncompressedPoint, sha256 } from './crypto.js';
+
+/** A node ID: lowercase unpadded base32 of SHA-256 of the 65-byte public key (52 characters). */
+export type NodeId = string;
+
+export const NODE_ID_LENGTH = 52;
+const NODE_ID_RE = /^[a-z2-7]{52}$/;
+
+/** Node ID = lowercase unpadded RFC 4648 base32 of SHA-256(65-byte uncompressed key), as src/identity/node-id.ts. */
+export async function nodeIdOf(publicKey: Uint8Array): Promise<NodeId> {
+  if (!isUncompressedPoint(publicKey)) throw new TypeError('expected a 65-byte uncompressed P-256 public key');
+  return toBase32(await sha256(publicKey));
+}
+
+export function isNodeId(text: unknown): text is NodeId {
+  return typeof text === 'string' && NODE_ID_RE.test(text);
+}

@@ -1,4 +1,4 @@
-export type { NodeConfig, NodeLimits, HostPort, ServiceConfig, XdsConfig } from './types.js';
+export type { NodeConfig, NodeLimits, HostPort, ServiceConfig, XdsConfig, XdsTlsConfig } from './types.js';
 export { defaultConfig, DEFAULT_LOCAL_PORT, DEFAULT_GRPC_PORT, DEFAULT_HTTPS_PORT } from './defaults.js';
 export { parseHostPort, formatHostPort } from './host-port.js';
 export { parseVapidSubject, MAX_VAPID_SUBJECT_LENGTH } from './vapid-subject.js';

@@ -132,7 +132,7 @@ export interface XdsConfig {
   /** Namespace of the signed configs it serves (default `xds`). */
   namespace: string;
   /** TLS (mTLS with a client CA) on the xDS server; null: plaintext (loopback only). */
-  tls: XdsTlsConfig | null;
+  tls?: XdsTlsConfig | null;
 }
 
 /** The xDS server's TLS files (docs/xds.md "TLS"), read at its start. */

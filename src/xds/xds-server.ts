@@ -1,8 +1,11 @@
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createSecureContext } from 'node:tls';
 import { Server, ServerCredentials, type MethodDefinition, type ServerDuplexStream, type ServiceDefinition } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type protobuf from 'protobufjs';
-import type { HostPort } from '../config/types.js';
+import type { HostPort, XdsTlsConfig } from '../config/types.js';
 import { PushmeshError } from '../errors/index.js';
 import type { SignedConfigApi } from '../signed-config/types.js';
 import { AdsStream, type DiscoveryRequest, type DiscoveryResponse } from './ads-stream.js';
@@ -19,6 +22,8 @@ export interface XdsServerOptions {
   logger: Logger;
   /** Names this control plane in responses (`control_plane.identifier`). */
   identifier: string;
+  /** TLS, or mTLS with a client CA (docs/xds.md "TLS"); null or absent: plaintext. */
+  tls?: XdsTlsConfig | null;
 }
 
 const ADS_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
@@ -62,6 +67,7 @@ export class XdsServer {
   }
 
   async start(): Promise<void> {
+    const credentials = this.#opts.tls ? await tlsCredentials(this.#opts.tls) : ServerCredentials.createInsecure();
     const root = envoyRoot();
     const metrics = (this.#metrics = new XdsMetrics(this.#opts.registry));
     this.#snapshot = this.#build();
@@ -75,14 +81,14 @@ export class XdsServer {
     let bound: number;
     try {
       bound = await new Promise<number>((resolve, reject) => {
-        server.bindAsync(target, ServerCredentials.createInsecure(), (err, p) => (err ? reject(new PushmeshError('ERR_LISTEN', `xDS server cannot listen on ${target}: ${err.message}`, { cause: err })) : resolve(p)));
+        server.bindAsync(target, credentials, (err, p) => (err ? reject(new PushmeshError('ERR_LISTEN', `xDS server cannot listen on ${target}: ${err.message}`, { cause: err })) : resolve(p)));
       });
     } catch (err) {
       this.close();
       throw err;
     }
     this.#address = { host, port: bound };
-    this.#log.info({ xds: `${target.replace(/:\d+$/, '')}:${bound}`, namespace: this.#opts.namespace, version: this.#snapshot.version, configs: this.#snapshot.configs.size }, 'xds server listening');
+    this.#log.info({ xds: `${target.replace(/:\d+$/, '')}:${bound}`, namespace: this.#opts.namespace, tls: tlsMode(this.#opts.tls), version: this.#snapshot.version, configs: this.#snapshot.configs.size }, 'xds server listening');
   }
 
   #build(): XdsSnapshot {
@@ -159,6 +165,47 @@ export class XdsServer {
     this.#server = undefined;
     this.#streams.clear();
   }
+}
+
+/** How the server is reached: `plaintext`, `tls` or `mtls` (client certificates required). */
+export function tlsMode(tls: XdsTlsConfig | null | undefined): 'plaintext' | 'tls' | 'mtls' {
+  if (!tls) return 'plaintext';
+  return tls.clientCaFile ? 'mtls' : 'tls';
+}
+
+async function readPem(what: string, path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? (err as Error).message;
+    throw new PushmeshError('ERR_CONFIG', `xds.tls: cannot read the ${what} file ${path} (${code})`, { cause: err });
+  }
+}
+
+/**
+ * The server credentials of `tls`: its certificate and key (checked to be
+ * PEM and to belong together), and with a client CA, client certificates
+ * required and verified against it. Any problem is ERR_CONFIG naming the
+ * file, so a node refuses to start rather than serve without them.
+ */
+async function tlsCredentials(tls: XdsTlsConfig): Promise<ServerCredentials> {
+  const [cert, key, ca] = await Promise.all([
+    readPem('certificate', tls.certFile),
+    readPem('private key', tls.keyFile),
+    tls.clientCaFile ? readPem('client CA', tls.clientCaFile) : Promise.resolve(null),
+  ]);
+  const check = (what: string, path: string, fn: () => unknown): void => {
+    try {
+      fn();
+    } catch (err) {
+      throw new PushmeshError('ERR_CONFIG', `xds.tls: the ${what} file ${path} is not usable: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  check('certificate', tls.certFile, () => new X509Certificate(cert));
+  check('private key', tls.keyFile, () => createPrivateKey(key));
+  if (ca) check('client CA', tls.clientCaFile!, () => new X509Certificate(ca));
+  check('certificate and key', `${tls.certFile} / ${tls.keyFile}`, () => createSecureContext({ cert, key, ...(ca ? { ca } : {}) }));
+  return ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], ca !== null);
 }
 
 /** The ADS service for grpc-js, its messages encoded and decoded with Envoy's own definitions. */

@@ -39,9 +39,9 @@ export class AdsTestClient {
   readonly #waiters: (() => void)[] = [];
   #error: Error | null = null;
 
-  constructor(address: string, readonly nodeId = 'test-client') {
+  constructor(address: string, readonly nodeId = 'test-client', credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(), options: grpc.ChannelOptions = {}) {
     const Ctor = adsClientConstructor();
-    this.#client = new Ctor(address, grpc.credentials.createInsecure());
+    this.#client = new Ctor(address, credentials, options);
     this.#call = (this.#client as unknown as { StreamAggregatedResources(): grpc.ClientDuplexStream<object, Response> }).StreamAggregatedResources();
     this.#call.on('data', (r: Response) => {
       this.#queue.push(r);

@@ -27,13 +27,21 @@ export interface GreeterClient {
   callUntil(server: string, ms?: number): Promise<number>;
 }
 
-export function startGreeterClient(scope: CleanupScope, xdsPort: number): GreeterClient {
+/** How the app reaches its xDS server: the bootstrap's `channel_creds` and extra environment (e.g. the roots TLS verifies against). */
+export interface GreeterClientOptions {
+  channelCreds?: { type: string; config?: unknown }[];
+  env?: Record<string, string>;
+}
+
+export function startGreeterClient(scope: CleanupScope, xdsPort: number, opts: GreeterClientOptions = {}): GreeterClient {
   const bootstrap = {
-    xds_servers: [{ server_uri: `127.0.0.1:${xdsPort}`, channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
+    xds_servers: [{ server_uri: `127.0.0.1:${xdsPort}`, channel_creds: opts.channelCreds ?? [{ type: 'insecure' }], server_features: ['xds_v3'] }],
     node: { id: 'greeter-app', locality: { zone: 'local' } },
   };
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GRPC_') && !k.startsWith('NODE_TEST')) env[k] = v;
+  for (const k of Object.keys(env)) if (k.startsWith('GOOGLE_')) delete env[k];
+  Object.assign(env, opts.env ?? {});
   env['GRPC_XDS_BOOTSTRAP_CONFIG'] = JSON.stringify(bootstrap);
   const child = spawn(process.execPath, [fileURLToPath(new URL('./greeter-client.js', import.meta.url)), '--app'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';

@@ -71,7 +71,7 @@ async function main() {
     const to = $('send-to').value.trim();
     const cardText = $('send-card').value.trim();
     try {
-      if (cardText !== '') node.addCard(JSON.parse(cardText));
+      if (cardText !== '') await node.addCard(JSON.parse(cardText));
       const { id } = await node.send(to, $('send-topic').value, $('send-text').value, { text: true, receipt: true });
       statusRows.set(id, row($('statuses-body'), [{ text: id, className: 'id' }, { text: to, className: 'id' }, { text: 'queued' }, { text: '' }], true));
       $('send-result').textContent = `queued ${id}`;

@@ -1,0 +1,117 @@
+import { strict as assert } from 'node:assert';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { runPushmesh } from '../helpers/cli.js';
+import { linkReady, localRequest, spawnNode, type NodeProcess } from '../helpers/node-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { launchChromium, openDemoTab, receivedRows, sendWithForm, sentRows, type Tab } from './tabs.js';
+
+const WAIT = 60_000;
+
+/** Polls `fn` until it returns a value (not undefined), at most `timeoutMs`. */
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = WAIT): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Everything a node process wrote: its log lines and stderr. */
+const allOutput = (n: NodeProcess): string => JSON.stringify(n.logs) + n.stderr();
+
+/** Messages held for apps at a node's local API on `topic` (GET /msg/<topic> without SSE: hands them out). */
+async function take(node: NodeProcess, topic: string): Promise<Array<Record<string, unknown>>> {
+  const r = await localRequest(node, 'GET', `/msg/${topic}`);
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  return (r.json as { messages: Array<Record<string, unknown>> }).messages;
+}
+
+async function addPeerCard(node: NodeProcess, card: unknown, scope: { after(fn: () => unknown): void }): Promise<void> {
+  const file = join(await tempDir(scope), 'card.json');
+  await writeFile(file, JSON.stringify(card));
+  const r = await runPushmesh(['peer', 'add', file, '--home', node.home]);
+  assert.equal(r.code, 0, r.stderr);
+}
+
+/**
+ * Issue 17 "Prove it", in Chromium against real `pushmesh run` processes:
+ * a relay serving the demo page (--browser-demo), a CLI node linked to it
+ * over gRPC, and tabs in browser contexts of their own (own IndexedDB,
+ * own key). Tab → CLI node and CLI node → tab, decrypted only at the
+ * destination, receipts back, the relay's log free of the plaintext.
+ */
+describe('browser tabs as nodes: tab ↔ CLI node through a relay', { timeout: 600_000 }, () => {
+  const cleanups: (() => unknown)[] = [];
+  const scope = { after: (fn: () => unknown) => cleanups.push(fn) };
+  let relay: NodeProcess;
+  let cli: NodeProcess;
+  let browser: Browser;
+  let tab1: Tab;
+  let tab2: Tab;
+
+  before(async () => {
+    relay = await spawnNode({ scope, logLevel: 'debug', grpc: '127.0.0.1:0', args: ['--browser-demo'] });
+    cli = await spawnNode({ scope, logLevel: 'debug', args: ['--peer', `grpcs://${relay.id}@${relay.grpc}`] });
+    await linkReady(cli, relay);
+    browser = await launchChromium();
+    tab1 = await openDemoTab(browser, relay.https!, scope);
+    tab2 = await openDemoTab(browser, relay.https!, scope);
+  });
+  after(async () => {
+    for (const fn of cleanups.reverse()) await fn();
+    await browser?.close();
+  });
+
+  it('each tab is a node of its own, linked to the relay by challenge', async () => {
+    assert.match(tab1.id, /^[a-z2-7]{52}$/);
+    assert.notEqual(tab1.id, tab2.id);
+    assert.equal(tab1.card.endpoint, '');
+    const peers = await localRequest(relay, 'GET', '/peers');
+    const ids = JSON.stringify(peers.json);
+    assert.ok(ids.includes(tab1.id) && ids.includes(tab2.id), ids);
+    const relayId = await tab1.page.locator('#relay-id').textContent();
+    assert.equal(relayId, relay.id);
+  });
+
+  it('tab 1 → CLI node: typed into the demo page, decrypted at the CLI node only, receipt back', async () => {
+    const secret = `tab-to-cli-${Math.random().toString(36).slice(2)}`;
+    await addPeerCard(cli, tab1.card, scope); // for the receipt back to the tab
+    const id = await sendWithForm(tab1.page, cli.id, cli.card, secret);
+    const got = await until('the message at the CLI node', async () => (await take(cli, 'chat')).find((m) => m['id'] === id));
+    assert.equal(got['from'], tab1.id);
+    assert.equal(got['data'], secret);
+    await until('status delivered in tab 1', async () => ((await sentRows(tab1.page)).find((r) => r[0] === id)?.[2] === 'delivered' ? true : undefined));
+    assert.ok(!allOutput(relay).includes(secret), "the plaintext is in the relay's output");
+    assert.deepEqual(tab1.errors, []);
+  });
+
+  it('CLI node → tab 2: shown in the demo page, receipt back to the CLI node', async () => {
+    const secret = `cli-to-tab-${Math.random().toString(36).slice(2)}`;
+    await addPeerCard(cli, tab2.card, scope);
+    await tab2.page.evaluate(async (card) => {
+      await (globalThis as unknown as { pushmeshDemo: { addCard(c: unknown): Promise<unknown> } }).pushmeshDemo.addCard(card);
+    }, cli.card);
+    const sent = await localRequest(cli, 'POST', `/msg/chat?to=${tab2.id}&receipt=1`, { text: secret });
+    assert.equal(sent.status, 202, JSON.stringify(sent.json));
+    const id = (sent.json as { id: string }).id;
+    const row = await until('the message in tab 2', async () => (await receivedRows(tab2.page)).find((r) => r[3].includes(secret)));
+    assert.equal(row[1], cli.id);
+    assert.equal(row[2], 'chat');
+    await until('status delivered at the CLI node', async () => {
+      const s = await localRequest(cli, 'GET', `/msg/status/${id}`);
+      return (s.json as { state?: string }).state === 'delivered' ? true : undefined;
+    });
+    assert.ok(!allOutput(relay).includes(secret), "the plaintext is in the relay's output");
+    assert.deepEqual(tab2.errors, []);
+  });
+});

@@ -92,6 +92,7 @@ export function httpsPart(
       origins: o.origins,
       maxTtl: o.config.limits.maxTtl,
       card: o.card,
+      browserDemo: o.config.browserDemo === true,
     });
   return new ServerPart('HTTPS', at, build, o.hooks);
 }

@@ -83,6 +83,21 @@ describe('browser tabs as nodes: tab ↔ CLI node through a relay', { timeout: 6
     assert.equal(relayId, relay.id);
   });
 
+  it('the demo is opt-in: a node without --browser-demo serves no page, the relay serves it with a strict CSP', async () => {
+    const ctx = await browser.newContext({ ignoreHTTPSErrors: true });
+    try {
+      const off = await ctx.request.get(`${cli.https}/browser/`);
+      assert.equal(off.status(), 404);
+      const on = await ctx.request.get(`${relay.https}/browser/`);
+      assert.equal(on.status(), 200);
+      assert.match(on.headers()['content-security-policy'] ?? '', /default-src 'none'.*connect-src 'self'/);
+      const bundle = await ctx.request.get(`${relay.https}/browser/pushmesh-browser.js`);
+      assert.ok(bundle.status() === 200 || bundle.status() === 503, `bundle: ${bundle.status()}`);
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('tab 1 → CLI node: typed into the demo page, decrypted at the CLI node only, receipt back', async () => {
     const secret = `tab-to-cli-${Math.random().toString(36).slice(2)}`;
     await addPeerCard(cli, tab1.card, scope); // for the receipt back to the tab

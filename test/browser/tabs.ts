@@ -49,7 +49,18 @@ export interface Tab {
  */
 export async function openDemoTab(browser: Browser, relayHttps: string, scope: CleanupScope, context?: BrowserContext): Promise<Tab> {
   const ctx = context ?? (await browser.newContext({ ignoreHTTPSErrors: true }));
-  if (!context) scope.after(() => ctx.close());
+  if (!context) {
+    scope.after(() => ctx.close());
+    // Keeps the text frames the page's WebSockets send (the challenge proof), for the replay tests.
+    await ctx.addInitScript(`(() => {
+      const sent = (globalThis.__pushmeshTextFrames = []);
+      const send = WebSocket.prototype.send;
+      WebSocket.prototype.send = function (data) {
+        if (typeof data === 'string') sent.push(data);
+        return send.call(this, data);
+      };
+    })()`);
+  }
   if (!existsSync(BUNDLE)) {
     const dir = await compiledModules(scope);
     await ctx.route('**/browser/pushmesh-browser.js', (r) => r.fulfill({ contentType: 'text/javascript', body: "export * from './m/browser/index.js';" }));

@@ -164,7 +164,11 @@ export async function spawnNode(opts: SpawnNodeOptions = {}): Promise<NodeProces
     if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, signal);
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`node ${child.pid} did not exit within ${timeoutMs} ms of ${signal}`)), timeoutMs);
+      timer = setTimeout(() => {
+        // Where it stopped: its last log lines and stderr, for the post-mortem.
+        const last = out.logs.slice(-6).map((r) => JSON.stringify(r).slice(0, 300)).join('\n');
+        reject(new Error(`node ${child.pid} did not exit within ${timeoutMs} ms of ${signal}; last log lines:\n${last}\nstderr: ${out.stderr.slice(-2000)}`));
+      }, timeoutMs);
     });
     try {
       return await Promise.race([exited, limit]);

@@ -33,6 +33,8 @@ interface RunOptions {
 
 /** Longest a drain on SIGTERM/SIGINT may take before the node stops at once. */
 const DRAIN_LIMIT_MS = 20_000;
+/** Longest a stop at once (after a drain that took too long, or a second signal) may take. */
+const CLOSE_LIMIT_MS = 5_000;
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -102,23 +104,46 @@ export function registerRun(program: Command, ctx: CliContext): void {
     });
 }
 
-/** The first SIGTERM/SIGINT drains (at most DRAIN_LIMIT_MS, then stops at once); a second one stops at once. */
+/**
+ * The first SIGTERM/SIGINT drains (at most DRAIN_LIMIT_MS, then stops at
+ * once); a second one stops at once. Stopping at once is bounded too
+ * (CLOSE_LIMIT_MS): a part that never finishes closing (a backend client
+ * waiting on a server that does not answer) cannot keep the process alive.
+ */
 async function stop(node: PushmeshNode, logger: Logger, signal: NodeJS.Signals, count: number): Promise<void> {
   if (count > 1) {
     logger.info({ signal }, 'stopping now');
-    await node.close();
+    await bounded(node.close(), CLOSE_LIMIT_MS, () => logger.warn({ afterMs: CLOSE_LIMIT_MS }, 'close is taking too long; exiting anyway'));
     return;
   }
   logger.info({ signal }, 'draining: finishing in-flight work (signal again to stop now)');
+  const drain = node.drain().then(
+    () => true,
+    (err: unknown) => {
+      logger.error({ err }, 'drain failed; stopping now');
+      return false;
+    },
+  );
+  const drained = await bounded(drain, DRAIN_LIMIT_MS, () => logger.warn({ afterMs: DRAIN_LIMIT_MS }, 'drain is taking too long; stopping now'));
+  if (drained !== true) {
+    await bounded(node.close(), CLOSE_LIMIT_MS, () => logger.warn({ afterMs: CLOSE_LIMIT_MS }, 'close is taking too long; exiting anyway'));
+  }
+}
+
+/** `work`'s result, or undefined once `ms` have passed (then `onLate` runs); never rejects. */
+async function bounded<T>(work: Promise<T>, ms: number, onLate: () => void): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
-  const tooLong = new Promise<void>((resolve) => {
+  const late = new Promise<undefined>((resolve) => {
     timer = setTimeout(() => {
-      logger.warn({ afterMs: DRAIN_LIMIT_MS }, 'drain is taking too long; stopping now');
-      resolve(node.close());
-    }, DRAIN_LIMIT_MS);
+      onLate();
+      resolve(undefined);
+    }, ms);
   });
-  await Promise.race([node.drain(), tooLong]);
-  clearTimeout(timer);
+  try {
+    return await Promise.race([work.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function flagLayer(o: RunOptions): ConfigLayer {

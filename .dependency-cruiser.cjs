@@ -12,6 +12,7 @@
 /** src/ folders, bottom first. A new folder must be placed here. */
 const LAYERS = [
   'errors', // PushmeshError and every error class
+  'browser', // the browser module (pushmesh/browser): WebCrypto, IndexedDB, WebSocket only; see the browser rules below
   'util', // base64url, package root, small data structures
   'home', // the home folder
   'identity', // key, node ID, certificate, cards
@@ -56,6 +57,20 @@ const BACKENDS = LAYERS.indexOf('backends');
 module.exports = {
   forbidden: [
     ...upwardRules,
+    {
+      name: 'browser-imports-only-browser',
+      comment: 'src/browser/ runs in a page (docs/browser.md): it imports only src/browser/ and the error codes (src/errors/codes.ts, types), no npm package and no Node built-in.',
+      severity: 'error',
+      from: { path: '^src/browser/' },
+      to: { pathNot: ['^src/browser/', '^src/errors/codes\\.ts$'] },
+    },
+    {
+      name: 'no-node-code-imports-browser',
+      comment: 'Node code does not import src/browser/ (it is type-checked with the DOM library and bundled by esbuild; the relay serves the built bundle as a file).',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/browser/' },
+      to: { path: '^src/browser/' },
+    },
     {
       name: 'no-unlayered-folder',
       comment: 'Every file of src/ lives in a folder listed in LAYERS (.dependency-cruiser.cjs), or is src/index.ts.',
@@ -116,7 +131,8 @@ module.exports = {
   options: {
     // Only src/ and adapters/ are cruised (see lint:deps): tests, benches
     // and examples may import anything.
-    exclude: { path: '(^|/)(dist|test)/' },
+    // src/browser/demo/ holds the demo page's static files: their imports are URLs on the relay (the bundle), not files.
+    exclude: { path: ['(^|/)(dist|test)/', '^src/browser/demo/'] },
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },

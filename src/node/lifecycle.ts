@@ -1,3 +1,5 @@
+import type { Logger } from 'pino';
+
 /**
  * One life for every part of a node: started in the order the node
  * declares, stopped in the reverse — so a part never outlives what it
@@ -109,5 +111,65 @@ export class Parts {
   /** The started parts in stop order. */
   #stopOrder(): Part[] {
     return this.#parts.filter((p) => this.#started.has(p)).reverse();
+  }
+}
+
+/** Where a node is in its life: built, running, stopping (drain or close), stopped. */
+export type NodeState = 'new' | 'running' | 'draining' | 'closed';
+
+/**
+ * A node's life around its parts: the state the node answers by (`ok` in
+ * health, 503 while stopping), its parts started in the order given
+ * (`null`: a part this node does not have), drained or closed in reverse,
+ * and the "pushmesh node stopped" line once, at the end.
+ */
+export class NodeLife {
+  readonly parts: Parts;
+  readonly #log: Logger;
+  #state: NodeState = 'new';
+
+  constructor(logger: Logger, parts: ReadonlyArray<Part | null>) {
+    this.#log = logger;
+    this.parts = new Parts((part, step, err) => logger.warn({ part, step, err }, 'a part of the node failed to stop cleanly'));
+    for (const part of parts) if (part) this.parts.add(part);
+  }
+
+  get state(): NodeState {
+    return this.#state;
+  }
+
+  get running(): boolean {
+    return this.#state === 'running';
+  }
+
+  /** Starts the parts; a failure leaves the node closed (the parts already started are stopped). */
+  async start(): Promise<void> {
+    this.#state = 'running';
+    try {
+      await this.parts.start();
+    } catch (err) {
+      this.#state = 'closed';
+      throw err;
+    }
+  }
+
+  async drain(): Promise<void> {
+    if (this.#state === 'closed') return;
+    if (this.#state === 'running') this.#state = 'draining';
+    await this.parts.drain();
+    this.#stopped();
+  }
+
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    this.#state = 'draining';
+    await this.parts.close();
+    this.#stopped();
+  }
+
+  #stopped(): void {
+    if (this.#state === 'closed') return;
+    this.#state = 'closed';
+    this.#log.info('pushmesh node stopped');
   }
 }

@@ -11,7 +11,10 @@ import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { SignedConfigService } from '../signed-config/index.js';
 import { buildPushServer, pushServerTls } from '../transport/https/push-server.js';
 import type { AcceptPush } from '../transport/https/push-types.js';
+import type { LinkManager } from '../links/link-manager.js';
+import type { AdvertisedEndpoint } from './advertised-endpoint.js';
 import type { Part } from './lifecycle.js';
+import type { NodeAddresses } from './start-options.js';
 
 export interface ServerHooks {
   /** The server is built, not yet listening (the link manager takes its WebSocket upgrades here). */
@@ -68,18 +71,32 @@ export class ServerPart implements Part {
   }
 }
 
-/** The local API (127.0.0.1:15004 by default); its drain ends the apps' streams first, which would keep it open. */
-export function localApiPart(o: { config: NodeConfig; core: NodeCore; logger: Logger; bus: LocalBus; signedConfig: SignedConfigService }): ServerPart {
+/**
+ * The local API (127.0.0.1:15004 by default); its drain ends the apps'
+ * streams first, which would keep it open. An app stream cut off for
+ * falling too far behind is counted and logged.
+ */
+export function localApiPart(o: { config: NodeConfig; core: NodeCore; logger: Logger; bus: LocalBus; metrics: NodeMetrics; signedConfig: SignedConfigService }): ServerPart {
   const { config: cfg } = o;
+  o.bus.on('subscriberEnded', (_sub, reason) => {
+    if (reason !== 'slow consumer') return;
+    o.metrics.subscribersCut.inc({ reason: 'slow_consumer' });
+    o.logger.warn({ reason }, 'local subscriber cut off: it fell too far behind');
+  });
   return new ServerPart('local API', cfg.local, () => buildLocalApi({ core: o.core, logger: o.logger, maxRequestBody: cfg.limits.maxRequestBody, maxTtl: cfg.limits.maxTtl, signedConfig: o.signedConfig }), {
     stopping: () => o.bus.close(),
   });
 }
 
-/** The HTTPS server: the RFC 8030 Web Push endpoint, the node's card, and (through `hooks.built`) peer WebSockets. */
+/**
+ * The HTTPS server: the RFC 8030 Web Push endpoint, the node's card, and
+ * peer WebSockets (the link manager takes the server's upgrades once it
+ * is built). Pushes are accepted for the advertised origin, which learns
+ * the address the server got.
+ */
 export function httpsPart(
   at: HostPort,
-  o: { config: NodeConfig; identity: Identity; logger: Logger; metrics: NodeMetrics; accept: AcceptPush; origins: () => string[]; card: () => Card; hooks: ServerHooks },
+  o: { config: NodeConfig; identity: Identity; logger: Logger; metrics: NodeMetrics; accept: AcceptPush; advertise: AdvertisedEndpoint; card: () => Card; links: Pick<LinkManager, 'attachWebSocket'> },
 ): ServerPart {
   const build = (): FastifyInstance =>
     buildPushServer({
@@ -89,12 +106,12 @@ export function httpsPart(
       tls: pushServerTls({ key: o.identity.privateKeyPem, cert: o.identity.certificatePem, sessionTickets: o.config.httpsSessionTickets }),
       isLocalNode: (id) => id === o.identity.id,
       accept: o.accept,
-      origins: o.origins,
+      origins: () => [o.advertise.url],
       maxTtl: o.config.limits.maxTtl,
       card: o.card,
       browserDemo: o.config.browserDemo === true,
     });
-  return new ServerPart('HTTPS', at, build, o.hooks);
+  return new ServerPart('HTTPS', at, build, { built: (server) => o.links.attachWebSocket(server), listening: (at) => o.advertise.learn(at) });
 }
 
 async function listenOn(app: FastifyInstance, hp: HostPort, what: string): Promise<HostPort> {
@@ -111,4 +128,24 @@ async function listenOn(app: FastifyInstance, hp: HostPort, what: string): Promi
   const addr = app.server.address();
   if (addr && typeof addr === 'object') return { host: hp.host, port: addr.port };
   return hp;
+}
+
+/**
+ * Where a node listens: the local API, the HTTPS server and the xDS
+ * server (each null when off), and the gRPC link listener (`grpc`, set
+ * once it listens).
+ */
+export class NodeListeners {
+  grpc: HostPort | null = null;
+
+  constructor(
+    readonly local: ServerPart,
+    readonly https: ServerPart | null,
+    readonly xds: { readonly address: HostPort | null } | null,
+  ) {}
+
+  /** The addresses actually listened on (ports resolved when 0 was asked). */
+  get addresses(): NodeAddresses {
+    return { local: this.local.address, https: this.https?.address ?? null, grpc: this.grpc, xds: this.xds?.address ?? null };
+  }
 }

@@ -1,6 +1,8 @@
+import type { Logger } from 'pino';
 import type { PeerStore } from '../identity/peer-store.js';
 import type { Card, NodeId } from '../identity/types.js';
 import type { PeerInfo } from '../core/index.js';
+import type { Part } from './lifecycle.js';
 
 interface Counters {
   sent: number;
@@ -15,21 +17,35 @@ const RECHECK_MS = 2000;
  * The cards this node can encrypt to, read through to the home folder's
  * peer store (so `pushmesh peer add` and `peer remove` take effect while
  * the node runs, within RECHECK_MS), plus per-peer counters for `GET /peers`.
+ * A part of the node ("peer cards"): every stored card is read at start;
+ * a card file that fails validation is logged and skipped.
  */
-export class PeerDirectory {
+export class PeerDirectory implements Part {
+  readonly name = 'peer cards';
   readonly #store: PeerStore;
+  readonly #log: Logger | undefined;
   readonly #cards = new Map<NodeId, Card>();
   readonly #checkedAt = new Map<NodeId, number>();
   readonly #counters = new Map<NodeId, Counters>();
   readonly #now: () => number;
 
-  constructor(store: PeerStore, now: () => number = Date.now) {
+  constructor(store: PeerStore, opts: { logger?: Logger; now?: () => number } = {}) {
     this.#store = store;
-    this.#now = now;
+    this.#log = opts.logger;
+    this.#now = opts.now ?? Date.now;
   }
 
+  async start(): Promise<void> {
+    await this.load();
+  }
+
+  close(): void {}
+
+  /** A stored card file that fails validation: logged, skipped. */
+  readonly #invalid = (id: NodeId, err: Error): void => this.#log?.warn({ peer: id, reason: err.message }, 'ignoring an invalid peer card');
+
   /** Reads every stored card; a card file that fails validation is reported and skipped. */
-  async load(onInvalid: (id: NodeId, err: Error) => void): Promise<void> {
+  async load(onInvalid: (id: NodeId, err: Error) => void = this.#invalid): Promise<void> {
     const now = this.#now();
     for (const c of await this.#store.list(onInvalid)) {
       this.#cards.set(c.id, c);
@@ -38,7 +54,7 @@ export class PeerDirectory {
   }
 
   /** Reads the stored cards again: added ones appear, removed ones go (listing them all). */
-  async refresh(onInvalid: (id: NodeId, err: Error) => void): Promise<void> {
+  async refresh(onInvalid: (id: NodeId, err: Error) => void = this.#invalid): Promise<void> {
     const stored = await this.#store.list(onInvalid);
     const now = this.#now();
     const ids = new Set(stored.map((c) => c.id));

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { PushmeshError } from '../errors/index.js';
 import { XDS_TYPES, XDS_TYPE_URLS, envoyRoot, typeForUrl, type XdsTypeUrl } from './envoy-protos.js';
 import { ProtoJsonError, encodeProtoJson } from './proto-json.js';
+import { xdsRuleProblems } from './rules.js';
 
 /** One resource ready to serve: its type, its name, its protobuf bytes. */
 export interface XdsResource {
@@ -45,8 +46,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * resource in Envoy's proto3 JSON form with its `"@type"` (one of the four
  * types of XDS_TYPES). Throws XdsResourceError naming the first bad
  * resource: not that shape, an unknown or unsupported `@type`, JSON not
- * valid for the type (unknown field, wrong value…), no name, or a name
- * given twice for one type.
+ * valid for the type (unknown field, wrong value…), a validation rule
+ * broken (rules.ts: e.g. an EDS Cluster without edsClusterConfig, a port
+ * over 65535), no name, or a name given twice for one type.
  */
 export function parseXdsResources(data: unknown): XdsResource[] {
   if (!isObject(data) || !Array.isArray(data['resources'])) throw new XdsResourceError('xds config data must be {"resources": [ … ]}');
@@ -76,6 +78,8 @@ export function parseXdsResources(data: unknown): XdsResource[] {
       if (err instanceof ProtoJsonError) throw new XdsResourceError(`${at} (${type.name} "${name}"): ${err.message}`, { cause: err });
       throw new XdsResourceError(`${at} (${type.name} "${name}"): ${(err as Error).message}`, { cause: err });
     }
+    const problems = xdsRuleProblems(root, t, value);
+    if (problems.length > 0) throw new XdsResourceError(`${at} (${type.name} "${name}"): ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`);
     const key = `${t} ${name}`;
     if (seen.has(key)) throw new XdsResourceError(`${at}: ${type.name} "${name}" is given twice`);
     seen.add(key);

@@ -75,10 +75,11 @@ describe('xDS resources: Envoy proto3 JSON in, protobuf out', () => {
   });
 
   it('an endpoint list round-trips: what is signed is what is encoded (property)', () => {
-    const endpoint = fc.record({ host: fc.ipV4(), port: fc.integer({ min: 0, max: 65535 }), weight: fc.integer({ min: 1, max: 1000 }) });
+    // Valid endpoints (rules.ts): a port 1-65535, each address:port once.
+    const endpoint = fc.record({ host: fc.ipV4(), port: fc.integer({ min: 1, max: 65535 }), weight: fc.integer({ min: 1, max: 1000 }) });
     fc.assert(
-      fc.property(fc.array(endpoint, { minLength: 1, maxLength: 8 }), fc.stringMatching(/^[a-z][a-z0-9-]{0,30}$/), (eps, name) => {
-        const [r] = parseXdsResources({ resources: [{ '@type': XDS_TYPES.endpoint, clusterName: name, endpoints: [{ loadBalancingWeight: 1, lbEndpoints: eps.map((e) => ({ loadBalancingWeight: e.weight, endpoint: { address: { socketAddress: { address: e.host, portValue: e.port } } } })) }] }] });
+      fc.property(fc.uniqueArray(endpoint, { minLength: 1, maxLength: 8, selector: (e) => `${e.host}:${e.port}` }), fc.stringMatching(/^[a-z][a-z0-9-]{0,30}$/), (eps, name) => {
+        const [r] = parseXdsResources({ resources: [{ '@type': XDS_TYPES.endpoint, clusterName: name, endpoints: [{ locality: {}, loadBalancingWeight: 1, lbEndpoints: eps.map((e) => ({ loadBalancingWeight: e.weight, endpoint: { address: { socketAddress: { address: e.host, portValue: e.port } } } })) }] }] });
         const back = decode(XDS_TYPES.endpoint, r!.value) as { cluster_name: string; endpoints: { lb_endpoints: { load_balancing_weight: { value: number }; endpoint: { address: { socket_address: { address: string; port_value?: number } } } }[] }[] };
         assert.equal(back.cluster_name, name);
         assert.deepEqual(

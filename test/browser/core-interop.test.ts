@@ -31,6 +31,7 @@ import {
   type DiscoveryRequestInit,
   type DiscoveryResponse,
 } from '../../src/proto/index.js';
+import { acceptProof } from '../../src/transport/auth/ws-challenge.js';
 import { toBase64Url } from '../../src/util/base64url.js';
 import { VapidSigner, VapidVerifier, WebPushDecrypter } from '../../src/webpush/index.js';
 import { protobufNoise } from '../helpers/protobuf-noise.js';
@@ -554,7 +555,24 @@ describe('browser core bundle in Chromium against the node implementation', { ti
     assert.equal(again, first.id, 'same ID after a reload');
     const two = await h.newPage(ctx);
     assert.equal(await two.evaluate(async () => (await (globalThis as any).core.loadOrCreateIdentity()).id), first.id, 'same ID in another page of the context');
-    // The stored keys still work after the reload: a proof signed now verifies for the stored public key.
+    // Two loads at once (two tabs starting together): one identity wins and both get it; deleting it makes a new node.
+    const race = (await two.evaluate(async () => {
+      const c = (globalThis as any).core;
+      const ids = (await Promise.all([c.loadOrCreateIdentity({ name: 'race' }), c.loadOrCreateIdentity({ name: 'race' }), c.loadOrCreateIdentity({ name: 'race' })])).map((i: any) => i.id);
+      await c.deleteStoredIdentity({ name: 'race' });
+      const fresh = (await c.loadOrCreateIdentity({ name: 'race' })).id;
+      return { ids, fresh };
+    })) as { ids: string[]; fresh: string };
+    assert.equal(new Set(race.ids).size, 1, 'concurrent loads agree');
+    assert.notEqual(race.fresh, race.ids[0]);
+    // The stored keys still work after the reload: the node accepts a challenge proof and a sealed message made with them.
+    const proofFrame = (await one.evaluate(async (listener) => {
+      const c = (globalThis as any).core;
+      const i = await c.loadOrCreateIdentity();
+      const nonce = c.fromHex('11'.repeat(32));
+      return (await c.answerChallenge(JSON.stringify({ type: 'challenge', nonce: c.toBase64Url(nonce), listener }), i)).proof;
+    }, tabCard.id)) as string;
+    assert.equal(acceptProof(proofFrame, false, { nonce: Buffer.alloc(32, 0x11), listener: tabCard.id }, null), first.id);
     const other = await h.newPage();
     const otherId = await other.evaluate(async () => (await (globalThis as any).core.loadOrCreateIdentity()).id);
     assert.notEqual(otherId, first.id, 'another browser context is another node');

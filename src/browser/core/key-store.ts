@@ -35,6 +35,15 @@ function request<T>(req: IDBRequest<T>): Promise<T> {
   });
 }
 
+/** Resolves when the transaction has committed (a request's success alone does not mean the data is on disk). */
+function committed(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
+    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
+  });
+}
+
 function openDb(dbName: string): Promise<IDBDatabase> {
   if (typeof indexedDB === 'undefined') return Promise.reject(new PushmeshError('ERR_UNSUPPORTED', 'IndexedDB is not available'));
   const req = indexedDB.open(dbName, 1);
@@ -72,7 +81,10 @@ export async function loadOrCreateIdentity(opts: KeyStoreOptions = {}): Promise<
     const fresh = await generateIdentity();
     const rec: StoredIdentity = { v: RECORD_VERSION, ...fresh };
     try {
-      await request(db.transaction(STORE, 'readwrite').objectStore(STORE).add(rec, name));
+      const tx = db.transaction(STORE, 'readwrite');
+      const done = committed(tx);
+      tx.objectStore(STORE).add(rec, name);
+      await done;
       return fresh;
     } catch (err) {
       // Another tab stored one first: use that.
@@ -89,7 +101,10 @@ export async function loadOrCreateIdentity(opts: KeyStoreOptions = {}): Promise<
 export async function deleteStoredIdentity(opts: KeyStoreOptions = {}): Promise<void> {
   const db = await openDb(opts.dbName ?? 'pushmesh');
   try {
-    await request(db.transaction(STORE, 'readwrite').objectStore(STORE).delete(opts.name ?? 'self'));
+    const tx = db.transaction(STORE, 'readwrite');
+    const done = committed(tx);
+    tx.objectStore(STORE).delete(opts.name ?? 'self');
+    await done;
   } finally {
     db.close();
   }

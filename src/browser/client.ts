@@ -13,7 +13,7 @@ import { isNodeId, type NodeId } from './core/node-id.js';
 import { SenderMacKeys } from './core/sender-mac.js';
 import { VapidSigner } from './core/vapid.js';
 import { RelayConnection, parseRelayUrl, type LinkStateEvent, type Outcome, type RelayLink } from './link.js';
-import { SeenIds, encodeWebpushMessage, openForSelf, sealForCard } from './link-support.js';
+import { MAX_ATTACHMENT_TTL_MS, ROUTES_TOPIC, SeenIds, attachmentAnnouncement, encodeWebpushMessage, openForSelf, sealForCard } from './link-support.js';
 
 export const RECEIPT_TOPIC = 'pushmesh.receipt';
 export const SYSTEM_TOPIC_PREFIX = 'pushmesh.';
@@ -25,6 +25,8 @@ const MAX_QUEUED = 4_096;
 /** Retry backoff for refusals a sender retries (queue_full, storage_full, no_route). */
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
+/** The tab signs its attachment to the relay again this often while linked (as a node does, docs/routing.md). */
+const ANNOUNCE_EVERY_MS = 3 * 3600_000;
 
 export type DeliveryState = 'queued' | 'sent' | 'delivered' | 'expired' | 'rejected';
 
@@ -129,6 +131,9 @@ export class PushmeshClient {
   #relay: NodeId | undefined;
   #relayCard: Card | undefined;
   #pumpTimer: ReturnType<typeof setTimeout> | undefined;
+  #announceTimer: ReturnType<typeof setInterval> | undefined;
+  /** IDs of the node's own protocol messages (receipts, announcements): no status events for the page. */
+  readonly #quiet = new Set<string>();
   #closed = false;
 
   /** @internal use connect() */
@@ -217,7 +222,7 @@ export class PushmeshClient {
     return this.#send(to, topic, payload, opts);
   }
 
-  async #send(to: NodeId, topic: string, data: Payload, opts: SendOptions): Promise<{ id: string }> {
+  async #send(to: NodeId, topic: string, data: Payload, opts: SendOptions, quiet = false): Promise<{ id: string }> {
     if (this.#closed) throw new PushmeshError('ERR_UNAVAILABLE', 'this client is closed');
     if (!isNodeId(to)) throw new PushmeshError('ERR_BAD_ARGUMENT', `"${String(to).slice(0, 60)}" is not a node ID`);
     if (to === this.id) throw new PushmeshError('ERR_BAD_ARGUMENT', 'a tab does not send to itself');
@@ -257,6 +262,7 @@ export class PushmeshClient {
       notBefore: 0,
       attempts: 0,
     });
+    if (quiet) this.#quiet.add(msg.id);
     this.#setStatus(msg.id, to, 'queued', receipt);
     this.#pump();
     return { id: msg.id };
@@ -294,6 +300,7 @@ export class PushmeshClient {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#pumpTimer);
+    clearInterval(this.#announceTimer);
     this.#conn.close();
   }
 
@@ -321,6 +328,10 @@ export class PushmeshClient {
   }
 
   #setStatus(id: string, to: NodeId, state: DeliveryState, receipt: boolean, reason?: string): void {
+    if (this.#quiet.has(id)) {
+      if (state !== 'queued') this.#quiet.delete(id);
+      return;
+    }
     const s: DeliveryStatus = { id, to, state, receipt, time: Date.now(), ...(reason ? { reason } : {}) };
     this.#statuses.set(id, s);
     if (this.#statuses.size > 10_000) this.#statuses.delete(this.#statuses.keys().next().value!);
@@ -332,6 +343,25 @@ export class PushmeshClient {
     this.#relayCard = link.relayCard;
     for (const q of this.#queue) q.notBefore = 0;
     this.#pump();
+    void this.#announce();
+    clearInterval(this.#announceTimer);
+    this.#announceTimer = setInterval(() => void this.#announce(), ANNOUNCE_EVERY_MS);
+  }
+
+  /**
+   * Tells the relay, in a signed attachment, that this tab is reachable
+   * through it: the relay then announces the tab to its upstreams, so
+   * nodes beyond it can reach the tab (docs/browser.md).
+   */
+  async #announce(): Promise<void> {
+    const relay = this.#relay;
+    if (!relay || !this.#relayCard || this.#closed) return;
+    try {
+      const announcement = await attachmentAnnouncement(this.#identity, relay, Date.now() + MAX_ATTACHMENT_TTL_MS - 120_000);
+      await this.#send(relay, ROUTES_TOPIC, { kind: 'json', value: { v: 1, announcement } }, { ttl: 600, urgency: 'high' }, true);
+    } catch {
+      /* the next link up (or the timer) tries again */
+    }
   }
 
   /** Sends what can go now over the link that is up; schedules itself for retries. */
@@ -409,6 +439,8 @@ export class PushmeshClient {
       const { wire, plaintext: p } = r;
       if (!p.foreign && p.topic.startsWith(SYSTEM_TOPIC_PREFIX)) {
         if (p.topic === RECEIPT_TOPIC) this.#onReceipt(wire.from, p.data);
+        // The relay asks for a full announcement (it missed one): this tab's is always full.
+        else if (p.topic === ROUTES_TOPIC && wire.from === this.#relay) void this.#announce();
         continue; // other reserved topics are a node's protocols a tab does not speak
       }
       const encoding = p.data.kind === 'bytes' ? 'base64' : p.data.kind;
@@ -440,7 +472,7 @@ export class PushmeshClient {
     if (!this.#receiptDue.delete(key)) return;
     if (!this.cardOf(m.from)) return; // no card for the origin: no receipt (docs/browser.md)
     const data = { v: 1, re: m.id, state: 'delivered', time: Date.now() };
-    this.#send(m.from, RECEIPT_TOPIC, { kind: 'json', value: data }, { ttl: RECEIPT_TTL }).catch(() => undefined);
+    this.#send(m.from, RECEIPT_TOPIC, { kind: 'json', value: data }, { ttl: RECEIPT_TTL }, true).catch(() => undefined);
   }
 
   #onReceipt(from: NodeId, data: Payload): void {

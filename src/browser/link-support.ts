@@ -152,3 +152,39 @@ export async function openForSelf(
   seen.add(wire.from, wire.id, wire.time);
   return { ok: true, wire, plaintext, duplicate: false };
 }
+
+// ---- The tab's attachment to its relay (docs/routing.md "Signed route announcements") ----
+
+import { concatBytes, toBase64, utf8 } from './core/bytes.js';
+import { ecdsaSign } from './core/crypto.js';
+import { ProtoWriter } from './core/proto/wire.js';
+
+/** The reserved topic of route announcements. */
+export const ROUTES_TOPIC = 'pushmesh.routes';
+/** Longest life of an attachment (a node re-signs while it stays attached). */
+export const MAX_ATTACHMENT_TTL_MS = 24 * 3600 * 1000;
+
+/** The bytes an attachment signs: "pushmesh attachment v1" 0x00 ‖ len16(N) ‖ N ‖ len16(R) ‖ R ‖ T (uint64 BE). */
+export function attachmentSignedBytes(node: NodeId, relay: NodeId, expires: number): Uint8Array {
+  const n = utf8(node);
+  const r = utf8(relay);
+  const tail = new Uint8Array(8);
+  new DataView(tail.buffer).setBigUint64(0, BigInt(expires));
+  const len = (x: Uint8Array): Uint8Array => new Uint8Array([x.length >> 8, x.length & 0xff]);
+  return concatBytes(utf8('pushmesh attachment v1\0'), len(n), n, len(r), r, tail);
+}
+
+/**
+ * "This tab is reachable through `relay` until `expires`", signed with
+ * the tab's key, as a full RouteAnnouncement (one route: the tab's own
+ * attachment; generation 0, applied as it comes), standard base64 for
+ * the `{"v":1,"announcement":…}` data of a `pushmesh.routes` message.
+ * With it the relay announces the tab to its own upstreams, so nodes
+ * beyond the relay can reach the tab.
+ */
+export async function attachmentAnnouncement(identity: Pick<BrowserIdentity, 'id' | 'publicKey' | 'signingKey'>, relay: NodeId, expires: number): Promise<string> {
+  const signature = await ecdsaSign(identity.signingKey, attachmentSignedBytes(identity.id, relay, expires));
+  const attachment = new ProtoWriter().string(1, identity.id).string(2, relay).int(3, expires).bytes(4, identity.publicKey).bytes(5, signature).finish();
+  const route = new ProtoWriter().lenAlways(1, attachment).finish();
+  return toBase64(new ProtoWriter().lenAlways(1, route).bool(2, true).finish());
+}

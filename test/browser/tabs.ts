@@ -23,7 +23,7 @@ let compiled: Promise<string> | undefined;
  * made of), for a tree where the bundle was not built: the tab then loads
  * the same code as a module graph instead of one file.
  */
-function compiledModules(scope: CleanupScope): Promise<string> {
+export function compiledModules(scope: CleanupScope): Promise<string> {
   compiled ??= (async () => {
     const dir = await tempDir(scope, 'pushmesh-browser-modules-');
     const tsc = join(packageRoot(), 'node_modules', 'typescript', 'bin', 'tsc');

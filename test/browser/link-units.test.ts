@@ -1,0 +1,202 @@
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { nodeIdFromPublicKey } from '../../src/identity/node-id.js';
+import { encodeDiscoveryResponse } from '../../src/proto/index.js';
+import { verifyAttachment } from '../../src/routing/attachment.js';
+import { decodeRouteAnnouncement } from '../../src/routing/wire.js';
+import { encodeChallenge, newChallenge, parseProof, verifyProof } from '../../src/transport/auth/ws-challenge.js';
+import { generatePrivateKey, uncompressedPublicKey } from '../helpers/keys.js';
+import { compiledModules } from './tabs.js';
+
+/* The browser modules (src/browser, compiled by tsc as they are bundled) run here on Node's WebCrypto: they use no DOM API but WebSocket (given) and IndexedDB (not used here). */
+type LinkModule = typeof import('../../src/browser/link.js');
+type SupportModule = typeof import('../../src/browser/link-support.js');
+type IdentityModule = typeof import('../../src/browser/core/identity.js');
+type SenderMacModule = typeof import('../../src/browser/core/sender-mac.js');
+
+/** A WebSocket stand-in: the test plays the relay. */
+class FakeSocket {
+  binaryType = 'blob';
+  readyState = 1;
+  onmessage: ((ev: { data: unknown }) => void) | null = null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null = null;
+  onerror: (() => void) | null = null;
+  readonly sent: unknown[] = [];
+  closedWith: { code?: number; reason?: string } | undefined;
+  send(data: unknown): void {
+    this.sent.push(data);
+  }
+  close(code?: number, reason?: string): void {
+    if (this.closedWith) return;
+    this.closedWith = { ...(code !== undefined ? { code } : {}), ...(reason !== undefined ? { reason } : {}) };
+    this.readyState = 3;
+    queueMicrotask(() => this.onclose?.({ code: code ?? 1005, reason: reason ?? '' }));
+  }
+  frame(data: unknown): void {
+    this.onmessage?.({ data });
+  }
+}
+
+describe('pushmesh/browser link: units and properties (Node WebCrypto)', { timeout: 300_000 }, () => {
+  const cleanups: (() => unknown)[] = [];
+  const scope = { after: (fn: () => unknown) => cleanups.push(fn) };
+  let link: LinkModule;
+  let support: SupportModule;
+  let identityMod: IdentityModule;
+  let macMod: SenderMacModule;
+  const relayKey = generatePrivateKey();
+  const relayId = nodeIdFromPublicKey(uncompressedPublicKey(relayKey));
+
+  before(async () => {
+    const dir = await compiledModules(scope);
+    const load = (p: string): Promise<unknown> => import(pathToFileURL(join(dir, 'browser', p)).href);
+    link = (await load('link.js')) as LinkModule;
+    support = (await load('link-support.js')) as SupportModule;
+    identityMod = (await load('core/identity.js')) as IdentityModule;
+    macMod = (await load('core/sender-mac.js')) as SenderMacModule;
+  });
+  after(async () => {
+    for (const fn of cleanups.reverse()) await fn();
+  });
+
+  /** A RelayLink on a fake socket, with a fresh identity. */
+  async function newLink(): Promise<{ l: InstanceType<LinkModule['RelayLink']>; ws: FakeSocket; id: string }> {
+    const identity = await identityMod.generateIdentity();
+    const ws = new FakeSocket();
+    const l = new link.RelayLink({
+      url: 'wss://relay.invalid/ws',
+      identity,
+      card: { id: identity.id, endpoint: '', keys: { p256dh: 'x', auth: 'y' } },
+      handler: { receive: async (m) => m.map(() => ({ ok: true }) as const) },
+      webSocket: () => ws as unknown as WebSocket,
+      handshakeTimeoutMs: 60_000,
+    });
+    return { l, ws, id: identity.id };
+  }
+
+  it("answers the relay's challenge with a proof the node's own verifier accepts (binding none), then subscribes", async () => {
+    const { l, ws, id } = await newLink();
+    const started = l.start();
+    const challenge = newChallenge(relayId);
+    ws.frame(encodeChallenge(challenge));
+    await until(() => ws.sent.length >= 3);
+    const proof = parseProof(ws.sent[0], false);
+    assert.equal(proof.binding, 'none');
+    assert.equal(verifyProof(proof, challenge, null), id);
+    assert.ok(ws.sent[1] instanceof Uint8Array && ws.sent[2] instanceof Uint8Array, 'the card and message subscriptions follow the proof');
+    l.close();
+    await assert.rejects(started);
+  });
+
+  it('refuses a challenge naming another relay than the URL said', async () => {
+    const identity = await identityMod.generateIdentity();
+    const ws = new FakeSocket();
+    const other = nodeIdFromPublicKey(uncompressedPublicKey(generatePrivateKey()));
+    const l = new link.RelayLink({
+      url: 'wss://relay.invalid/ws',
+      identity,
+      card: { id: identity.id, endpoint: '', keys: { p256dh: 'x', auth: 'y' } },
+      handler: { receive: async () => [] },
+      expectRelay: relayId,
+      webSocket: () => ws as unknown as WebSocket,
+    });
+    const started = l.start();
+    ws.frame(encodeChallenge(newChallenge(other)));
+    const end = await l.ended;
+    assert.equal(end.reason, 'protocol_error');
+    assert.equal(ws.closedWith?.code, 1002);
+    assert.equal(ws.sent.length, 0, 'no proof for another relay');
+    await assert.rejects(started);
+  });
+
+  it('property: any frames from the relay end the link as protocol_error or leave it waiting, never throw', async () => {
+    const frame = fc.oneof(
+      fc.string({ maxLength: 200 }),
+      fc.uint8Array({ maxLength: 300 }).map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)),
+      fc.constantFrom(
+        // A well-formed response of each kind at a wrong moment.
+        encodeDiscoveryResponse({ typeUrl: 'type.googleapis.com/google.rpc.Status', nonce: '1' }),
+        encodeDiscoveryResponse({ typeUrl: 'type.googleapis.com/pushmesh.v1.WebpushMessage', nonce: '1', resources: [{ typeUrl: 'x', value: new Uint8Array(3) }] }),
+        encodeDiscoveryResponse({ typeUrl: 'type.googleapis.com/pushmesh.v1.NodeCard', nonce: '1', resources: [] }),
+      ).map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.boolean(), fc.array(frame, { maxLength: 6 }), async (challengeFirst, frames) => {
+        const { l, ws } = await newLink();
+        const started = l.start();
+        started.catch(() => undefined);
+        if (challengeFirst) {
+          ws.frame(encodeChallenge(newChallenge(relayId)));
+          await until(() => ws.sent.length >= 3);
+        }
+        for (const f of frames) ws.frame(f);
+        // Let the link's async steps (card checks, answers) run.
+        for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+        if (!l.isUp) {
+          l.close();
+          const end = await l.ended;
+          assert.ok(['protocol_error', 'normal'].includes(end.reason), end.reason);
+        } else l.close();
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('property: parseRelayUrl answers any text with a URL or ERR_BAD_ARGUMENT', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.webUrl({ validSchemes: ['wss', 'ws', 'https'], withQueryParameters: true, withFragments: true }), fc.constant(`wss://${relayId}@h:1/ws`)), (text) => {
+        try {
+          const r = link.parseRelayUrl(text);
+          assert.match(r.url, /^wss?:\/\//);
+          if (r.relay) assert.match(r.relay, /^[a-z2-7]{52}$/);
+        } catch (err) {
+          assert.equal((err as { code?: string }).code, 'ERR_BAD_ARGUMENT', String(err));
+        }
+      }),
+      { numRuns: 500 },
+    );
+    assert.deepEqual(link.parseRelayUrl(`wss://${relayId}@relay.example:15443/ws`), { url: 'wss://relay.example:15443/ws', relay: relayId });
+  });
+
+  it('property: openForSelf answers any bytes with a NACK reason, never throws', async () => {
+    const identity = await identityMod.generateIdentity();
+    const mac = new macMod.SenderMacKeys(identity.ecdhKey, identity.publicKey);
+    const seen = new support.SeenIds();
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 600 }), async (bytes) => {
+        const r = await support.openForSelf(bytes, identity, mac, seen);
+        assert.equal(r.ok, false);
+        if (!r.ok) assert.ok(link.NACK_REASONS.includes(r.reason), r.reason);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("the tab's attachment announcement is read and verified by the node's own code", async () => {
+    const identity = await identityMod.generateIdentity();
+    const expires = Date.now() + 3600_000;
+    const b64 = await support.attachmentAnnouncement(identity, relayId, expires);
+    const ann = decodeRouteAnnouncement(Buffer.from(b64, 'base64'));
+    assert.equal(ann.full, true);
+    assert.equal(ann.routes.length, 1);
+    const att = ann.routes[0]!.chain[0]!;
+    assert.equal(att.node, identity.id);
+    assert.equal(att.relay, relayId);
+    assert.equal(att.expires, expires);
+    verifyAttachment(att, Date.now());
+    assert.throws(() => verifyAttachment({ ...att, relay: nodeIdFromPublicKey(uncompressedPublicKey(generatePrivateKey())) }, Date.now()));
+    // The key in it is the tab's (as the node reads keys).
+    assert.equal(nodeIdFromPublicKey(att.publicKey), identity.id);
+  });
+});
+
+async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

@@ -1,7 +1,25 @@
 /**
- * What the link and the client take from the browser core's protobuf
- * codecs (src/browser/core/proto/), in one place.
+ * What the link and the client need beyond the browser core's API: the
+ * protobuf codecs they use (re-exported from src/browser/core/proto/),
+ * sealing to a card and opening a message for this tab with a NACK
+ * reason for each way it can fail (the core's sealMessage/openMessage
+ * came later and throw instead), the duplicate filter, and the tab's
+ * signed attachment to its relay.
  */
+import { recipientOf, type Card } from './core/card.js';
+import { PushmeshError, isPushmeshError } from './core/errors.js';
+import type { BrowserIdentity } from './core/identity.js';
+import { validateMessage, validateWebpushMessage, DEFAULT_HOP_LIMIT, type Message, type WebpushMessage } from './core/message.js';
+import { nodeIdOf, type NodeId } from './core/node-id.js';
+import { decodePlaintext, encodePlaintext, type DecodedPlaintext } from './core/plaintext.js';
+import type { SenderMacKeys } from './core/sender-mac.js';
+import { verifyVapid, type VapidSigner } from './core/vapid.js';
+import { decryptWebPush, encryptWebPush, MAX_WEBPUSH_PLAINTEXT } from './core/webpush.js';
+import { decodeWebpushMessage as decodeWire } from './core/proto/messages.js';
+import { concatBytes, toBase64, utf8 } from './core/bytes.js';
+import { ecdsaSign } from './core/crypto.js';
+import { ProtoWriter } from './core/proto/wire.js';
+
 export {
   NODE_CARD_TYPE_URL,
   STATUS_TYPE_URL,
@@ -19,17 +37,9 @@ export {
 
 // ---- Sealing and opening messages (what src/message/seal.ts and the node's inbound path do) ----
 
-import { recipientOf, type Card } from './core/card.js';
-import { PushmeshError, isPushmeshError } from './core/errors.js';
-import type { BrowserIdentity } from './core/identity.js';
-import { validateMessage, validateWebpushMessage, DEFAULT_HOP_LIMIT, type Message, type WebpushMessage } from './core/message.js';
-import { nodeIdOf, type NodeId } from './core/node-id.js';
-import { decodePlaintext, encodePlaintext, type DecodedPlaintext } from './core/plaintext.js';
-import type { SenderMacKeys } from './core/sender-mac.js';
-import { verifyVapid, type VapidSigner } from './core/vapid.js';
-import { decryptWebPush, encryptWebPush, MAX_WEBPUSH_PLAINTEXT } from './core/webpush.js';
-import { decodeWebpushMessage as decodeWire } from './core/proto/messages.js';
-import type { NackReason } from './link.js';
+/** Reasons a receiver gives for refusing a message (docs/transports.md "ACK, NACK and reasons"). */
+export const NACK_REASONS = ['unauthorized', 'bad_signature', 'too_large', 'no_route', 'queue_full', 'hop_limit', 'bad_message', 'storage_full'] as const;
+export type NackReason = (typeof NACK_REASONS)[number];
 
 /** The VAPID audience of a message on links: `pushmesh://<destination ID>`. */
 export function linkAudience(to: NodeId): string {
@@ -154,10 +164,6 @@ export async function openForSelf(
 }
 
 // ---- The tab's attachment to its relay (docs/routing.md "Signed route announcements") ----
-
-import { concatBytes, toBase64, utf8 } from './core/bytes.js';
-import { ecdsaSign } from './core/crypto.js';
-import { ProtoWriter } from './core/proto/wire.js';
 
 /** The reserved topic of route announcements. */
 export const ROUTES_TOPIC = 'pushmesh.routes';

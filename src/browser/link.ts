@@ -34,8 +34,10 @@ import {
   decodeStatus,
   encodeDiscoveryRequest,
   encodeStatus,
+  NACK_REASONS,
   type Any,
   type DiscoveryResponse,
+  type NackReason,
 } from './link-support.js';
 
 export const WS_SUBPROTOCOL = 'pushmesh.ads.v2';
@@ -43,9 +45,7 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
 /** Messages the tab keeps unanswered on a link (the relay refuses more than 1024). */
 export const MAX_IN_FLIGHT = 256;
 
-/** Reasons a receiver gives for refusing a message (docs/transports.md "ACK, NACK and reasons"). */
-export const NACK_REASONS = ['unauthorized', 'bad_signature', 'too_large', 'no_route', 'queue_full', 'hop_limit', 'bad_message', 'storage_full'] as const;
-export type NackReason = (typeof NACK_REASONS)[number];
+export { NACK_REASONS, type NackReason };
 const NACK_CODES: Record<NackReason, number> = {
   unauthorized: 16,
   bad_signature: 7,

@@ -1,6 +1,7 @@
 import type { LocalBus } from '../bus/local-bus.js';
 import type { NodeId } from '../identity/types.js';
 import type { LinkManager } from '../links/link-manager.js';
+import type { NodeCertificate } from './node-certificate.js';
 import type { NodeStore } from './node-store.js';
 
 /** What `GET /healthz` reports of a node (docs/local-api.md). */
@@ -11,13 +12,15 @@ export interface NodeHealthSources {
   store: NodeStore;
   bus: LocalBus;
   links: LinkManager;
+  certificate: Pick<NodeCertificate, 'health'>;
   now?: () => number;
 }
 
 /**
  * The node's health as `GET /healthz` answers it: `ok` while it runs;
  * its state, uptime, queue, whether the store can be written (and since
- * when not), app subscribers and live links.
+ * when not), app subscribers, live links, and the node's certificate
+ * (kind, end, days left, whether it is near its end).
  */
 export class NodeHealth {
   readonly #o: NodeHealthSources;
@@ -39,6 +42,7 @@ export class NodeHealth {
       store: storage.writable ? { writable: true } : { writable: false, since: storage.since, reason: storage.error?.message },
       subscribers: o.bus.subscriberCount,
       links: [...o.links.links()].length,
+      certificate: o.certificate.health(),
     };
   }
 }

@@ -17,7 +17,7 @@ import { AdvertisedEndpoint } from './advertised-endpoint.js';
 import { NodeLife, type Part } from './lifecycle.js';
 import { httpsPart, localApiPart, NodeListeners } from './listeners.js';
 import { knownNodes, resolveNodeAddress } from './node-address.js';
-import { reportCertificate } from './node-certificate.js';
+import { NodeCertificate } from './node-certificate.js';
 import { NodeHealth } from './node-health.js';
 import { nodeKeys } from './node-keys.js';
 import { linksPart, nodeLinks } from './node-links.js';
@@ -79,7 +79,7 @@ export class PushmeshNode implements NodeCore {
     const bus = (this.bus = new LocalBus({ subscriberBuffer: config.limits.subscriberBuffer, store: store.held }));
     const metrics = (this.metrics = new NodeMetrics({ queueDepth: () => store.outbox.depth(), subscribers: () => bus.subscriberCount }));
     const peers = (this.#peers = new PeerDirectory(new PeerStore(config.home), { logger }));
-    reportCertificate(identity, config, logger, metrics.registry);
+    const certificate = new NodeCertificate(identity, config, logger, metrics.registry);
     const { signer, verifier, decrypter, senderMac } = nodeKeys(identity, config.vapidSubject);
     const protocols = (this.#protocols = new NodeProtocols({ port: this, status: store.status, bus, metrics, logger, service: config.service, peers: () => peers.storedIds(), onAnnouncement: (m) => this.#mesh.onAnnouncement(m) }));
     const { system, configRelay, deadlines } = protocols;
@@ -95,12 +95,13 @@ export class PushmeshNode implements NodeCore {
     const mesh = (this.#mesh = nodeRouting({ identity, config, verifier, links, store, dispatcher, metrics, logger, send: (req) => this.send(req) }));
     this.#receiver = new Receiver({ self: identity.id, running, decrypter, verifier, senderMac, replay: store.replay, links, mesh, dispatcher, peers, system, bus, metrics, logger });
     this.#sender = new Sender({ identity, running, system, bus, metrics, outbox: store.outbox, dispatcher, links, peers, mesh, signer, senderMac, status: store.status, deadlines, book });
-    this.#health = new NodeHealth({ state: () => this.#life.state, id: identity.id, startedAt: Date.now(), store, bus, links });
+    this.#health = new NodeHealth({ state: () => this.#life.state, id: identity.id, startedAt: Date.now(), store, bus, links, certificate });
     const https = config.https ? httpsPart(config.https, { config, identity, logger, metrics, accept: this.#receiver.https.accept, advertise, card: () => this.card(), links }) : null;
     const listeners = (this.#listeners = new NodeListeners(localApiPart({ config, core: this, logger, bus, metrics, signedConfig }), https, xds));
     // The start order; drain and close run it backwards (docs/node.md "Parts of a node"). null: a part this node does not have.
     this.#life = new NodeLife(logger, [
       home,
+      certificate,
       store,
       protocols,
       { name: 'mesh routing', close: () => mesh.close() },
@@ -146,9 +147,8 @@ export class PushmeshNode implements NodeCore {
   }
 
   /**
-   * Logs "pushmesh node running" (info), the line scripts and supervisors
-   * wait for: the node's ID, addresses, peers, queue, and what is connected
-   * (`backends` and `fabric` as its starter says; the signed-config channels).
+   * Logs "pushmesh node running" (info), the line scripts and supervisors wait for (running-line.ts),
+   * with what is connected: `backends` and `fabric` as its starter says, the signed-config channels.
    */
   announce(connected: { backends?: readonly string[]; fabric?: boolean } = {}): void {
     const node = { id: this.id, peers: this.config.peers.length, endpoint: this.card().endpoint, queued: this.queueDepth(), configChannels: this.signedConfig.channels };

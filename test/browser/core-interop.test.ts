@@ -249,7 +249,7 @@ describe('browser core bundle in Chromium against the node implementation', { ti
         for (const [h, aud, at] of [
           [nodeHeader, `pushmesh://${nodeId}`, now],
           [nodeHeader, audience, now + 13 * 3600 * 1000],
-          [nodeHeader.replace(/.(, k=)/, 'A$1'), audience, now],
+          [nodeHeader.replace(/\.([^.,]{10})(.)/, (_m: string, head: string, ch: string) => `.${head}${ch === 'B' ? 'C' : 'B'}`), audience, now],
           ['', audience, now],
           ['vapid t=a.b.c', audience, now],
         ] as [string, string, number][]) {
@@ -523,6 +523,20 @@ describe('browser core bundle in Chromium against the node implementation', { ti
       { numRuns: 150 },
     );
     assert.ok(bothRead > 50, `compared ${bothRead} values`);
+  });
+
+  it('ReplayWindow: duplicates, stale and future times refused with the node\'s bounds', async () => {
+    const out = await page.evaluate(() => {
+      const c = (globalThis as any).core;
+      let now = 1_000_000_000_000;
+      const w = new c.ReplayWindow({ now: () => now, max: 2 });
+      const day = 24 * 3600_000;
+      const r = [w.check('a', 'm1', now), w.check('a', 'm1', now), w.check('b', 'm1', now), w.check('a', 'm2', now - day - 11 * 60_000), w.check('a', 'm3', now + 6 * 60_000), w.check('a', 'm4', now - day)];
+      now += 2 * day;
+      r.push(w.check('a', 'm5', now));
+      return r;
+    });
+    assert.deepEqual(out, ['ok', 'duplicate', 'ok', 'stale', 'future', 'ok', 'ok']);
   });
 
   it('identity: kept in IndexedDB across reloads and pages of one context, not extractable; another context is another node', async () => {

@@ -8,6 +8,7 @@
 import { concatBytes, utf8 } from './bytes.js';
 import { aesGcmKey, aesGcmOpen, aesGcmSeal, hkdf, randomBytes } from './crypto.js';
 import { DecryptError, PushmeshError } from './errors.js';
+import type { WebCryptoKey } from './webcrypto-types.js';
 
 export const SALT_LENGTH = 16;
 export const TAG_LENGTH = 16;
@@ -147,7 +148,7 @@ export async function decryptAes128gcm(body: Uint8Array, opts: DecryptAes128gcmO
 }
 
 /** Opens one record and strips its padding; checks the delimiter. */
-export async function openRecord(key: CryptoKey, nonce: Uint8Array, record: Uint8Array, last: boolean): Promise<Uint8Array> {
+export async function openRecord(key: WebCryptoKey, nonce: Uint8Array, record: Uint8Array, last: boolean): Promise<Uint8Array> {
   if (record.length <= TAG_LENGTH) throw new DecryptError('record truncated');
   const plain = await aesGcmOpen(key, nonce, record);
   if (!plain) throw new DecryptError('authentication failed');

@@ -6,8 +6,9 @@
  */
 import { copyBytes, toBase64Url } from './bytes.js';
 import { PushmeshError } from './errors.js';
+import type { EcJwk, WebCryptoKey, WebSubtle } from './webcrypto-types.js';
 
-export function subtle(): SubtleCrypto {
+export function subtle(): WebSubtle {
   const s = globalThis.crypto?.subtle;
   if (!s) throw new PushmeshError('ERR_UNSUPPORTED', 'WebCrypto (crypto.subtle) is not available: the page must be a secure context (https or localhost)');
   return s;
@@ -41,7 +42,7 @@ export function isUncompressedPoint(bytes: Uint8Array): boolean {
 }
 
 /** Imports a 65-byte uncompressed P-256 key for ECDH (no usages) or ECDSA verify. Throws ERR_BAD_KEY for anything off the curve. */
-export async function importP256PublicKey(raw: Uint8Array, alg: 'ECDH' | 'ECDSA'): Promise<CryptoKey> {
+export async function importP256PublicKey(raw: Uint8Array, alg: 'ECDH' | 'ECDSA'): Promise<WebCryptoKey> {
   if (!isUncompressedPoint(raw)) throw new PushmeshError('ERR_BAD_KEY', 'expected a 65-byte uncompressed P-256 public key');
   try {
     return await subtle().importKey('raw', copyBytes(raw), { name: alg, namedCurve: 'P-256' }, true, alg === 'ECDSA' ? ['verify'] : []);
@@ -60,9 +61,9 @@ export async function importP256PrivateKey(
   publicKey: Uint8Array,
   alg: 'ECDH' | 'ECDSA',
   extractable = false,
-): Promise<CryptoKey> {
+): Promise<WebCryptoKey> {
   if (scalar.length !== 32 || !isUncompressedPoint(publicKey)) throw new PushmeshError('ERR_BAD_KEY', 'expected a 32-byte scalar and a 65-byte public key');
-  const jwk: JsonWebKey = {
+  const jwk: EcJwk = {
     kty: 'EC',
     crv: 'P-256',
     d: toBase64Url(scalar),
@@ -76,29 +77,29 @@ export async function importP256PrivateKey(
   }
 }
 
-/** The 65-byte raw form of a public CryptoKey. */
-export async function exportRawPublicKey(key: CryptoKey): Promise<Uint8Array> {
+/** The 65-byte raw form of a public WebCryptoKey. */
+export async function exportRawPublicKey(key: WebCryptoKey): Promise<Uint8Array> {
   return new Uint8Array(await subtle().exportKey('raw', key));
 }
 
 /** ECDH over P-256: the 32-byte X coordinate of the shared point. `peer` is a 65-byte key; off-curve is ERR_BAD_KEY. */
-export async function ecdh(privateKey: CryptoKey, peer: Uint8Array | CryptoKey): Promise<Uint8Array> {
+export async function ecdh(privateKey: WebCryptoKey, peer: Uint8Array | WebCryptoKey): Promise<Uint8Array> {
   const pub = peer instanceof Uint8Array ? await importP256PublicKey(peer, 'ECDH') : peer;
   const bits = await subtle().deriveBits({ name: 'ECDH', public: pub }, privateKey, 256);
   return new Uint8Array(bits);
 }
 
-export async function aesGcmKey(cek: Uint8Array, usage: 'encrypt' | 'decrypt'): Promise<CryptoKey> {
+export async function aesGcmKey(cek: Uint8Array, usage: 'encrypt' | 'decrypt'): Promise<WebCryptoKey> {
   return subtle().importKey('raw', copyBytes(cek), 'AES-GCM', false, [usage]);
 }
 
 /** AES-128-GCM with a 16-byte tag: ciphertext ‖ tag. */
-export async function aesGcmSeal(key: CryptoKey, nonce: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+export async function aesGcmSeal(key: WebCryptoKey, nonce: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv: copyBytes(nonce), tagLength: 128 }, key, copyBytes(plaintext)));
 }
 
 /** Opens ciphertext ‖ tag; undefined when the tag does not verify. */
-export async function aesGcmOpen(key: CryptoKey, nonce: Uint8Array, sealed: Uint8Array): Promise<Uint8Array | undefined> {
+export async function aesGcmOpen(key: WebCryptoKey, nonce: Uint8Array, sealed: Uint8Array): Promise<Uint8Array | undefined> {
   try {
     return new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: copyBytes(nonce), tagLength: 128 }, key, copyBytes(sealed)));
   } catch {
@@ -107,11 +108,11 @@ export async function aesGcmOpen(key: CryptoKey, nonce: Uint8Array, sealed: Uint
 }
 
 /** ECDSA P-256 SHA-256; the 64-byte IEEE P1363 signature r ‖ s (what JWS ES256 and the link challenge use). */
-export async function ecdsaSign(privateKey: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
+export async function ecdsaSign(privateKey: WebCryptoKey, data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await subtle().sign({ name: 'ECDSA', hash: 'SHA-256' }, privateKey, copyBytes(data)));
 }
 
-export async function ecdsaVerify(publicKey: CryptoKey, sig: Uint8Array, data: Uint8Array): Promise<boolean> {
+export async function ecdsaVerify(publicKey: WebCryptoKey, sig: Uint8Array, data: Uint8Array): Promise<boolean> {
   if (sig.length !== 64) return false;
   try {
     return await subtle().verify({ name: 'ECDSA', hash: 'SHA-256' }, publicKey, copyBytes(sig), copyBytes(data));

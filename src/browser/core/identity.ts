@@ -7,6 +7,7 @@
 import { randomBytes, exportRawPublicKey, importP256PrivateKey, isUncompressedPoint, subtle } from './crypto.js';
 import { PushmeshError } from './errors.js';
 import { nodeIdOf, type NodeId } from './node-id.js';
+import type { EcJwk, WebCryptoKey, WebCryptoKeyPair } from './webcrypto-types.js';
 
 export interface BrowserIdentity {
   id: NodeId;
@@ -15,9 +16,9 @@ export interface BrowserIdentity {
   /** 16-byte Web Push auth secret. */
   auth: Uint8Array;
   /** ECDSA P-256, usage sign, non-extractable. */
-  signingKey: CryptoKey;
+  signingKey: WebCryptoKey;
   /** ECDH P-256, usage deriveBits, non-extractable. */
-  ecdhKey: CryptoKey;
+  ecdhKey: WebCryptoKey;
 }
 
 /**
@@ -27,10 +28,10 @@ export interface BrowserIdentity {
  * non-extractable keys are kept.
  */
 export async function generateIdentity(): Promise<BrowserIdentity> {
-  const pair = (await subtle().generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const pair = (await subtle().generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as WebCryptoKeyPair;
   const jwk = await subtle().exportKey('jwk', pair.privateKey);
   const publicKey = await exportRawPublicKey(pair.publicKey);
-  const base = { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d } as JsonWebKey;
+  const base = { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d } as EcJwk;
   const signingKey = await subtle().importKey('jwk', base, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
   const ecdhKey = await subtle().importKey('jwk', base, { name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits']);
   jwk.d = '';

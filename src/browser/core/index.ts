@@ -124,6 +124,7 @@ export {
   type MessageCrypto,
   type MessageSigner,
   type OpenOptions,
+  type ReplayVerdict,
   type SealOptions,
 } from './seal.js';
 export { NACK_CODES, NACK_REASONS, nackReasonForError, nackReasonOf, nackStatus, type NackReason } from './nack.js';

@@ -157,27 +157,41 @@ export function messageCrypto(identity: BrowserIdentity, opts: { vapidSubject?: 
   };
 }
 
+export type ReplayVerdict = 'ok' | 'duplicate' | 'stale' | 'future';
+
 /**
- * Duplicate suppression per sender for as long as a message can be valid:
- * `check` is false for an (origin, id) seen within `windowMs` (default
- * 28 days, the largest TTL), bounded to `max` entries (oldest dropped).
+ * Duplicate suppression per sender, with the node's bounds
+ * (src/inbox/replay-guard.ts): a message whose `time` is more than
+ * `windowMs` (default 24 h + 10 min) old is `stale`, more than
+ * `futureSkewMs` (default 5 min) ahead is `future`, an (origin, id) seen
+ * before within the window is a `duplicate`. In memory only (a reloaded
+ * tab starts empty), at most `max` entries (oldest dropped first).
  */
 export class ReplayWindow {
   readonly #seen = new Map<string, number>();
   readonly #max: number;
   readonly #windowMs: number;
+  readonly #futureSkewMs: number;
+  readonly #now: () => number;
 
-  constructor(opts: { max?: number; windowMs?: number } = {}) {
+  constructor(opts: { max?: number; windowMs?: number; futureSkewMs?: number; now?: () => number } = {}) {
     this.#max = opts.max ?? 10_000;
-    this.#windowMs = opts.windowMs ?? 28 * 24 * 3600 * 1000;
+    this.#windowMs = opts.windowMs ?? 24 * 3600_000 + 10 * 60_000;
+    this.#futureSkewMs = opts.futureSkewMs ?? 5 * 60_000;
+    this.#now = opts.now ?? Date.now;
   }
 
-  /** True the first time (sender, id) is seen; false for a duplicate. */
-  check(sender: NodeId, id: string, time: number): boolean {
+  /** The verdict for (sender, id) made at `time` (Unix ms); 'ok' records it. */
+  check(sender: NodeId, id: string, time: number): ReplayVerdict {
+    const now = this.#now();
+    if (time < now - this.#windowMs) return 'stale';
+    if (time > now + this.#futureSkewMs) return 'future';
     const key = `${sender}\u0000${id}`;
-    if (this.#seen.has(key)) return false;
+    const seen = this.#seen.get(key);
+    if (seen !== undefined && seen >= now - this.#windowMs) return 'duplicate';
+    if (seen !== undefined) this.#seen.delete(key);
     if (this.#seen.size >= this.#max) this.#seen.delete(this.#seen.keys().next().value!);
-    this.#seen.set(key, time + this.#windowMs);
-    return true;
+    this.#seen.set(key, time);
+    return 'ok';
   }
 }

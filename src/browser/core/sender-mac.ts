@@ -12,6 +12,7 @@ import { bytesEqual, concatBytes, utf8 } from './bytes.js';
 import { ecdh, hkdf, hmacSha256 } from './crypto.js';
 import { PushmeshError } from './errors.js';
 import type { WebpushMessage } from './message.js';
+import type { WebCryptoKey } from './webcrypto-types.js';
 
 const LABEL = utf8('pushmesh sender-mac v1\0');
 export const SENDER_MAC_LENGTH = 32;
@@ -35,11 +36,11 @@ export function senderMacInput(w: MacFields): Uint8Array {
 
 /** Sender-MAC keys of one node: its ECDH private key and public key; pair keys cached per peer. */
 export class SenderMacKeys {
-  readonly #ecdhKey: CryptoKey;
+  readonly #ecdhKey: WebCryptoKey;
   readonly #publicKey: Uint8Array;
   readonly #keys = new Map<string, Promise<Uint8Array>>();
 
-  constructor(ecdhPrivateKey: CryptoKey, publicKey: Uint8Array) {
+  constructor(ecdhPrivateKey: WebCryptoKey, publicKey: Uint8Array) {
     this.#ecdhKey = ecdhPrivateKey;
     this.#publicKey = publicKey.slice();
   }

@@ -7,6 +7,7 @@
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from './bytes.js';
 import { ecdsaSign, ecdsaVerify, importP256PublicKey, isUncompressedPoint } from './crypto.js';
 import { PushmeshError, VapidError } from './errors.js';
+import type { WebCryptoKey } from './webcrypto-types.js';
 
 export const DEFAULT_VAPID_SUBJECT = 'mailto:admin@pushmesh.invalid';
 export const DEFAULT_VAPID_TTL_SECONDS = 12 * 3600;
@@ -15,7 +16,7 @@ export const MAX_VAPID_AUTHORIZATION_LENGTH = 8192;
 
 export interface VapidSignerOptions {
   /** ECDSA P-256 private key with usage 'sign' (non-extractable is fine). */
-  privateKey: CryptoKey;
+  privateKey: WebCryptoKey;
   /** Its 65-byte uncompressed public key (`k`). */
   publicKey: Uint8Array;
   subject?: string;
@@ -36,7 +37,7 @@ export function vapidSigningInput(audience: string, exp: number, subject: string
 
 /** Signs VAPID authorizations; one token per audience, reused until it nears expiry (at most 64 audiences kept). */
 export class VapidSigner {
-  readonly #key: CryptoKey;
+  readonly #key: WebCryptoKey;
   readonly #publicKey: Uint8Array;
   readonly #subject: string;
   readonly #ttl: number;
@@ -81,7 +82,7 @@ export class VapidSigner {
 }
 
 /** One VAPID authorization: `vapid t=<header.claims.sig>, k=<key>`. */
-export async function signVapid(privateKey: CryptoKey, publicKey: Uint8Array, audience: string, exp: number, subject: string): Promise<string> {
+export async function signVapid(privateKey: WebCryptoKey, publicKey: Uint8Array, audience: string, exp: number, subject: string): Promise<string> {
   const input = vapidSigningInput(audience, exp, subject);
   const sig = await ecdsaSign(privateKey, utf8(input));
   return `vapid t=${input}.${toBase64Url(sig)}, k=${toBase64Url(publicKey)}`;
@@ -175,7 +176,7 @@ export async function verifyVapid(authorization: string | undefined, audience: s
   const header = jsonPart(h, 'header');
   if (header['alg'] !== 'ES256') throw invalid('alg is not ES256');
   if (header['crit'] !== undefined) throw invalid('malformed token (crit)');
-  let publicKey: CryptoKey;
+  let publicKey: WebCryptoKey;
   try {
     publicKey = await importP256PublicKey(key, 'ECDSA');
   } catch (cause) {

@@ -9,6 +9,7 @@ import { parseAes128gcmHeader, deriveContentKeys, openRecord, HEADER_BASE_LENGTH
 import { concatBytes, utf8 } from './bytes.js';
 import { aesGcmKey, aesGcmSeal, ecdh, exportRawPublicKey, hkdf, importP256PrivateKey, isUncompressedPoint, randomBytes, subtle } from './crypto.js';
 import { DecryptError, PushmeshError } from './errors.js';
+import type { WebCryptoKey, WebCryptoKeyPair } from './webcrypto-types.js';
 
 export const MAX_WEBPUSH_BODY = 4096;
 export const WEBPUSH_RECORD_SIZE = 4096;
@@ -30,7 +31,7 @@ export interface WebPushRecipient {
 
 /** What it takes to open bodies sent to us: our ECDH private key (non-extractable is fine), our public key, our auth secret. */
 export interface WebPushReceiverKeys {
-  ecdhPrivateKey: CryptoKey;
+  ecdhPrivateKey: WebCryptoKey;
   publicKey: Uint8Array;
   auth: Uint8Array;
 }
@@ -65,13 +66,13 @@ export async function encryptWebPush(plaintext: Uint8Array, recipient: WebPushRe
   const { p256dh, auth } = recipient;
   if (!(p256dh instanceof Uint8Array) || !isUncompressedPoint(p256dh)) throw new PushmeshError('ERR_BAD_KEY', 'recipient p256dh must be a 65-byte uncompressed P-256 point');
   if (!(auth instanceof Uint8Array) || auth.length !== WEBPUSH_AUTH_LENGTH) throw new PushmeshError('ERR_BAD_KEY', 'recipient auth secret must be 16 bytes');
-  let privateKey: CryptoKey;
+  let privateKey: WebCryptoKey;
   let asPublic: Uint8Array;
   if (opts.ephemeral) {
     privateKey = await importP256PrivateKey(opts.ephemeral.privateKey, opts.ephemeral.publicKey, 'ECDH');
     asPublic = opts.ephemeral.publicKey;
   } else {
-    const pair = (await subtle().generateKey({ name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits'])) as CryptoKeyPair;
+    const pair = (await subtle().generateKey({ name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits'])) as WebCryptoKeyPair;
     privateKey = pair.privateKey;
     asPublic = await exportRawPublicKey(pair.publicKey);
   }

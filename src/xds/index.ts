@@ -8,4 +8,5 @@ export { ProtoJsonError, fromProtoJson, encodeProtoJson, jsonName } from './prot
 export { parseXdsResources, XdsResourceError, MAX_RESOURCES_PER_CONFIG, type XdsResource } from './resources.js';
 export { XdsSnapshotBuilder, snapshotVersion, type XdsSnapshot, type XdsRefusal } from './snapshot.js';
 export { AdsStream, type DiscoveryRequest, type DiscoveryResponse, type AdsStreamEvents } from './ads-stream.js';
+export { DeltaAdsStream, resourceVersion, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse, type DeltaStreamEvents } from './delta-stream.js';
 export { XdsServer, type XdsServerOptions } from './xds-server.js';

@@ -9,6 +9,7 @@ import type { HostPort, XdsTlsConfig } from '../config/types.js';
 import { PushmeshError } from '../errors/index.js';
 import type { SignedConfigApi } from '../signed-config/types.js';
 import { AdsStream, type DiscoveryRequest, type DiscoveryResponse } from './ads-stream.js';
+import { DeltaAdsStream, type DeltaDiscoveryRequest, type DeltaDiscoveryResponse } from './delta-stream.js';
 import { envoyRoot } from './envoy-protos.js';
 import { XdsSnapshotBuilder, type XdsSnapshot } from './snapshot.js';
 import { XdsMetrics } from './xds-metrics.js';
@@ -27,6 +28,14 @@ export interface XdsServerOptions {
 }
 
 const ADS_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
+const DELTA_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources';
+
+/** An open client stream of either protocol variant: the server pushes each new snapshot to it. */
+interface ClientStream {
+  update(snapshot: XdsSnapshot): void;
+}
+
+type AnyCall = ServerDuplexStream<DiscoveryRequest, DiscoveryResponse> | ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
 
 /** A drain waits this long for clients to end their streams before cutting them. */
 const DRAIN_MS = 2_000;
@@ -42,7 +51,7 @@ export class XdsServer {
   readonly name = 'xds server';
   readonly #opts: XdsServerOptions;
   readonly #log: Logger;
-  readonly #streams = new Map<ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>, AdsStream>();
+  readonly #streams = new Map<AnyCall, ClientStream>();
   #metrics: XdsMetrics | undefined;
   #builder: XdsSnapshotBuilder;
   #snapshot: XdsSnapshot | undefined;
@@ -75,7 +84,10 @@ export class XdsServer {
       if (view.namespace === this.#opts.namespace) this.refresh();
     });
     const server = (this.#server = new Server());
-    server.addService(adsService(root), { StreamAggregatedResources: (call: ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) => this.#stream(call, metrics) });
+    server.addService(adsService(root), {
+      StreamAggregatedResources: (call: ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) => this.#stream(call, metrics),
+      DeltaAggregatedResources: (call: ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) => this.#deltaStream(call, metrics),
+    });
     const { host, port } = this.#opts.listen;
     const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     let bound: number;
@@ -120,6 +132,26 @@ export class XdsServer {
       acked: (t) => metrics.ack(t),
       nacked: (t) => metrics.nack(t),
     }, this.#log);
+    call.on('data', (req: DiscoveryRequest) => stream.onRequest(req));
+    this.#track(call, stream, metrics);
+  }
+
+  #deltaStream(call: ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>, metrics: XdsMetrics): void {
+    const stream = new DeltaAdsStream(this.#snapshot!, {
+      send: (res) => {
+        metrics.response(res.type_url);
+        call.write({ ...res, control_plane: { identifier: this.#opts.identifier } } as DeltaDiscoveryResponse);
+        this.#log.debug({ client: stream.node, delta: true, type: res.type_url, version: res.system_version_info, nonce: res.nonce, resources: res.resources.length, removed: res.removed_resources.length }, 'xds response sent');
+      },
+      acked: (t) => metrics.ack(t),
+      nacked: (t) => metrics.nack(t),
+    }, this.#log);
+    call.on('data', (req: DeltaDiscoveryRequest) => stream.onRequest(req));
+    this.#track(call, stream, metrics);
+  }
+
+  /** Counts a client stream and pushes snapshots to it until it ends. */
+  #track(call: AnyCall, stream: ClientStream, metrics: XdsMetrics): void {
     this.#streams.set(call, stream);
     metrics.streams.inc();
     let ended = false;
@@ -129,7 +161,6 @@ export class XdsServer {
       this.#streams.delete(call);
       metrics.streams.dec();
     };
-    call.on('data', (req: DiscoveryRequest) => stream.onRequest(req));
     call.on('end', () => {
       end();
       call.end();
@@ -221,5 +252,16 @@ function adsService(root: protobuf.Root): ServiceDefinition {
     responseSerialize: (m) => Buffer.from(Res.encode(Res.fromObject(m as object)).finish()),
     responseDeserialize: (b) => Res.toObject(Res.decode(b), { arrays: true }) as DiscoveryResponse,
   };
-  return { StreamAggregatedResources: method };
+  const DReq = root.lookupType('envoy.service.discovery.v3.DeltaDiscoveryRequest');
+  const DRes = root.lookupType('envoy.service.discovery.v3.DeltaDiscoveryResponse');
+  const delta: MethodDefinition<DeltaDiscoveryRequest, DeltaDiscoveryResponse> = {
+    path: DELTA_PATH,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: (m) => Buffer.from(DReq.encode(DReq.fromObject(m as object)).finish()),
+    requestDeserialize: (b) => DReq.toObject(DReq.decode(b), { defaults: false, arrays: true, objects: true }) as DeltaDiscoveryRequest,
+    responseSerialize: (m) => Buffer.from(DRes.encode(DRes.fromObject(m as object)).finish()),
+    responseDeserialize: (b) => DRes.toObject(DRes.decode(b), { arrays: true }) as DeltaDiscoveryResponse,
+  };
+  return { StreamAggregatedResources: method, DeltaAggregatedResources: delta };
 }

@@ -101,3 +101,78 @@ export class AdsTestClient {
     this.#client.close();
   }
 }
+
+/** A DeltaDiscoveryResponse as proto-loader decodes it (keepCase). */
+export interface DeltaResponse {
+  system_version_info: string;
+  resources: { name: string; version: string; resource: { type_url: string; value: Buffer } }[];
+  type_url: string;
+  removed_resources: string[];
+  nonce: string;
+}
+
+/** One incremental ADS stream (DeltaAggregatedResources), as a test drives it. */
+export class DeltaAdsTestClient {
+  readonly #client: grpc.Client;
+  readonly #call: grpc.ClientDuplexStream<object, DeltaResponse>;
+  readonly #queue: DeltaResponse[] = [];
+  readonly #waiters: (() => void)[] = [];
+  #error: Error | null = null;
+
+  constructor(address: string, readonly nodeId = 'delta-client') {
+    const Ctor = adsClientConstructor();
+    this.#client = new Ctor(address, grpc.credentials.createInsecure());
+    this.#call = (this.#client as unknown as { DeltaAggregatedResources(): grpc.ClientDuplexStream<object, DeltaResponse> }).DeltaAggregatedResources();
+    this.#call.on('data', (r: DeltaResponse) => {
+      this.#queue.push(r);
+      this.#waiters.splice(0).forEach((w) => w());
+    });
+    this.#call.on('error', (err: Error) => {
+      this.#error = err;
+      this.#waiters.splice(0).forEach((w) => w());
+    });
+  }
+
+  request(typeUrl: string, r: { subscribe?: string[]; unsubscribe?: string[]; initial?: Record<string, string>; nonce?: string; nack?: string } = {}): void {
+    this.#call.write({
+      node: { id: this.nodeId },
+      type_url: typeUrl,
+      resource_names_subscribe: r.subscribe ?? [],
+      resource_names_unsubscribe: r.unsubscribe ?? [],
+      initial_resource_versions: r.initial ?? {},
+      response_nonce: r.nonce ?? '',
+      ...(r.nack !== undefined ? { error_detail: { code: 3, message: r.nack } } : {}),
+    });
+  }
+
+  /** ACKs a response. */
+  ack(res: DeltaResponse): void {
+    this.request(res.type_url, { nonce: res.nonce });
+  }
+
+  async next(ms = 10_000): Promise<DeltaResponse> {
+    const deadline = Date.now() + ms;
+    while (this.#queue.length === 0) {
+      if (this.#error) throw this.#error;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no DeltaDiscoveryResponse within ${ms} ms`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    return this.#queue.shift()!;
+  }
+
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  close(): void {
+    this.#call.cancel();
+    this.#client.close();
+  }
+}

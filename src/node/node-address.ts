@@ -10,6 +10,12 @@ import { fromBase64Url } from '../util/base64url.js';
 /** The cards of the nodes this node knows. */
 export interface KnownNodes {
   cards(): Promise<Iterable<Card>>;
+  /**
+   * Nodes known only by their ID (route destinations with no card here):
+   * their VIP6 cannot be known, as it comes from the key, which the ID
+   * (a hash of it) does not give back. Named in the not-found error.
+   */
+  withoutCard?(): Promise<readonly NodeId[]>;
 }
 
 /**
@@ -18,7 +24,9 @@ export interface KnownNodes {
  * "Addressing by VIP6") of this node or of a node whose card is known.
  * Never guessed: a VIP6 that no known key ends in is ERR_NOT_FOUND, one
  * that two known keys end in is ERR_BAD_ARGUMENT (give the node ID), a
- * malformed one ERR_BAD_ARGUMENT.
+ * malformed one ERR_BAD_ARGUMENT. When nodes reached only by a route
+ * (no card) are known, the not-found error says that their VIP6 cannot be
+ * resolved and how many there are.
  */
 export async function resolveNodeAddress(address: string, self: Identity, known: KnownNodes): Promise<NodeId> {
   if (isNodeId(address)) return address;
@@ -30,7 +38,13 @@ export async function resolveNodeAddress(address: string, self: Identity, known:
   for (const card of await known.cards()) if (keyTail(card)?.equals(tail)) matches.add(card.id);
   const [first, second] = matches;
   if (first === undefined) {
-    throw new PushmeshError('ERR_NOT_FOUND', `no known node has the VIP6 address ${shown}: add its card with "pushmesh peer add", or give its node ID`);
+    const idOnly = (await known.withoutCard?.()) ?? [];
+    if (idOnly.length === 0) throw new PushmeshError('ERR_NOT_FOUND', `no known node has the VIP6 address ${shown}: add its card with "pushmesh peer add", or give its node ID`);
+    const nodes = idOnly.length === 1 ? `1 node reached by a route (${idOnly[0]}) has` : `${idOnly.length} nodes reached by a route (GET /routes) have`;
+    throw new PushmeshError(
+      'ERR_NOT_FOUND',
+      `no known node has the VIP6 address ${shown}; ${nodes} no card here, and a VIP6 address comes from the key on a card, not from the node ID: add the card with "pushmesh peer add" (a message to a node needs its card anyway)`,
+    );
   }
   if (second !== undefined) {
     throw new PushmeshError('ERR_BAD_ARGUMENT', `the VIP6 address ${shown} is ambiguous: known nodes ${[...matches].sort().join(', ')} all end in its 8 key bytes; give the node ID`);
@@ -50,17 +64,25 @@ function keyTail(card: Card): Buffer | undefined {
  * The nodes a running node knows, for resolveNodeAddress: the cards stored
  * in the home folder (read again, so a `pushmesh peer add` while running
  * counts), and the cards link handshakes gave (live or remembered) of the
- * linked peers and the route destinations.
+ * linked peers and the route destinations; the route destinations with no
+ * card (`withoutCard`). For one resolution: the cards are read once.
  */
 export function knownNodes(links: LinkManager, stored: PeerStore, mesh: MeshRouting): KnownNodes {
-  return {
-    cards: async () => {
-      const cards = await stored.list();
+  let listed: Promise<Card[]> | null = null;
+  const cards = (): Promise<Card[]> =>
+    (listed ??= (async () => {
+      const found = await stored.list();
       for (const id of new Set([...[...links.links()].map((l) => l.peer.id), ...mesh.list().map((r) => r.dest)])) {
         const card = links.cardOf(id);
-        if (card) cards.push(card);
+        if (card) found.push(card);
       }
-      return cards;
+      return found;
+    })());
+  return {
+    cards,
+    withoutCard: async () => {
+      const carded = new Set((await cards()).map((c) => c.id));
+      return [...new Set(mesh.list().map((r) => r.dest))].filter((id) => !carded.has(id)).sort();
     },
   };
 }

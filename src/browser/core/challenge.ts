@@ -46,7 +46,7 @@ export function challengeSignedBytes(nonce: Uint8Array, listener: NodeId, bindin
 /** Reads the relay's challenge text frame; anything else is ERR_PEER_REFUSED. */
 export function parseChallenge(text: unknown): Challenge {
   if (typeof text !== 'string') throw refused('the challenge frame is not text');
-  if (text.length > MAX_CHALLENGE_FRAME_BYTES) throw refused(`the challenge frame is over ${MAX_CHALLENGE_FRAME_BYTES} bytes`);
+  if (text.length > MAX_CHALLENGE_FRAME_BYTES || utf8(text).length > MAX_CHALLENGE_FRAME_BYTES) throw refused(`the challenge frame is over ${MAX_CHALLENGE_FRAME_BYTES} bytes`);
   let o: unknown;
   try {
     o = JSON.parse(text);

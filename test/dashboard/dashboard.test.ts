@@ -104,6 +104,9 @@ describe('dashboard in headless Chromium, two real nodes', { timeout: 10 * TEST_
     await page.locator('#node-id', { hasText: id }).waitFor();
     assert.equal(await page.textContent('#node-id'), id);
     assert.equal(await page.textContent('#node-endpoint'), a.node.card().endpoint);
+    assert.equal(await page.textContent('#node-vip6'), a.node.identity.vip6, 'the identity view shows the VIP6 line');
+    assert.match(a.node.identity.vip6, /^fd00::/);
+    assert.match((await page.locator('label', { has: page.locator('#send-to') }).textContent()) ?? '', /^To \(node ID or VIP6; empty = this node's apps\)/);
     assert.deepEqual(JSON.parse((await page.textContent('#card-json')) ?? ''), a.node.card());
     await page.locator('#stream-state[data-state="ok"]').waitFor();
     await page.locator('#health[data-state="ok"]').waitFor();
@@ -216,6 +219,24 @@ describe('dashboard in headless Chromium, two real nodes', { timeout: 10 * TEST_
     assert.deepEqual(m['data'], { n: 42, s: 'from the form' });
     assert.equal(m['urgency'], 'high');
     assert.ok((m['ttl'] as number) > 0 && (m['ttl'] as number) <= 120, `ttl ${String(m['ttl'])}`);
+  });
+
+  it('the send form takes a VIP6 address: the message reaches the node with that address', { timeout: TEST_TIMEOUT }, async () => {
+    await page.fill('#send-to', b.node.identity.vip6);
+    await page.fill('#send-topic', 'form-vip6');
+    await page.fill('#send-data', '{"by":"vip6"}');
+    await page.fill('#send-ttl', '');
+    await page.selectOption('#send-urgency', '');
+    const before = (await page.getAttribute('#send-result', 'data-id')) ?? '';
+    await page.click('#send-button');
+    const result = page.locator(`#send-result[data-state="ok"]:not([data-id="${before}"])`);
+    await result.waitFor();
+    const id = await result.getAttribute('data-id');
+    assert.ok(id, 'no message id shown');
+    const ev = await bStream.waitFor((e) => (JSON.parse(e.data) as { id?: string }).id === id, WAIT);
+    const m = JSON.parse(ev.data) as Record<string, unknown>;
+    assert.equal(m['to'], b.node.identity.id, 'the VIP6 was resolved to the node ID');
+    assert.deepEqual(m['data'], { by: 'vip6' });
   });
 
   it('shows errors: unknown destination (404), a bad node ID (400), data that is not JSON', { timeout: TEST_TIMEOUT }, async () => {

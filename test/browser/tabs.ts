@@ -76,7 +76,10 @@ export async function openDemoTab(browser: Browser, relayHttps: string, scope: C
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+    if (m.type() === 'error') errors.push(`console: ${m.text()} (${m.location().url})`);
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) errors.push(`response ${r.status()}: ${r.url()}`);
   });
   await page.goto(`${relayHttps}/browser/`);
   return { context: ctx, page, errors, ...(await demoNode(page, errors)) };

@@ -33,6 +33,7 @@ const ASSETS = [
   { name: 'demo.css', file: ['src', 'browser', 'demo', 'demo.css'], type: 'text/css; charset=utf-8' },
   // The esbuild bundle of src/browser/index.ts (npm run build).
   { name: 'pushmesh-browser.js', file: ['dist', 'browser', 'pushmesh-browser.js'], type: 'text/javascript; charset=utf-8' },
+  { name: 'pushmesh-browser.js.map', file: ['dist', 'browser', 'pushmesh-browser.js.map'], type: 'application/json; charset=utf-8' },
 ] as const;
 
 export interface BrowserDemoFile {
@@ -78,4 +79,6 @@ export function registerBrowserDemo(app: FastifyInstance, root: string = package
     });
   }
   app.get(BROWSER_DEMO_PATH.slice(0, -1), async (_req, reply) => reply.redirect(BROWSER_DEMO_PATH, 308));
+  // Browsers ask for it on their own; answer "nothing" rather than a 404 in the page's console.
+  app.get('/favicon.ico', async (_req, reply) => reply.headers(headers).status(204).send());
 }

@@ -129,4 +129,17 @@ describe('browser tabs as nodes: tab ↔ CLI node through a relay', { timeout: 6
     assert.ok(!allOutput(relay).includes(secret), "the plaintext is in the relay's output");
     assert.deepEqual(tab2.errors, []);
   });
+
+  it('tab 2 → tab 1 on the same relay, typed into the demo form (card pasted), receipt back', async () => {
+    const secret = `tab-to-tab-${Math.random().toString(36).slice(2)}`;
+    // Tab 1 needs tab 2's card only to send the receipt back.
+    await tab1.page.evaluate(async (card) => {
+      await (globalThis as unknown as { pushmeshDemo: { addCard(c: unknown): Promise<unknown> } }).pushmeshDemo.addCard(card);
+    }, tab2.card);
+    const id = await sendWithForm(tab2.page, tab1.id, tab1.card, secret);
+    const row = await until('the message in tab 1', async () => (await receivedRows(tab1.page)).find((r) => r[3] === secret));
+    assert.equal(row[1], tab2.id);
+    await until('status delivered in tab 2', async () => ((await sentRows(tab2.page)).find((r) => r[0] === id)?.[2] === 'delivered' ? true : undefined));
+    assert.ok(!allOutput(relay).includes(secret), "the plaintext is in the relay's output");
+  });
 });

@@ -13,7 +13,7 @@ import { nodeIdFromPublicKey } from '../../src/identity/node-id.js';
 import { acceptProof, signedBytes } from '../../src/transport/auth/ws-challenge.js';
 import { referenceNodeId } from '../helpers/keys.js';
 import { b64, loadVectors } from '../vectors/vectors.js';
-import { hex, startCoreHarness, type CoreHarness } from './core-harness.js';
+import { CORE_BUNDLE, hex, startCoreHarness, type CoreHarness } from './core-harness.js';
 
 
 const WS_VECTOR = JSON.parse(readFileSync(new URL('../../../test/vectors/ws-challenge.json', import.meta.url), 'utf8')) as Record<string, any>;
@@ -28,6 +28,13 @@ describe('browser core bundle in Chromium: RFC and pushmesh vectors', { timeout:
   });
   after(async () => {
     await h?.close();
+  });
+
+  it('the bundle is for browsers: no Node built-in imported, no Buffer, process or require', () => {
+    const text = readFileSync(CORE_BUNDLE, 'utf8');
+    assert.doesNotMatch(text, /(from|import)\s*\(?\s*["']node:/);
+    assert.doesNotMatch(text, /\bBuffer\b|\bprocess\.|\brequire\(/);
+    assert.match(text, /^export \{/m, 'an ES module');
   });
 
   it('RFC 8291 Appendix A: the same body from the same keys and salt, and it decrypts with the receiver key', async () => {

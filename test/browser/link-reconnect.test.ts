@@ -1,0 +1,87 @@
+import { strict as assert } from 'node:assert';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { runPushmesh } from '../helpers/cli.js';
+import { linkReady, localRequest, spawnNode, type NodeProcess } from '../helpers/node-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
+import { launchChromium, openDemoTab, receivedRows, type Tab } from './tabs.js';
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+type LinkEvent = { state: string; reason?: string; retryInMs?: number };
+
+/**
+ * The relay goes away and comes back on the same address: the tab, left
+ * open, notices, dials again with backoff, and is linked again on its own
+ * (same ID); a message sent to it by the CLI node then arrives.
+ */
+describe('browser tab: reconnects to a relay that restarted', { timeout: 400_000 }, () => {
+  const cleanups: (() => unknown)[] = [];
+  const scope = { after: (fn: () => unknown) => cleanups.push(fn) };
+  let relay: NodeProcess;
+  let cli: NodeProcess;
+  let browser: Browser;
+  let tab: Tab;
+
+  before(async () => {
+    relay = await spawnNode({ scope, logLevel: 'debug', grpc: '127.0.0.1:0', args: ['--browser-demo'] });
+    cli = await spawnNode({ scope, logLevel: 'debug', args: ['--peer', `grpcs://${relay.id}@${relay.grpc}`] });
+    await linkReady(cli, relay);
+    browser = await launchChromium();
+    tab = await openDemoTab(browser, relay.https!, scope);
+    await tab.page.evaluate(() => {
+      const g = globalThis as unknown as { __links: LinkEvent[]; pushmeshDemo: { on(e: string, fn: (x: LinkEvent) => void): void } };
+      g.__links = [];
+      g.pushmeshDemo.on('link', (e) => g.__links.push({ state: e.state, ...(e.reason ? { reason: e.reason } : {}), ...(e.retryInMs !== undefined ? { retryInMs: e.retryInMs } : {}) }));
+    });
+    const file = join(await tempDir(scope), 'card.json');
+    await writeFile(file, JSON.stringify(tab.card));
+    const r = await runPushmesh(['peer', 'add', file, '--home', cli.home]);
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(async () => {
+    for (const fn of cleanups.reverse()) await fn();
+    await browser?.close();
+  });
+
+  it('the relay stops: the tab sees the link go down (shutdown) and retries with backoff', async () => {
+    const exit = await relay.stop('SIGTERM');
+    assert.equal(exit.code, 0);
+    const events = await until('down events in the tab', async () => {
+      const e = await tab.page.evaluate(() => (globalThis as unknown as { __links: LinkEvent[] }).__links);
+      return e.filter((x) => x.state === 'down').length >= 2 ? e : undefined;
+    });
+    const downs = events.filter((x) => x.state === 'down');
+    assert.ok(['shutdown', 'normal', 'network'].includes(downs[0]!.reason!), JSON.stringify(downs));
+    for (const d of downs) assert.ok(d.retryInMs !== undefined && d.retryInMs >= 0 && d.retryInMs <= 30_000, JSON.stringify(d));
+    assert.equal(await tab.page.locator('#link-state').getAttribute('class'), 'pill down');
+  });
+
+  it('the relay is back on the same address: the tab links again by itself and gets a message', async () => {
+    relay = await spawnNode({ scope, home: relay.home, logLevel: 'debug', https: `127.0.0.1:${relay.httpsPort}`, grpc: relay.grpc!, args: ['--browser-demo'] });
+    await linkReady(cli, relay, 90_000);
+    await until('the tab linked again', async () => ((await tab.page.evaluate(() => (globalThis as unknown as { pushmeshDemo: { linked: boolean } }).pushmeshDemo.linked)) ? true : undefined));
+    const id = await tab.page.evaluate(() => (globalThis as unknown as { pushmeshDemo: { id: string } }).pushmeshDemo.id);
+    assert.equal(id, tab.id);
+    const text = `after-restart-${Math.random().toString(36).slice(2)}`;
+    const sent = await localRequest(cli, 'POST', `/msg/chat?to=${tab.id}`, { text });
+    assert.equal(sent.status, 202, JSON.stringify(sent.json));
+    const row = await until('the message in the tab', async () => (await receivedRows(tab.page)).find((r) => r[3].includes(text)));
+    assert.equal(row[1], cli.id);
+  });
+});

@@ -113,10 +113,10 @@ describe('xDS over TLS and mTLS (xds.tls)', { timeout: 240_000 }, () => {
       return runPushmesh(['run', '--home', join(dir, 'home'), '--local', '127.0.0.1:0', '--https', 'off', '--grpc', 'off', '--config', configFile]);
     };
     const missing = await run({ cert: join(dir, 'nope.pem'), key: files.serverKey });
-    assert.equal(missing.code, 1);
+    assert.equal(missing.code, 1, missing.stderr);
     assert.equal(missing.stderr, `pushmesh: xds.tls: cannot read the certificate file ${join(dir, 'nope.pem')} (ENOENT)\n`);
     const mismatch = await run({ cert: files.serverCert, key: files.clientKey });
-    assert.equal(mismatch.code, 1);
+    assert.equal(mismatch.code, 1, mismatch.stderr);
     assert.match(mismatch.stderr, /^pushmesh: xds\.tls: the certificate and key file .* is not usable: .*\n$/);
   });
 });

@@ -443,6 +443,8 @@ export interface RelayConnectionOptions extends Omit<RelayLinkOptions, 'url'> {
   /** Backoff: first wait (default 250 ms), longest (default 30 s), how long a link must stay up to reset it (default 10 s). */
   backoff?: { initialMs?: number; maxMs?: number; resetAfterMs?: number };
   random?: () => number;
+  /** Schedules the next dial after `ms` (tests); default setTimeout. Returns a cancel function. */
+  schedule?: (dial: () => void, ms: number) => () => void;
 }
 
 /**
@@ -455,7 +457,7 @@ export class RelayConnection {
   #link: RelayLink | undefined;
   #closed = false;
   #attempt = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #cancelWait: (() => void) | undefined;
   #waiters: Array<(l: RelayLink) => void> = [];
 
   constructor(o: RelayConnectionOptions) {
@@ -480,7 +482,7 @@ export class RelayConnection {
 
   close(): void {
     this.#closed = true;
-    clearTimeout(this.#timer);
+    this.#cancelWait?.();
     this.#link?.close();
     this.#o.onState?.({ state: 'closed', url: this.#o.url });
   }
@@ -518,6 +520,11 @@ export class RelayConnection {
       detail: end.detail,
       retryInMs: wait,
     });
-    this.#timer = setTimeout(() => void this.#dial(), wait);
+    const dial = (): void => void this.#dial();
+    if (this.#o.schedule) this.#cancelWait = this.#o.schedule(dial, wait);
+    else {
+      const timer = setTimeout(dial, wait);
+      this.#cancelWait = () => clearTimeout(timer);
+    }
   }
 }

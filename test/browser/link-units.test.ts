@@ -145,6 +145,54 @@ describe('pushmesh/browser link: units and properties (Node WebCrypto)', { timeo
     );
   });
 
+  it('RelayConnection: backoff doubles from 250 ms with full jitter up to 30 s; a refusal (4401) waits the full 30 s', async () => {
+    const identity = await identityMod.generateIdentity();
+    const closeCodes = [1006, 1006, 1006, 1006, 4401, 1006];
+    const events: Array<{ state: string; reason?: string; retryInMs?: number }> = [];
+    let dials = 0;
+    const timers: Array<() => void> = [];
+    // The connection's waits are recorded, not slept: each dial's socket closes at once with the next code.
+    const conn = new link.RelayConnection({
+      url: 'wss://relay.invalid/ws',
+      identity,
+      card: { id: identity.id, endpoint: '', keys: { p256dh: 'x', auth: 'y' } },
+      handler: { receive: async () => [] },
+      random: () => 0.999999,
+      schedule: (dial) => {
+        timers.push(dial);
+        return () => undefined;
+      },
+      onState: (e) => events.push({ state: e.state, ...(e.reason ? { reason: e.reason } : {}), ...(e.retryInMs !== undefined ? { retryInMs: e.retryInMs } : {}) }),
+      webSocket: () => {
+        const ws = new FakeSocket();
+        const code = closeCodes[dials++] ?? 1006;
+        queueMicrotask(() => ws.onclose?.({ code, reason: code === 4401 ? 'unauthenticated: proof refused' : '' }));
+        return ws as unknown as WebSocket;
+      },
+    });
+    try {
+      conn.start();
+      for (let i = 0; i < closeCodes.length; i++) {
+        await until(() => timers.length > 0);
+        timers.shift()!();
+      }
+    } finally {
+      conn.close();
+    }
+    const waits = events.filter((e) => e.state === 'down' || e.state === 'refused');
+    assert.deepEqual(
+      waits.slice(0, 6).map((e) => [e.state, e.reason, e.retryInMs]),
+      [
+        ['down', 'network', 249],
+        ['down', 'network', 499],
+        ['down', 'network', 999],
+        ['down', 'network', 1999],
+        ['refused', 'unauthenticated', 30_000],
+        ['down', 'network', 7999],
+      ],
+    );
+  });
+
   it('property: parseRelayUrl answers any text with a URL or ERR_BAD_ARGUMENT', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.webUrl({ validSchemes: ['wss', 'ws', 'https'], withQueryParameters: true, withFragments: true }), fc.constant(`wss://${relayId}@h:1/ws`)), (text) => {

@@ -13,7 +13,8 @@ import { isNodeId, type NodeId } from './core/node-id.js';
 import { SenderMacKeys } from './core/sender-mac.js';
 import { VapidSigner } from './core/vapid.js';
 import { RelayConnection, parseRelayUrl, type LinkStateEvent, type Outcome, type RelayLink } from './link.js';
-import { MAX_ATTACHMENT_TTL_MS, ROUTES_TOPIC, SeenIds, attachmentAnnouncement, encodeWebpushMessage, openForSelf, sealForCard } from './link-support.js';
+import { MAX_ATTACHMENT_TTL_MS, ROUTES_TOPIC, attachmentAnnouncement, encodeWebpushMessage, openForSelf, sealForCard } from './link-support.js';
+import { ReplayWindow } from './core/seal.js';
 
 export const RECEIPT_TOPIC = 'pushmesh.receipt';
 export const SYSTEM_TOPIC_PREFIX = 'pushmesh.';
@@ -53,8 +54,6 @@ export interface ReceivedMessage {
   encoding: 'json' | 'text' | 'base64';
   /** Relays it came through, in order. */
   path: NodeId[];
-  /** True when the body was not pushmesh's JSON (a plain Web Push sender's). */
-  foreign: boolean;
 }
 
 export interface SendOptions {
@@ -119,7 +118,7 @@ export class PushmeshClient {
   readonly #vapid: VapidSigner;
   readonly #mac: SenderMacKeys;
   readonly #cards = new Map<NodeId, Card>();
-  readonly #seen = new SeenIds();
+  readonly #replay = new ReplayWindow();
   readonly #statuses = new Map<string, DeliveryStatus>();
   readonly #queue: Queued[] = [];
   readonly #listeners: { [K in keyof Events]: Set<Listener<K>> } = { message: new Set(), status: new Set(), link: new Set() };
@@ -429,15 +428,15 @@ export class PushmeshClient {
   async #receive(values: Uint8Array[]): Promise<Outcome[]> {
     const out: Outcome[] = [];
     for (const bytes of values) {
-      const r = await openForSelf(bytes, this.#identity, this.#mac, this.#seen);
+      const r = await openForSelf(bytes, this.#identity, this.#mac, this.#replay);
       if (!r.ok) {
         out.push({ ok: false, reason: r.reason });
         continue;
       }
       out.push({ ok: true });
       if (r.duplicate) continue;
-      const { wire, plaintext: p } = r;
-      if (!p.foreign && p.topic.startsWith(SYSTEM_TOPIC_PREFIX)) {
+      const { wire, message: p } = r;
+      if (p.topic.startsWith(SYSTEM_TOPIC_PREFIX)) {
         if (p.topic === RECEIPT_TOPIC) this.#onReceipt(wire.from, p.data);
         // The relay asks for a full announcement (it missed one): this tab's is always full.
         else if (p.topic === ROUTES_TOPIC && wire.from === this.#relay) void this.#announce();
@@ -454,9 +453,8 @@ export class PushmeshClient {
         data: p.data.value,
         encoding,
         path: [...wire.path],
-        foreign: p.foreign,
       };
-      if (p.receipt && !p.foreign) this.#receiptDue.add(`${m.from}/${m.id}`);
+      if (p.receipt) this.#receiptDue.add(`${m.from}/${m.id}`);
       if (this.#listeners.message.size === 0) {
         if (this.#heldForPage.length >= MAX_HELD_FOR_PAGE) this.#heldForPage.shift();
         this.#heldForPage.push(m);

@@ -47,11 +47,13 @@ describe('pushmesh/browser link: units and properties (Node WebCrypto)', { timeo
   let support: SupportModule;
   let identityMod: IdentityModule;
   let macMod: SenderMacModule;
+  let moduleDir: string;
   const relayKey = generatePrivateKey();
   const relayId = nodeIdFromPublicKey(uncompressedPublicKey(relayKey));
 
   before(async () => {
     const dir = await compiledModules(scope);
+    moduleDir = dir;
     const load = (p: string): Promise<unknown> => import(pathToFileURL(join(dir, 'browser', p)).href);
     link = (await load('link.js')) as LinkModule;
     support = (await load('link-support.js')) as SupportModule;
@@ -212,10 +214,10 @@ describe('pushmesh/browser link: units and properties (Node WebCrypto)', { timeo
   it('property: openForSelf answers any bytes with a NACK reason, never throws', async () => {
     const identity = await identityMod.generateIdentity();
     const mac = new macMod.SenderMacKeys(identity.ecdhKey, identity.publicKey);
-    const seen = new support.SeenIds();
+    const replay = new (await import(pathToFileURL(join(moduleDir, "browser", "core", "seal.js")).href)).ReplayWindow();
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 600 }), async (bytes) => {
-        const r = await support.openForSelf(bytes, identity, mac, seen);
+        const r = await support.openForSelf(bytes, identity, mac, replay);
         assert.equal(r.ok, false);
         if (!r.ok) assert.ok(link.NACK_REASONS.includes(r.reason), r.reason);
       }),

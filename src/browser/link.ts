@@ -34,6 +34,7 @@ import {
   decodeStatus,
   encodeDiscoveryRequest,
   encodeStatus,
+  NACK_CODES,
   NACK_REASONS,
   type Any,
   type DiscoveryResponse,
@@ -46,17 +47,6 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
 export const MAX_IN_FLIGHT = 256;
 
 export { NACK_REASONS, type NackReason };
-const NACK_CODES: Record<NackReason, number> = {
-  unauthorized: 16,
-  bad_signature: 7,
-  too_large: 3,
-  no_route: 5,
-  queue_full: 8,
-  hop_limit: 9,
-  bad_message: 3,
-  storage_full: 8,
-};
-
 export type Outcome = { ok: true } | { ok: false; reason: NackReason };
 export const ACCEPTED: Outcome = Object.freeze({ ok: true });
 

@@ -4,7 +4,11 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { nodeIdFromPublicKey } from '../../src/identity/node-id.js';
-import { encodeDiscoveryResponse } from '../../src/proto/index.js';
+import { randomBytes } from 'node:crypto';
+import { toBase64Url } from '../../src/util/base64url.js';
+import { decodeDiscoveryRequest, encodeDiscoveryResponse } from '../../src/proto/index.js';
+import { encodeNodeCard, NODE_CARD_TYPE_URL } from '../../src/proto/node-card.js';
+import { decodeStatus } from '../../src/proto/status.js';
 import { verifyAttachment } from '../../src/routing/attachment.js';
 import { decodeRouteAnnouncement } from '../../src/routing/wire.js';
 import { encodeChallenge, newChallenge, parseProof, verifyProof } from '../../src/transport/auth/ws-challenge.js';
@@ -91,6 +95,57 @@ describe('pushmesh/browser link: units and properties (Node WebCrypto)', { timeo
     assert.ok(ws.sent[1] instanceof Uint8Array && ws.sent[2] instanceof Uint8Array, 'the card and message subscriptions follow the proof');
     l.close();
     await assert.rejects(started);
+  });
+
+  it("the handshake, then ACK and NACK frames as the node's decoders read them (NACK: one status per message, in order)", async () => {
+    const identity = await identityMod.generateIdentity();
+    const ws = new FakeSocket();
+    let n = 0;
+    const l = new link.RelayLink({
+      url: 'wss://relay.invalid/ws',
+      identity,
+      card: { id: identity.id, endpoint: '', keys: { p256dh: 'x', auth: 'y' } },
+      // Every other message refused (bad_message), the rest accepted.
+      handler: { receive: async (m) => m.map(() => (n++ % 2 === 1 ? ({ ok: false, reason: 'bad_message' } as const) : ({ ok: true } as const))) },
+      webSocket: () => ws as unknown as WebSocket,
+    });
+    const started = l.start();
+    ws.frame(encodeChallenge(newChallenge(relayId)));
+    await until(() => ws.sent.length >= 3);
+    const first = decodeDiscoveryRequest(ws.sent[1] as Uint8Array);
+    assert.equal(first.typeUrl, NODE_CARD_TYPE_URL);
+    assert.equal(first.node?.id, identity.id);
+    assert.deepEqual((first.node?.metadata as Record<string, { id: string }>)['pushmesh_card']!.id, identity.id);
+    const relayCard = encodeNodeCard({ id: relayId, endpoint: '', p256dh: toBase64Url(uncompressedPublicKey(relayKey)), auth: toBase64Url(randomBytes(16)) });
+    const buf = (b: Uint8Array): ArrayBuffer => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+    ws.frame(buf(encodeDiscoveryResponse({ typeUrl: NODE_CARD_TYPE_URL, versionInfo: '1', nonce: '1', resources: [{ typeUrl: NODE_CARD_TYPE_URL, value: relayCard }], controlPlane: { identifier: relayId } })));
+    await started;
+    assert.equal(l.relayCard?.id, relayId);
+    const cardAck = decodeDiscoveryRequest(ws.sent[3] as Uint8Array);
+    assert.deepEqual([cardAck.typeUrl, cardAck.responseNonce, cardAck.versionInfo], [NODE_CARD_TYPE_URL, '1', '1']);
+    const M = 'type.googleapis.com/pushmesh.v1.WebpushMessage';
+    const msgs = (k: number): Array<{ typeUrl: string; value: Uint8Array }> => Array.from({ length: k }, () => ({ typeUrl: M, value: new Uint8Array([1, 2, 3]) }));
+    ws.frame(buf(encodeDiscoveryResponse({ typeUrl: M, versionInfo: '2', nonce: '2', resources: msgs(1), controlPlane: { identifier: relayId } })));
+    ws.frame(buf(encodeDiscoveryResponse({ typeUrl: M, versionInfo: '3', nonce: '3', resources: msgs(3), controlPlane: { identifier: relayId } })));
+    await until(() => ws.sent.length >= 6);
+    const ack = decodeDiscoveryRequest(ws.sent[4] as Uint8Array);
+    assert.deepEqual([ack.typeUrl, ack.responseNonce, ack.versionInfo, ack.errorDetail], [M, '2', '2', undefined]);
+    const nack = decodeDiscoveryRequest(ws.sent[5] as Uint8Array);
+    assert.deepEqual([nack.responseNonce, nack.versionInfo, nack.errorDetail?.code, nack.errorDetail?.message], ['3', '2', 3, 'bad_message']);
+    assert.deepEqual(
+      nack.errorDetail!.details.map((d) => (d.value.length === 0 ? 0 : decodeStatus(d.value).message)),
+      ['bad_message', 0, 'bad_message'],
+    );
+    // A message sent: one request of one message; the status response answers it.
+    const outcome = l.send(new Uint8Array([9, 9]));
+    await until(() => ws.sent.length >= 7);
+    const req = decodeDiscoveryRequest(ws.sent[6] as Uint8Array);
+    assert.equal(req.pushmeshResources.length, 1);
+    ws.frame(buf(encodeDiscoveryResponse({ typeUrl: 'type.googleapis.com/google.rpc.Status', nonce: '9', controlPlane: { identifier: relayId } })));
+    assert.deepEqual(await outcome, { ok: true });
+    // A response naming another control plane ends the link.
+    ws.frame(buf(encodeDiscoveryResponse({ typeUrl: M, nonce: '4', versionInfo: '4', resources: msgs(1), controlPlane: { identifier: identity.id } })));
+    assert.equal((await l.ended).reason, 'protocol_error');
   });
 
   it('refuses a challenge naming another relay than the URL said', async () => {

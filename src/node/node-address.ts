@@ -82,7 +82,8 @@ export function knownNodes(links: LinkManager, stored: PeerStore, mesh: MeshRout
     cards,
     withoutCard: async () => {
       const carded = new Set((await cards()).map((c) => c.id));
-      return [...new Set(mesh.list().map((r) => r.dest))].filter((id) => !carded.has(id)).sort();
+      // Route destinations that are node IDs (an upstream route's `*` names none) and have no card.
+      return [...new Set(mesh.list().map((r) => r.dest))].filter((id) => isNodeId(id) && !carded.has(id)).sort();
     },
   };
 }

@@ -54,9 +54,9 @@ describe('resolveNodeAddress', () => {
     const [linked, stored, routeOnly, other] = [makeCard().card, makeCard().card, makeCard().card, makeCard().card];
     const links = { links: () => [{ peer: { id: linked.id } }], cardOf: (id: string) => (id === linked.id ? linked : undefined) } as unknown as LinkManager;
     const store = { list: async () => [stored] } as unknown as PeerStore;
-    const mesh = { list: () => [{ dest: linked.id }, { dest: routeOnly.id }, { dest: stored.id }] } as unknown as MeshRouting;
+    const mesh = { list: () => [{ dest: linked.id }, { dest: routeOnly.id }, { dest: stored.id }, { dest: '*' }] } as unknown as MeshRouting;
     const nodes = knownNodes(links, store, mesh);
-    assert.deepEqual((await nodes.withoutCard!()), [routeOnly.id], 'only the route destination with no card anywhere');
+    assert.deepEqual((await nodes.withoutCard!()), [routeOnly.id], 'only the route destination with no card anywhere (an upstream route, *, names no node)');
     assert.equal(await resolveNodeAddress(vip6Of(linked), identity, nodes), linked.id);
     assert.equal(await resolveNodeAddress(vip6Of(stored), identity, knownNodes(links, store, mesh)), stored.id);
     for (const vip6 of [vip6Of(routeOnly), vip6Of(other)]) {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { resolveHome } from '../home/index.js';
+import { resolveHome } from '../home/resolve-home.js';
 import type { CliContext } from './context.js';
 
 /** Add the `--home DIR` option that every verb takes. */

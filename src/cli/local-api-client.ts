@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { layerFromFile } from '../config/index.js';
 import { PushmeshError } from '../errors/index.js';
 import type { CliContext } from './context.js';
 import { withHomeOption } from './home-option.js';
@@ -44,6 +43,7 @@ export class LocalApiClient {
     let fromConfig: string | undefined;
     const configFile = o.config ?? ctx.env['PUSHMESH_CONFIG'];
     if (o.local === undefined && ctx.env['PUSHMESH_LOCAL'] === undefined && configFile !== undefined) {
+      const { layerFromFile } = await import('../config/load.js'); // only when asked: the config loader (YAML) is not light
       fromConfig = (await layerFromFile(configFile)).local;
     }
     return new LocalApiClient(localApiBase(o.local, ctx, fromConfig), ctx);

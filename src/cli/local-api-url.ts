@@ -1,4 +1,5 @@
-import { DEFAULT_LOCAL_PORT, formatHostPort, parseHostPort } from '../config/index.js';
+import { DEFAULT_LOCAL_PORT } from '../config/defaults.js';
+import { formatHostPort, parseHostPort } from '../config/host-port.js';
 import { PushmeshError } from '../errors/index.js';
 import type { CliContext } from './context.js';
 

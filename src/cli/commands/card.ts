@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { PushmeshError } from '../../errors/index.js';
-import { cardFor, normalizeOrigin } from '../../identity/index.js';
 import { advertisedOrigin, DEFAULT_ADVERTISE } from '../advertise.js';
 import type { CliContext } from '../context.js';
 import { homeFrom, withHomeOption } from '../home-option.js';
@@ -28,6 +27,7 @@ export function registerCard(program: Command, ctx: CliContext): void {
         return printJson(ctx, await (await LocalApiClient.from(options, ctx)).get<unknown>('/id'));
       }
       if (options.local !== undefined || options.config !== undefined) throw new PushmeshError('ERR_BAD_ARGUMENT', '--local and --config ask the running node: add --running');
+      const { cardFor, normalizeOrigin } = await import('../../identity/index.js'); // loaded when the verb runs (CLI start)
       const origin = normalizeOrigin(advertisedOrigin(options.advertise, ctx)); // check before creating anything
       const identity = await openHomeIdentity(homeFrom(options, ctx), ctx);
       ctx.stdout.write(JSON.stringify(cardFor(identity, origin), null, 2) + '\n');

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { createCertificateRequest, daysLeft, leafCertificate, loadIdentity, summarizeCertificate } from '../../identity/index.js';
 import { notice, type CliContext } from '../context.js';
 import { homeFrom, withHomeOption } from '../home-option.js';
 
@@ -28,6 +27,7 @@ export function registerCert(program: Command, ctx: CliContext): void {
     .description('print a certificate signing request (PKCS#10 PEM) for the node key: CN and DNS subjectAltName = node ID')
     .option('--dns <name>', 'another DNS name for the subjectAltName, e.g. the host name of a relay (repeatable)', collect)
     .action(async (options: RequestOptions) => {
+      const { createCertificateRequest, loadIdentity } = await import('../../identity/index.js'); // loaded when the verb runs (CLI start)
       const identity = await loadIdentity(homeFrom(options, ctx));
       const keys = { privateKey: identity.privateKey, publicKey: identity.publicKey, privateScalar: identity.privateScalar, pkcs8Pem: identity.privateKeyPem };
       ctx.stdout.write(await createCertificateRequest(keys, identity.id, { dnsNames: options.dns ?? [] }));
@@ -36,6 +36,7 @@ export function registerCert(program: Command, ctx: CliContext): void {
     .description("show the home folder's certificate: who issued it, until when")
     .option('--json', 'one JSON object')
     .action(async (options: ShowOptions) => {
+      const { daysLeft, leafCertificate, loadIdentity, summarizeCertificate } = await import('../../identity/index.js');
       const identity = await loadIdentity(homeFrom(options, ctx), { onCertificateRenewed: (reason) => notice(ctx, reason) });
       const leaf = leafCertificate(identity.certificatePem)!;
       const s = summarizeCertificate(leaf);

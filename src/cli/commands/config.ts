@@ -1,42 +1,13 @@
 import type { Command } from 'commander';
-import type { KeyObject } from 'node:crypto';
-import { parse as parseYaml } from 'yaml';
 import { PushmeshError } from '../../errors/index.js';
-import { loadIdentity, parseCardText, parsePrivateKeyPem, type Card } from '../../identity/index.js';
-import {
-  CONFIG_MEDIA_TYPE,
-  ConfigRefusedError,
-  decryptConfigData,
-  signConfig,
-  verifySignedConfig,
-  parseOwner,
-  type VerifiedConfig,
-} from '../../signed-config/index.js';
-import { isConfigName, NAME_RULE } from '../../signed-config/names.js';
+import { CONFIG_MEDIA_TYPE, isConfigName, NAME_RULE } from '../../signed-config/names.js';
 import type { ConfigView } from '../../signed-config/types.js';
-import { WebPushDecrypter } from '../../webpush/index.js';
-import { parseXdsResources } from '../../xds/index.js';
 import type { CliContext } from '../context.js';
-import { homeFrom, withHomeOption } from '../home-option.js';
+import { withHomeOption } from '../home-option.js';
 import { LocalApiClient, withLocalOptions, type LocalOptions } from '../local-api-client.js';
 import { printFields, printJson, printTable, timeText } from '../output.js';
 import { readInput } from '../read-input.js';
-
-interface SignOptions {
-  home?: string;
-  namespace: string;
-  name: string;
-  version: string;
-  key?: string;
-  encryptTo?: string[];
-  xds?: boolean;
-}
-
-interface VerifyOptions {
-  home?: string;
-  owner?: string;
-  decrypt?: boolean;
-}
+import type { SignOptions, VerifyOptions } from './config-offline.js';
 
 interface PublishOptions extends LocalOptions {
   home?: string;
@@ -45,7 +16,11 @@ interface PublishOptions extends LocalOptions {
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 const bad = (message: string): PushmeshError => new PushmeshError('ERR_BAD_ARGUMENT', message);
 
-/** `pushmesh config sign|verify|publish`: signed configuration (docs/signed-config.md). */
+/**
+ * `pushmesh config sign|verify|publish`: signed configuration
+ * (docs/signed-config.md). Signing and checking offline (signed config,
+ * identity, YAML, xDS checks) are loaded when those verbs run.
+ */
 export function registerConfig(program: Command, ctx: CliContext): void {
   const config = program.command('config').description('sign, verify and publish signed configuration');
 
@@ -58,32 +33,14 @@ export function registerConfig(program: Command, ctx: CliContext): void {
     .option('--key <pem>', "P-256 private key to sign with (PKCS#8 or SEC1 PEM; default: the node's own key)")
     .option('--encrypt-to <card>', 'encrypt the data to the node of this card file (repeat for each recipient)', collect)
     .option('--xds', 'check the data as xDS resources, {"resources": [ … ]} (always done for namespace xds; docs/xds.md)')
-    .action(async (file: string, o: SignOptions) => {
-      if (!/^\d{1,16}$/.test(o.version) || !Number.isSafeInteger(Number(o.version))) throw bad(`--version "${o.version}" must be an integer from 0 to 2^53-1`);
-      const data = parseData(await readInput(file, 'data file'), file);
-      if (o.xds === true || o.namespace === 'xds') parseXdsResources(data); // a bad resource is refused here, with its reason, not at every node
-      const key = await signingKey(o, ctx);
-      const encryptTo = await Promise.all((o.encryptTo ?? []).map(readCard));
-      const jws = await signConfig({ namespace: o.namespace, name: o.name, version: Number(o.version), data, encryptTo }, key);
-      ctx.stdout.write(jws + '\n');
-    });
+    .action(async (file: string, o: SignOptions) => (await import('./config-offline.js')).signConfigFile(file, o, ctx));
 
   withHomeOption(config.command('verify'))
     .description('check a signed config (file, or - for stdin); prints its payload, exits 0 only when the signature is good')
     .argument('<signed-file>', 'the signed config (compact JWS)')
     .option('--owner <id>', 'also require this signer (node ID or base64url public key)')
     .option('--decrypt', "open encrypted data with this node's key (--home)")
-    .action(async (file: string, o: VerifyOptions) => {
-      let owner: string | undefined;
-      if (o.owner !== undefined) {
-        owner = parseOwner(o.owner);
-        if (owner === undefined) throw bad(`--owner "${o.owner}" is not a node ID nor a base64url P-256 public key`);
-      }
-      const jws = (await readInput(file, 'signed config')).trim();
-      const verified = await verifySignedConfig(jws);
-      if (owner !== undefined && verified.owner !== owner) throw new ConfigRefusedError('unknown_owner', `signed by ${verified.owner}, not by ${owner}`);
-      ctx.stdout.write(JSON.stringify(await describe(verified, o, ctx), null, 2) + '\n');
-    });
+    .action(async (file: string, o: VerifyOptions) => (await import('./config-offline.js')).verifyConfigFile(file, o, ctx));
 
   withLocalOptions(config.command('publish'))
     .description('hand a signed config to the running node (POST /config), which verifies and publishes it')
@@ -147,44 +104,4 @@ function registerConfigReads(config: Command, ctx: CliContext): void {
 function dataState(v: ConfigView): string {
   if (!v.encrypted) return 'clear';
   return v.readable ? 'encrypted, readable here' : 'encrypted, not for this node';
-}
-
-function parseData(text: string, file: string): unknown {
-  try {
-    return parseYaml(text) as unknown;
-  } catch (err) {
-    throw bad(`${file === '-' ? 'standard input' : file} is neither JSON nor YAML: ${(err as Error).message.split('\n')[0]}`);
-  }
-}
-
-async function signingKey(o: SignOptions, ctx: CliContext): Promise<KeyObject> {
-  if (o.key !== undefined) return parsePrivateKeyPem(await readInput(o.key, 'key file'), o.key).privateKey;
-  return (await loadIdentity(homeFrom(o, ctx))).privateKey;
-}
-
-async function readCard(file: string): Promise<Card> {
-  try {
-    return parseCardText(await readInput(file, 'card file'));
-  } catch (err) {
-    if (err instanceof PushmeshError && err.code === 'ERR_BAD_CARD') throw new PushmeshError('ERR_BAD_CARD', `${file}: ${err.message}`, { cause: err });
-    throw err;
-  }
-}
-
-/** The payload as `config verify` prints it: data in the clear, or who can read it (and, with --decrypt, the data). */
-async function describe(v: VerifiedConfig, o: VerifyOptions, ctx: CliContext): Promise<Record<string, unknown>> {
-  const { namespace, name, version, iat, encrypted } = v.payload;
-  const out: Record<string, unknown> = { namespace, name, version, iat, owner: v.owner };
-  if (!encrypted) {
-    out['data'] = v.payload.data;
-    return out;
-  }
-  out['encryptedTo'] = encrypted.recipients.map((r) => r.id);
-  if (o.decrypt === true) {
-    const identity = await loadIdentity(homeFrom(o, ctx));
-    const opened = decryptConfigData(encrypted, identity.id, new WebPushDecrypter(identity));
-    if (!opened.readable) throw new PushmeshError('ERR_DECRYPT', `cannot open the data: node ${identity.id} ${opened.why === 'not a recipient' ? 'is not a recipient' : 'is listed but its entry does not decrypt'}`);
-    out['data'] = opened.data;
-  }
-  return out;
 }

@@ -1,18 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { PushmeshError } from '../../errors/index.js';
-import { acquireHomeLock, ensureHome } from '../../home/index.js';
-import {
-  CERTIFICATE_WARN_DAYS,
-  createIdentity,
-  daysLeft,
-  identityExists,
-  installCertificate,
-  leafCertificate,
-  summarizeCertificate,
-  type CertificateSummary,
-  type Identity,
-} from '../../identity/index.js';
+import type { CertificateSummary, Identity } from '../../identity/index.js';
 import { notice, type CliContext } from '../context.js';
 import { homeFrom, withHomeOption } from '../home-option.js';
 
@@ -38,6 +27,8 @@ export function registerInit(program: Command, ctx: CliContext): void {
     .option('--cert <file>', 'use this certificate, issued by a CA for the node key (see pushmesh cert request), instead of a self-signed one')
     .option('--force', 'replace an existing identity')
     .action(async (options: InitOptions) => {
+      // Loaded when the verb runs, not at every CLI start (docs/benchmarks.md "CLI start").
+      const [{ acquireHomeLock, ensureHome }, { createIdentity, identityExists, installCertificate }] = await Promise.all([import('../../home/index.js'), import('../../identity/index.js')]);
       const home = homeFrom(options, ctx);
       const importKeyPem = options.importKey === undefined ? undefined : await readInputFile(options.importKey, 'key');
       const certificatePem = options.cert === undefined ? undefined : await readInputFile(options.cert, 'certificate');
@@ -62,13 +53,14 @@ export function registerInit(program: Command, ctx: CliContext): void {
       } finally {
         lock.release();
       }
-      if (certificatePem !== undefined) describeCertificate(ctx, options.cert!, identity);
+      if (certificatePem !== undefined) await describeCertificate(ctx, options.cert!, identity);
       ctx.stdout.write(identity.id + '\n');
     });
 }
 
 /** One notice line on stderr about the certificate now in use, and a warning when it ends soon. */
-function describeCertificate(ctx: CliContext, file: string, identity: Identity): void {
+async function describeCertificate(ctx: CliContext, file: string, identity: Identity): Promise<void> {
+  const { CERTIFICATE_WARN_DAYS, daysLeft, leafCertificate, summarizeCertificate } = await import('../../identity/index.js');
   const cert = leafCertificate(identity.certificatePem);
   if (cert === null) return;
   const s: CertificateSummary = summarizeCertificate(cert);

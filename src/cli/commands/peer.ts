@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { PushmeshError } from '../../errors/index.js';
-import { cardUrl, fetchCard, FETCH_CARD_TIMEOUT_MS, isNodeId, parseCardText, PeerStore, vip6FromPublicKey, type Card } from '../../identity/index.js';
-import { fromBase64Url } from '../../util/base64url.js';
+import { FETCH_CARD_TIMEOUT_MS } from '../../identity/fetch-card.js';
+import type { Card } from '../../identity/index.js';
 import { notice, type CliContext } from '../context.js';
 import { printJson } from '../output.js';
 import { homeFrom, withHomeOption } from '../home-option.js';
@@ -36,6 +36,7 @@ export function registerPeer(program: Command, ctx: CliContext): void {
     .option('--timeout <ms>', 'time limit for fetching a URL', parsePositiveInt, FETCH_CARD_TIMEOUT_MS)
     .option('--json', 'print {"id","endpoint","vip6","verified"} instead')
     .action(async (source: string, options: AddOptions) => {
+      const [{ PeerStore, vip6FromPublicKey }, { fromBase64Url }] = await Promise.all([identityModule(), import('../../util/base64url.js')]);
       const { card, verified } = await readCard(source, options, ctx);
       if (options.id !== undefined && card.id !== options.id) {
         throw new PushmeshError('ERR_BAD_CARD', `card from ${source} has node ID ${card.id}, not ${options.id}`);
@@ -52,6 +53,7 @@ export function registerPeer(program: Command, ctx: CliContext): void {
     .description('list the peer cards stored in the home folder: node ID and endpoint, one per line (live links: "pushmesh peers")')
     .option('--json', 'print the cards as a JSON array')
     .action(async (options: ListOptions) => {
+      const { PeerStore } = await identityModule();
       const cards = await new PeerStore(homeFrom(options, ctx)).list();
       if (options.json === true) ctx.stdout.write(JSON.stringify(cards, null, 2) + '\n');
       else for (const card of cards) ctx.stdout.write(`${card.id} ${card.endpoint}\n`);
@@ -61,6 +63,7 @@ export function registerPeer(program: Command, ctx: CliContext): void {
     .description('forget a peer')
     .argument('<node-id>', 'full node ID of the peer')
     .action(async (id: string, options: { home?: string }) => {
+      const { isNodeId, PeerStore } = await identityModule();
       if (!isNodeId(id)) throw new PushmeshError('ERR_BAD_ARGUMENT', `${JSON.stringify(id)} is not a full node ID (52 base32 characters)`);
       if (!(await new PeerStore(homeFrom(options, ctx)).remove(id))) {
         throw new PushmeshError('ERR_NOT_FOUND', `no known peer ${id}`);
@@ -68,7 +71,11 @@ export function registerPeer(program: Command, ctx: CliContext): void {
     });
 }
 
+/** The identity module (cards, the peer store): loaded when a peer verb runs, not at every CLI start. */
+const identityModule = () => import('../../identity/index.js');
+
 async function readCard(source: string, options: AddOptions, ctx: CliContext): Promise<ReadCard> {
+  const { cardUrl, fetchCard, parseCardText } = await identityModule();
   if (/^https?:\/\//i.test(source)) {
     let how: 'certificate-key' | 'ca' | undefined;
     const card = await fetchCard(source, { timeoutMs: options.timeout, fetch: ctx.fetch, onVerified: (h) => (how = h) });

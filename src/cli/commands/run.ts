@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { layerFromEnv, layerFromFile, parseBridgeSpec, resolveConfig, type ConfigLayer, type NodeConfig } from '../../config/index.js';
-import { reloadableLogger } from '../../node/log-level.js';
-import { notifySystemd } from '../../node/sd-notify.js';
+import type { ConfigLayer, NodeConfig } from '../../config/index.js';
 import type { PushmeshNode } from '../../node/pushmesh-node.js';
-import { startNode } from '../../node/start-node.js';
 import type { CliContext } from '../context.js';
 import { homeFrom, withHomeOption } from '../home-option.js';
 
@@ -65,11 +62,18 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (default info)')
     .option('--accept-store-loss', 'start even if the store is damaged or emptied: move it aside and start empty (docs/node.md "A damaged store"); also PUSHMESH_ACCEPT_STORE_LOSS=1')
     .action(async (options: RunOptions) => {
+      // The node and its backends are loaded only now: every other verb starts without them (docs/benchmarks.md "CLI start").
+      const [{ layerFromEnv, layerFromFile, parseBridgeSpec, resolveConfig }, { reloadableLogger }, { notifySystemd }, { startNode }] = await Promise.all([
+        import('../../config/index.js'),
+        import('../../node/log-level.js'),
+        import('../../node/sd-notify.js'),
+        import('../../node/start-node.js'),
+      ]);
       const home = homeFrom(options, ctx);
       const file = options.config ?? ctx.env['PUSHMESH_CONFIG'];
       // Read again on SIGHUP: the same flags and environment, the file as it is now.
       const configure = async (): Promise<NodeConfig> => {
-        const layers = [flagLayer(options), layerFromEnv(ctx.env)];
+        const layers = [flagLayer(options, parseBridgeSpec), layerFromEnv(ctx.env)];
         if (file) layers.push(await layerFromFile(file));
         const config = resolveConfig(home, layers);
         if (options.acceptStoreLoss === true || ctx.env['PUSHMESH_ACCEPT_STORE_LOSS'] === '1') config.acceptStoreLoss = true;
@@ -146,7 +150,7 @@ async function bounded<T>(work: Promise<T>, ms: number, onLate: () => void): Pro
   }
 }
 
-function flagLayer(o: RunOptions): ConfigLayer {
+function flagLayer(o: RunOptions, parseBridgeSpec: (spec: string) => NonNullable<ConfigLayer['bridges']>[number]): ConfigLayer {
   const l: ConfigLayer = {};
   if (o.local !== undefined) l.local = o.local;
   if (o.https !== undefined) l.https = o.https;

@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
@@ -136,5 +138,29 @@ describe('browser tabs: what the relay refuses', { timeout: 300_000 }, () => {
     assert.ok(peers.includes(tab1.id), 'tab 1 is still linked');
     const linked = await tab1.page.evaluate(() => (globalThis as unknown as { pushmeshDemo: { linked: boolean } }).pushmeshDemo.linked);
     assert.equal(linked, true);
+  });
+
+  it('a tab put on peers.deny is cut off (4403) and not retried at once; its next page load is refused (connect() rejects)', async () => {
+    const third = await openDemoTab(browser, relay.https!, scope);
+    await third.page.evaluate(() => {
+      const g = globalThis as unknown as { __links: unknown[]; pushmeshDemo: { on(e: string, fn: (x: unknown) => void): void } };
+      g.__links = [];
+      g.pushmeshDemo.on('link', (e) => g.__links.push(e));
+    });
+    await writeFile(join(relay.home, 'peers.deny'), `${third.id}\n`);
+    const refused = (await third.page
+      .waitForFunction(() => (globalThis as unknown as { __links: Array<{ state: string }> }).__links.find((e) => e.state === 'refused') ?? false, null, { timeout: 60_000 })
+      .then((h) => h.jsonValue())) as { reason: string; retryInMs: number };
+    assert.equal(refused.reason, 'forbidden');
+    assert.equal(refused.retryInMs, 30_000);
+    assert.equal(await third.page.locator('#link-state').getAttribute('class'), 'pill refused');
+    // A new page load of the same profile (same key): connect() is refused, the page says so.
+    const page = await third.context.newPage();
+    await page.goto(`${relay.https}/browser/`);
+    await page.locator('#problem').filter({ hasText: 'refused' }).waitFor({ timeout: 60_000 });
+    assert.match((await page.locator('#problem').textContent()) ?? '', /ERR_PEER_REFUSED|refused this tab: forbidden/);
+    // The others are still linked.
+    const peers = JSON.stringify((await localRequest(relay, 'GET', '/peers')).json);
+    assert.ok(peers.includes(tab1.id));
   });
 });

@@ -117,13 +117,14 @@ export async function sendWithForm(page: Page, to: string, card: Card | null, te
   const before = (await page.locator('#send-result').textContent()) ?? '';
   await page.click('#send-button');
   const handle = await page.waitForFunction(
-    `(() => {
-      const t = document.getElementById('send-result').textContent;
-      const problem = document.getElementById('problem');
-      if (!problem.hidden && problem.textContent) return 'problem: ' + problem.textContent;
-      return t !== ${JSON.stringify(before)} && t.startsWith('queued ') ? t : false;
-    })()`,
-    null,
+    (prev) => {
+      const doc = (globalThis as unknown as { document: { getElementById(id: string): { textContent: string | null; hidden?: boolean } } }).document;
+      const t = doc.getElementById('send-result').textContent ?? '';
+      const problem = doc.getElementById('problem');
+      if (!problem.hidden && problem.textContent) return `problem: ${problem.textContent}`;
+      return t !== prev && t.startsWith('queued ') ? t : false;
+    },
+    before,
     { timeout: 30_000 },
   );
   const shown = (await handle.jsonValue()) as string;

@@ -15,6 +15,7 @@ import { VapidSigner } from './core/vapid.js';
 import { RelayConnection, parseRelayUrl, type LinkStateEvent, type Outcome, type RelayLink } from './link.js';
 import { MAX_ATTACHMENT_TTL_MS, ROUTES_TOPIC, attachmentAnnouncement, encodeWebpushMessage, openForSelf, sealForCard } from './link-support.js';
 import { ReplayWindow } from './core/seal.js';
+import { openCardStore, type CardStore } from './card-store.js';
 
 export const RECEIPT_TOPIC = 'pushmesh.receipt';
 export const SYSTEM_TOPIC_PREFIX = 'pushmesh.';
@@ -129,6 +130,7 @@ export class PushmeshClient {
   readonly #relayUrl: string;
   #relay: NodeId | undefined;
   #relayCard: Card | undefined;
+  #cardStore: CardStore | null = null;
   #pumpTimer: ReturnType<typeof setTimeout> | undefined;
   #announceTimer: ReturnType<typeof setInterval> | undefined;
   /** IDs of the node's own protocol messages (receipts, announcements): no status events for the page. */
@@ -188,11 +190,18 @@ export class PushmeshClient {
     return this.#conn.link !== undefined;
   }
 
-  /** Remembers a node's card (validated: ERR_BAD_CARD), so messages can be sealed to it. */
+  /** Remembers a node's card (validated: ERR_BAD_CARD), so messages can be sealed to it; kept in IndexedDB across reloads. */
   async addCard(card: unknown): Promise<Card> {
     const c = await parseCard(card);
     this.#cards.set(c.id, c);
+    await this.#cardStore?.put(c).catch(() => undefined);
     return c;
+  }
+
+  /** @internal the cards kept from earlier page loads */
+  async useCardStore(store: CardStore | null): Promise<void> {
+    this.#cardStore = store;
+    for (const c of (await store?.all().catch(() => [])) ?? []) if (!this.#cards.has(c.id)) this.#cards.set(c.id, c);
   }
 
   /** The card known for `id`, if any. */
@@ -301,6 +310,7 @@ export class PushmeshClient {
     clearTimeout(this.#pumpTimer);
     clearInterval(this.#announceTimer);
     this.#conn.close();
+    this.#cardStore?.close();
   }
 
   /** @internal */
@@ -494,6 +504,7 @@ export class PushmeshClient {
 export async function connect(relayUrl: string, opts: ConnectOptions = {}): Promise<PushmeshClient> {
   const identity = await loadOrCreateIdentity({ ...(opts.dbName ? { dbName: opts.dbName } : {}), ...(opts.name ? { name: opts.name } : {}) });
   const client = new PushmeshClient(identity, relayUrl, opts);
+  await client.useCardStore(await openCardStore(opts.dbName ?? 'pushmesh'));
   for (const c of opts.cards ?? []) await client.addCard(c);
   const timeoutMs = opts.timeoutMs ?? 30_000;
   if (timeoutMs === 0) {

@@ -122,6 +122,9 @@ describe('browser tabs across two relays: jump chain, announced route, reload', 
 
   it('tab 1 closed: a message for it waits at R1; reloaded in the same profile, same ID, it arrives', async () => {
     const context = tab1.context;
+    await tab1.page.evaluate(async (card) => {
+      await (globalThis as unknown as Demo).pushmeshDemo.addCard(card);
+    }, cli.card);
     await tab1.page.close();
     await until('R1 sees tab 1 gone', async () => ((await peers(r1)).some((p) => p.id === tab1.id && p.connected) ? undefined : true));
     const text = secret('while-away');
@@ -136,6 +139,20 @@ describe('browser tabs across two relays: jump chain, announced route, reload', 
     assert.equal(again.id, tab1.id, 'the reloaded tab has the same node ID (key from IndexedDB)');
     const row = await until('the held message in the reloaded tab', async () => (await receivedRows(page)).find((r) => r[3].includes(text)));
     assert.equal(row[1], cli.id);
+    // The cards it was given are kept too (IndexedDB): it sends to the CLI node without being given its card again.
+    const reply = secret('after-reload');
+    await page.evaluate(
+      async ([to, data]) => {
+        const n = (globalThis as unknown as Demo).pushmeshDemo;
+        await n.send(to, 'chat', data, { text: true });
+      },
+      [cli.id, reply] as const,
+    );
+    const got = await until('the reply at the CLI node', async () => {
+      const r = await localRequest(cli, 'GET', '/msg/chat');
+      return ((r.json as { messages: Array<Record<string, unknown>> }).messages ?? []).find((m) => m['data'] === reply);
+    });
+    assert.equal(got['from'], tab1.id);
   });
 
   it("neither relay's output holds a plaintext", () => {

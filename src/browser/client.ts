@@ -12,10 +12,11 @@ import { newMessageId, DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, type Message, type 
 import { isNodeId, type NodeId } from './core/node-id.js';
 import { SenderMacKeys } from './core/sender-mac.js';
 import { VapidSigner } from './core/vapid.js';
-import { RelayConnection, parseRelayUrl, type LinkStateEvent, type Outcome, type RelayLink } from './link.js';
+import { RelayConnection, parseRelayUrl, type LinkStateEvent, type Outcome, type RelayLink, type WebSocketFactory } from './link.js';
 import { MAX_ATTACHMENT_TTL_MS, ROUTES_TOPIC, attachmentAnnouncement, encodeWebpushMessage, openForSelf, sealForCard } from './link-support.js';
 import { ReplayWindow } from './core/seal.js';
 import { openCardStore, type CardStore } from './card-store.js';
+import { openSeenStore, type SeenEntry, type SeenStore } from './seen-store.js';
 
 export const RECEIPT_TOPIC = 'pushmesh.receipt';
 export const SYSTEM_TOPIC_PREFIX = 'pushmesh.';
@@ -88,6 +89,8 @@ export interface ConnectOptions {
   onLink?: (e: LinkStateEvent) => void;
   /** Reconnection backoff (default 250 ms doubling to 30 s). */
   backoff?: { initialMs?: number; maxMs?: number; resetAfterMs?: number };
+  /** Makes the WebSocket (default `new WebSocket(url, protocol)`): for tests, or another implementation. */
+  webSocket?: WebSocketFactory;
 }
 
 type Events = {
@@ -131,6 +134,7 @@ export class PushmeshClient {
   #relay: NodeId | undefined;
   #relayCard: Card | undefined;
   #cardStore: CardStore | null = null;
+  #seenStore: SeenStore | null = null;
   #pumpTimer: ReturnType<typeof setTimeout> | undefined;
   #announceTimer: ReturnType<typeof setInterval> | undefined;
   /** IDs of the node's own protocol messages (receipts, announcements): no status events for the page. */
@@ -151,6 +155,7 @@ export class PushmeshClient {
       card: this.#card,
       ...(relay ? { expectRelay: relay } : {}),
       ...(opts.backoff ? { backoff: opts.backoff } : {}),
+      ...(opts.webSocket ? { webSocket: opts.webSocket } : {}),
       userAgentVersion: '0.1.0',
       handler: { receive: (m) => this.#receive(m) },
       onUp: (link) => this.#onUp(link),
@@ -196,6 +201,12 @@ export class PushmeshClient {
     this.#cards.set(c.id, c);
     await this.#cardStore?.put(c).catch(() => undefined);
     return c;
+  }
+
+  /** @internal the message IDs taken in earlier page loads (duplicates of them are dropped) */
+  async useSeenStore(store: SeenStore | null): Promise<void> {
+    this.#seenStore = store;
+    for (const e of (await store?.load().catch(() => [])) ?? []) this.#replay.check(e.from, e.id, e.time);
   }
 
   /** @internal the cards kept from earlier page loads */
@@ -311,6 +322,7 @@ export class PushmeshClient {
     clearInterval(this.#announceTimer);
     this.#conn.close();
     this.#cardStore?.close();
+    this.#seenStore?.close();
   }
 
   /** @internal */
@@ -437,6 +449,7 @@ export class PushmeshClient {
   /** Messages of one response from the relay → their answers, in order. */
   async #receive(values: Uint8Array[]): Promise<Outcome[]> {
     const out: Outcome[] = [];
+    const taken: SeenEntry[] = [];
     for (const bytes of values) {
       const r = await openForSelf(bytes, this.#identity, this.#mac, this.#replay);
       if (!r.ok) {
@@ -446,6 +459,7 @@ export class PushmeshClient {
       out.push({ ok: true });
       if (r.duplicate) continue;
       const { wire, message: p } = r;
+      taken.push({ from: wire.from, id: wire.id, time: wire.time });
       if (p.topic.startsWith(SYSTEM_TOPIC_PREFIX)) {
         if (p.topic === RECEIPT_TOPIC) this.#onReceipt(wire.from, p.data);
         // The relay asks for a full announcement (it missed one): this tab's is always full.
@@ -470,6 +484,8 @@ export class PushmeshClient {
         this.#heldForPage.push(m);
       } else this.#handToPage(m);
     }
+    // On disk before the ACKs go: a copy handed over again after a reload is dropped.
+    await this.#seenStore?.add(taken).catch(() => undefined);
     return out;
   }
 
@@ -505,6 +521,7 @@ export async function connect(relayUrl: string, opts: ConnectOptions = {}): Prom
   const identity = await loadOrCreateIdentity({ ...(opts.dbName ? { dbName: opts.dbName } : {}), ...(opts.name ? { name: opts.name } : {}) });
   const client = new PushmeshClient(identity, relayUrl, opts);
   await client.useCardStore(await openCardStore(opts.dbName ?? 'pushmesh'));
+  await client.useSeenStore(await openSeenStore(opts.dbName ?? 'pushmesh'));
   for (const c of opts.cards ?? []) await client.addCard(c);
   const timeoutMs = opts.timeoutMs ?? 30_000;
   if (timeoutMs === 0) {

@@ -40,6 +40,9 @@ export class OrderedSends {
 
   submit(req: SendRequest | Promise<SendRequest>): Promise<SendResult> {
     if (this.#tail === null && !(req instanceof Promise)) return this.#core.send(req);
+    // A resolution that fails while earlier sends still wait is handled below, once its turn comes; until then it must
+    // not count as an unhandled rejection (Node ends the process on one).
+    if (req instanceof Promise) req.catch(() => undefined);
     let result: Promise<SendResult> | undefined;
     const handed = (this.#tail ?? Promise.resolve())
       .then(() => req)

@@ -425,6 +425,8 @@ export class PushmeshClient {
     q.inFlight = false;
     if (o.ok) {
       this.#drop(q);
+      // The receipt may come back before the relay's answer (the destination sends it before it ACKs): delivered stays.
+      if (this.#statuses.get(q.id)?.state === 'delivered') return this.#pump();
       this.#setStatus(q.id, q.to, 'sent', q.receipt);
       if (q.receipt) {
         const left = q.expiresAt - Date.now() + 2_000;

@@ -17,6 +17,7 @@ import { MAX_ATTACHMENT_TTL_MS, ROUTES_TOPIC, attachmentAnnouncement, encodeWebp
 import { ReplayWindow } from './core/seal.js';
 import { openCardStore, type CardStore } from './card-store.js';
 import { openSeenStore, type SeenEntry, type SeenStore } from './seen-store.js';
+import { openOutboxStore, type OutboxStore } from './outbox-store.js';
 
 export const RECEIPT_TOPIC = 'pushmesh.receipt';
 export const SYSTEM_TOPIC_PREFIX = 'pushmesh.';
@@ -112,9 +113,10 @@ interface Queued {
 }
 
 /**
- * The tab's node. Make one with `connect(relayUrl)`. Not durable across
- * reloads: messages still queued here when the page goes are lost (what
- * waits at the relay for the tab is not).
+ * The tab's node. Make one with `connect(relayUrl)`. What it keeps in
+ * IndexedDB across reloads: its identity, the cards it was given, the
+ * message IDs it took (duplicates), and its messages the relay has not
+ * taken yet.
  */
 export class PushmeshClient {
   readonly #identity: BrowserIdentity;
@@ -135,6 +137,8 @@ export class PushmeshClient {
   #relayCard: Card | undefined;
   #cardStore: CardStore | null = null;
   #seenStore: SeenStore | null = null;
+  #outboxStore: OutboxStore | null = null;
+  #seq = Date.now();
   #pumpTimer: ReturnType<typeof setTimeout> | undefined;
   #announceTimer: ReturnType<typeof setInterval> | undefined;
   /** IDs of the node's own protocol messages (receipts, announcements): no status events for the page. */
@@ -270,7 +274,7 @@ export class PushmeshClient {
     };
     const wire = await sealForCard(msg, card, { vapid: this.#vapid, mac: this.#mac }, { via });
     const receipt = opts.receipt === true;
-    this.#queue.push({
+    const q: Queued = {
       id: msg.id,
       to,
       bytes: encodeWebpushMessage(wire),
@@ -280,7 +284,10 @@ export class PushmeshClient {
       inFlight: false,
       notBefore: 0,
       attempts: 0,
-    });
+    };
+    // The page's own messages wait in IndexedDB too (a reload sends them); the node's own (receipts, announcements) do not.
+    if (!quiet) await this.#outboxStore?.put({ id: q.id, to, bytes: q.bytes, expiresAt: q.expiresAt, receipt, seq: this.#seq++ }).catch(() => undefined);
+    this.#queue.push(q);
     if (quiet) this.#quiet.add(msg.id);
     this.#setStatus(msg.id, to, 'queued', receipt);
     this.#pump();
@@ -323,6 +330,7 @@ export class PushmeshClient {
     this.#conn.close();
     this.#cardStore?.close();
     this.#seenStore?.close();
+    this.#outboxStore?.close();
   }
 
   /** @internal */
@@ -446,6 +454,23 @@ export class PushmeshClient {
   #drop(q: Queued): void {
     const i = this.#queue.indexOf(q);
     if (i >= 0) this.#queue.splice(i, 1);
+    this.#outboxStore?.remove(q.id).catch(() => undefined);
+  }
+
+  /** @internal what earlier page loads queued and the relay did not take yet: queued again, in order */
+  async useOutboxStore(store: OutboxStore | null): Promise<void> {
+    this.#outboxStore = store;
+    const now = Date.now();
+    for (const m of (await store?.all().catch(() => [])) ?? []) {
+      if (this.#queue.some((q) => q.id === m.id)) continue;
+      if (m.expiresAt <= now) {
+        await store?.remove(m.id).catch(() => undefined);
+        continue;
+      }
+      this.#seq = Math.max(this.#seq, m.seq + 1);
+      this.#queue.push({ id: m.id, to: m.to, bytes: m.bytes, expiresAt: m.expiresAt, receipt: m.receipt, inFlight: false, notBefore: 0, attempts: 0 });
+      this.#setStatus(m.id, m.to, 'queued', m.receipt);
+    }
   }
 
   /** Messages of one response from the relay → their answers, in order. */
@@ -524,6 +549,7 @@ export async function connect(relayUrl: string, opts: ConnectOptions = {}): Prom
   const client = new PushmeshClient(identity, relayUrl, opts);
   await client.useCardStore(await openCardStore(opts.dbName ?? 'pushmesh'));
   await client.useSeenStore(await openSeenStore(opts.dbName ?? 'pushmesh'));
+  await client.useOutboxStore(await openOutboxStore(opts.dbName ?? 'pushmesh', opts.name ?? 'self'));
   for (const c of opts.cards ?? []) await client.addCard(c);
   const timeoutMs = opts.timeoutMs ?? 30_000;
   if (timeoutMs === 0) {

@@ -140,7 +140,7 @@ describe('browser tabs: what the relay refuses', { timeout: 300_000 }, () => {
     assert.equal(linked, true);
   });
 
-  it('a tab put on peers.deny is cut off (4403) and not retried at once; its next page load is refused (connect() rejects)', async () => {
+  it('a tab put on peers.deny is cut off (4403) and not retried at once; its next page load is refused (the page says so)', async () => {
     const third = await openDemoTab(browser, relay.https!, scope);
     await third.page.evaluate(() => {
       const g = globalThis as unknown as { __links: unknown[]; pushmeshDemo: { on(e: string, fn: (x: unknown) => void): void } };
@@ -154,7 +154,7 @@ describe('browser tabs: what the relay refuses', { timeout: 300_000 }, () => {
     assert.equal(refused.reason, 'forbidden');
     assert.equal(refused.retryInMs, 30_000);
     assert.equal(await third.page.locator('#link-state').getAttribute('class'), 'pill refused');
-    // A new page load of the same profile (same key): connect() is refused, the page says so.
+    // A new page load of the same profile (same key): refused again, the page says so.
     const page = await third.context.newPage();
     await page.goto(`${relay.https}/browser/`);
     await page.locator('#problem').filter({ hasText: 'refused' }).waitFor({ timeout: 60_000 });

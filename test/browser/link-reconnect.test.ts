@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { runPushmesh } from '../helpers/cli.js';
 import { linkReady, localRequest, spawnNode, type NodeProcess } from '../helpers/node-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
-import { launchChromium, openDemoTab, receivedRows, type Tab } from './tabs.js';
+import { demoNode, launchChromium, openDemoTab, receivedRows, sendWithForm, sentRows, type Tab } from './tabs.js';
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -72,7 +72,39 @@ describe('browser tab: reconnects to a relay that restarted', { timeout: 400_000
     assert.equal(await tab.page.locator('#link-state').getAttribute('class'), 'pill down');
   });
 
-  it('the relay is back on the same address: the tab links again by itself and gets a message', async () => {
+  let queuedText = '';
+  let queuedId = '';
+  it('while the relay is away, a message typed in the tab waits (queued); the page is then closed', async () => {
+    queuedText = `queued-while-away-${Math.random().toString(36).slice(2)}`;
+    queuedId = await sendWithForm(tab.page, cli.id, cli.card, queuedText);
+    assert.equal((await sentRows(tab.page)).find((r) => r[0] === queuedId)?.[2], 'queued');
+    await tab.page.close();
+  });
+
+  it('the relay is back: the tab opened again (same profile, same ID) sends what waited in IndexedDB', async () => {
+    relay = await spawnNode({ scope, home: relay.home, logLevel: 'debug', https: `127.0.0.1:${relay.httpsPort}`, grpc: relay.grpc!, args: ['--browser-demo'] });
+    await linkReady(cli, relay, 90_000);
+    const page = await tab.context.newPage();
+    await page.goto(`${relay.https}/browser/`);
+    const again = await demoNode(page);
+    assert.equal(again.id, tab.id);
+    tab = { ...tab, page };
+    const got = await until('the queued message at the CLI node', async () => {
+      const r = await localRequest(cli, 'GET', '/msg/chat');
+      return ((r.json as { messages: Array<Record<string, unknown>> }).messages ?? []).find((m) => m['id'] === queuedId);
+    });
+    assert.equal(got['data'], queuedText);
+    assert.equal(got['from'], tab.id);
+  });
+
+  it('the tab left open links again by itself when the relay restarts, and gets a message', async () => {
+    await tab.page.evaluate(() => {
+      const g = globalThis as unknown as { __links: LinkEvent[]; pushmeshDemo: { on(e: string, fn: (x: LinkEvent) => void): void } };
+      g.__links = [];
+      g.pushmeshDemo.on('link', (e) => g.__links.push({ state: e.state }));
+    });
+    await relay.stop('SIGTERM');
+    await until('down in the tab', async () => ((await tab.page.evaluate(() => (globalThis as unknown as { __links: LinkEvent[] }).__links)).some((e) => e.state === 'down') ? true : undefined));
     relay = await spawnNode({ scope, home: relay.home, logLevel: 'debug', https: `127.0.0.1:${relay.httpsPort}`, grpc: relay.grpc!, args: ['--browser-demo'] });
     await linkReady(cli, relay, 90_000);
     await until('the tab linked again', async () => ((await tab.page.evaluate(() => (globalThis as unknown as { pushmeshDemo: { linked: boolean } }).pushmeshDemo.linked)) ? true : undefined));

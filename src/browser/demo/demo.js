@@ -39,8 +39,14 @@ const statusRows = new Map();
 
 async function main() {
   const relayUrl = `wss://${location.host}/ws`;
+  // Do not wait for the relay: the page shows the tab's node at once, what it sends waits (in IndexedDB) until a link is up.
   const node = await connect(relayUrl, {
-    onLink: (e) => linkState(e.state, e.reason ?? ''),
+    timeoutMs: 0,
+    onLink: (e) => {
+      linkState(e.state, e.reason ?? '');
+      if (e.state === 'refused') problem(`the relay refused this tab (ERR_PEER_REFUSED): ${e.reason}: ${e.detail ?? ''}`);
+      if (e.state === 'up') problem('');
+    },
   });
   // Test hook: the end-to-end test reads the node through it.
   globalThis.pushmeshDemo = node;

@@ -15,11 +15,38 @@ import { encodeChallenge, newChallenge, parseProof, verifyProof } from '../../sr
 import { generatePrivateKey, uncompressedPublicKey } from '../helpers/keys.js';
 import { compiledModules } from './tabs.js';
 
-/* The browser modules (src/browser, compiled by tsc as they are bundled) run here on Node's WebCrypto: they use no DOM API but WebSocket (given) and IndexedDB (not used here). */
-type LinkModule = typeof import('../../src/browser/link.js');
-type SupportModule = typeof import('../../src/browser/link-support.js');
-type IdentityModule = typeof import('../../src/browser/core/identity.js');
-type SenderMacModule = typeof import('../../src/browser/core/sender-mac.js');
+/*
+ * The browser modules (src/browser, compiled by tsc as they are bundled) run here on Node's WebCrypto:
+ * they use no DOM API but WebSocket (given) and IndexedDB (not used here). They are loaded at run time
+ * and typed here by what the tests use: src/browser is type-checked with the DOM library
+ * (tsconfig.browser.json), not by the main tsconfig.
+ */
+type Identity = { id: string; publicKey: Uint8Array; ecdhKey: unknown; signingKey: unknown; auth: Uint8Array };
+type LinkOutcome = { ok: true } | { ok: false; reason: string };
+interface RelayLinkLike {
+  start(): Promise<void>;
+  close(): void;
+  send(wire: Uint8Array): Promise<LinkOutcome>;
+  readonly ended: Promise<{ reason: string; detail: string; wasUp: boolean }>;
+  readonly isUp: boolean;
+  readonly relayCard: { id: string } | undefined;
+}
+interface LinkModule {
+  RelayLink: new (o: Record<string, unknown>) => RelayLinkLike;
+  RelayConnection: new (o: Record<string, unknown>) => { start(): void; close(): void };
+  parseRelayUrl(text: string): { url: string; relay?: string };
+  NACK_REASONS: readonly string[];
+}
+interface SupportModule {
+  openForSelf(bytes: Uint8Array, self: Identity, mac: unknown, replay: unknown): Promise<{ ok: true } | { ok: false; reason: string }>;
+  attachmentAnnouncement(identity: Identity, relay: string, expires: number): Promise<string>;
+}
+interface IdentityModule {
+  generateIdentity(): Promise<Identity>;
+}
+interface SenderMacModule {
+  SenderMacKeys: new (ecdhKey: unknown, publicKey: Uint8Array) => unknown;
+}
 
 /** A WebSocket stand-in: the test plays the relay. */
 class FakeSocket {
@@ -76,7 +103,7 @@ describe('pushmesh/browser link: units and properties (Node WebCrypto)', { timeo
       url: 'wss://relay.invalid/ws',
       identity,
       card: { id: identity.id, endpoint: '', keys: { p256dh: 'x', auth: 'y' } },
-      handler: { receive: async (m) => m.map(() => ({ ok: true }) as const) },
+      handler: { receive: async (m: Uint8Array[]) => m.map(() => ({ ok: true }) as const) },
       webSocket: () => ws as unknown as WebSocket,
       handshakeTimeoutMs: 60_000,
     });
@@ -106,7 +133,7 @@ describe('pushmesh/browser link: units and properties (Node WebCrypto)', { timeo
       identity,
       card: { id: identity.id, endpoint: '', keys: { p256dh: 'x', auth: 'y' } },
       // Every other message refused (bad_message), the rest accepted.
-      handler: { receive: async (m) => m.map(() => (n++ % 2 === 1 ? ({ ok: false, reason: 'bad_message' } as const) : ({ ok: true } as const))) },
+      handler: { receive: async (m: Uint8Array[]) => m.map(() => (n++ % 2 === 1 ? ({ ok: false, reason: 'bad_message' } as const) : ({ ok: true } as const))) },
       webSocket: () => ws as unknown as WebSocket,
     });
     const started = l.start();
@@ -215,11 +242,11 @@ describe('pushmesh/browser link: units and properties (Node WebCrypto)', { timeo
       card: { id: identity.id, endpoint: '', keys: { p256dh: 'x', auth: 'y' } },
       handler: { receive: async () => [] },
       random: () => 0.999999,
-      schedule: (dial) => {
+      schedule: (dial: () => void) => {
         timers.push(dial);
         return () => undefined;
       },
-      onState: (e) => events.push({ state: e.state, ...(e.reason ? { reason: e.reason } : {}), ...(e.retryInMs !== undefined ? { retryInMs: e.retryInMs } : {}) }),
+      onState: (e: { state: string; reason?: string; retryInMs?: number }) => events.push({ state: e.state, ...(e.reason ? { reason: e.reason } : {}), ...(e.retryInMs !== undefined ? { retryInMs: e.retryInMs } : {}) }),
       webSocket: () => {
         const ws = new FakeSocket();
         const code = closeCodes[dials++] ?? 1006;

@@ -47,7 +47,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--https <host:port|off>', 'HTTPS address: Web Push and peer WebSocket (default 0.0.0.0:15443)')
     .option('--browser-demo', 'serve the browser demo page and the pushmesh/browser bundle on the HTTPS port under /browser/ (default off; docs/browser.md)')
     .option('--grpc <host:port|off>', 'gRPC ADS address (default 0.0.0.0:15007)')
-    .option('--xds <host:port>', 'serve xDS (Envoy ADS) to local gRPC/Envoy clients from signed configs of namespace xds (loopback only; default off; docs/xds.md)')
+    .option('--xds <host:port>', 'serve xDS (Envoy ADS) to local gRPC/Envoy clients from signed configs of namespace xds (plaintext on loopback; any other address needs xds.tls in the config file; default off; docs/xds.md)')
     .option('--advertise <url>', "origin put in the card's endpoint")
     .option('--peer <url>', 'peer to dial: grpcs://[ID@]HOST:PORT or wss://[ID@]HOST:PORT/ws (repeatable); URL|URL|… = alternatives, one link kept up (failover)', collect)
     .option('--trust-ca <file>', 'PEM file of a CA whose certificates peer links accept as well')

@@ -40,6 +40,21 @@ const LAYERS = [
   'cli', // the pushmesh command
 ];
 
+/**
+ * Node-side modules that are pure (no node:* built-in, no package, no
+ * Buffer) and that src/browser/ imports instead of keeping a copy, so the
+ * browser and the node share one set of bounds and rules (docs/browser-core.md).
+ * They sit in layers above `browser`; the browser rules below allow these
+ * files and nothing else, and `browser-shared-pure` keeps them pure.
+ */
+const BROWSER_SHARED = [
+  '^src/errors/codes\\.ts$', // error codes (types)
+  '^src/message/limits\\.ts$', // message bounds, ID / Topic / time rules
+  '^src/message/json-depth\\.ts$', // JSON payload depth bound
+  '^src/message/types\\.ts$', // Message, WebpushMessage, Payload, URGENCIES
+  '^src/identity/node-id-type\\.ts$', // the NodeId type
+];
+
 /** The package entry (src/index.ts) sits on top of everything. */
 const layerPath = (name) => `^src/${name}/`;
 const above = (i) => [...LAYERS.slice(i + 1).map(layerPath), '^src/index\\.ts$'];
@@ -49,7 +64,8 @@ const upwardRules = LAYERS.map((name, i) => ({
   comment: `src/${name}/ may import only the layers below it (${LAYERS.slice(0, i).join(', ') || 'none'}); see docs/architecture.md "Layers".`,
   severity: 'error',
   from: { path: layerPath(name) },
-  to: { path: above(i) },
+  // src/browser/ may also import the shared pure modules (BROWSER_SHARED), which live higher up.
+  to: name === 'browser' ? { path: above(i), pathNot: BROWSER_SHARED } : { path: above(i) },
 }));
 
 const BACKENDS = LAYERS.indexOf('backends');
@@ -59,10 +75,17 @@ module.exports = {
     ...upwardRules,
     {
       name: 'browser-imports-only-browser',
-      comment: 'src/browser/ runs in a page (docs/browser.md): it imports only src/browser/ and the error codes (src/errors/codes.ts, types), no npm package and no Node built-in.',
+      comment: 'src/browser/ runs in a page (docs/browser.md): it imports only src/browser/ and the shared pure modules of BROWSER_SHARED (.dependency-cruiser.cjs), no npm package and no Node built-in.',
       severity: 'error',
       from: { path: '^src/browser/' },
-      to: { pathNot: ['^src/browser/', '^src/errors/codes\\.ts$'] },
+      to: { pathNot: ['^src/browser/', ...BROWSER_SHARED] },
+    },
+    {
+      name: 'browser-shared-pure',
+      comment: 'The Node-side modules src/browser/ shares (BROWSER_SHARED) are bundled into the page: they import no Node built-in, no npm package, and no src/ file outside BROWSER_SHARED.',
+      severity: 'error',
+      from: { path: BROWSER_SHARED },
+      to: { pathNot: BROWSER_SHARED },
     },
     {
       name: 'no-node-code-imports-browser',

@@ -1,7 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 
-/** 52-character lowercase unpadded base32 of SHA-256(uncompressed P-256 public key). */
-export type NodeId = string;
+import type { NodeId } from './node-id-type.js';
+
+/** 52-character lowercase unpadded base32 of SHA-256(uncompressed P-256 public key); defined in node-id-type.ts (shared with src/browser/). */
+export type { NodeId };
 
 /** A node's own identity, loaded from (or created in) its home folder. */
 export interface Identity {

@@ -1,77 +1,41 @@
 /**
- * The message model, as src/message/types.ts, limits.ts and validate.ts:
- * the same shapes, bounds and refusals (ERR_BAD_MESSAGE).
+ * The message model's checks, as src/message/validate.ts: the same
+ * refusals (ERR_BAD_MESSAGE), thrown as the browser's error classes. The
+ * shapes (src/message/types.ts) and bounds (src/message/limits.ts) are
+ * imported from the node's pure modules, not copied.
  */
 import { toBase64Url } from './bytes.js';
 import { randomBytes } from './crypto.js';
 import { badMessage, PushmeshError, VapidError } from './errors.js';
-import { isNodeId, type NodeId } from './node-id.js';
+import {
+  MAX_AUTHORIZATION_LENGTH,
+  MAX_BODY_BYTES,
+  MAX_HOPS,
+  MAX_TTL_SECONDS,
+  MIN_BODY_BYTES,
+  isMessageId,
+  isReplaceKey,
+  isUnixMillis,
+} from '../../message/limits.js';
+import { URGENCIES, type Message, type WebpushMessage } from '../../message/types.js';
+import { isNodeId } from './node-id.js';
 
-export const URGENCIES = ['very-low', 'low', 'normal', 'high'] as const;
-export type Urgency = (typeof URGENCIES)[number];
+// The shapes are src/message/types.ts itself (a pure module shared with the node).
+export { URGENCIES, type Message, type Payload, type Urgency, type WebpushMessage } from '../../message/types.js';
 
-/** A payload: a JSON value, UTF-8 text, or bytes. */
-export type Payload = { kind: 'json'; value: unknown } | { kind: 'text'; value: string } | { kind: 'bytes'; value: Uint8Array };
-
-/** The plaintext message, as apps send and receive it. */
-export interface Message {
-  id: string;
-  from: NodeId;
-  to: NodeId | '';
-  topic: string;
-  /** Unix milliseconds. */
-  time: number;
-  /** Seconds. */
-  ttl: number;
-  urgency: Urgency;
-  replace?: string;
-  meta: Record<string, string>;
-  data: Payload;
-  receipt?: boolean;
-  path?: NodeId[];
-}
-
-/** pushmesh.v1.WebpushMessage (docs/wire-format.md). */
-export interface WebpushMessage {
-  id: string;
-  from: NodeId;
-  to: NodeId;
-  ttl: number;
-  urgency: Urgency;
-  /** RFC 8030 Topic; '' for none. */
-  replace: string;
-  time: number;
-  path: NodeId[];
-  via: NodeId[];
-  hopLimit: number;
-  receipt: boolean;
-  authorization: string;
-  body: Uint8Array;
-  senderMac?: Uint8Array;
-}
-
-export const MAX_BODY_BYTES = 4096;
-export const MIN_BODY_BYTES = 86 + 1 + 16;
-export const MAX_HOPS = 32;
-export const DEFAULT_HOP_LIMIT = 8;
-export const MAX_TTL_SECONDS = 28 * 24 * 3600;
-export const DEFAULT_TTL_SECONDS = 86_400;
-export const MAX_AUTHORIZATION_LENGTH = 4096;
-
-const MESSAGE_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
-const REPLACE_KEY_RE = /^[A-Za-z0-9_-]{1,32}$/;
-
-export function isMessageId(text: string): boolean {
-  return MESSAGE_ID_RE.test(text);
-}
-
-export function isReplaceKey(text: string): boolean {
-  return REPLACE_KEY_RE.test(text);
-}
-
-export function isUnixMillis(value: number): boolean {
-  return Number.isSafeInteger(value) && value >= 0;
-}
+// The bounds are src/message/limits.ts itself (a pure module shared with the node, .dependency-cruiser.cjs "browser-shared-pure").
+export {
+  DEFAULT_HOP_LIMIT,
+  DEFAULT_TTL_SECONDS,
+  MAX_AUTHORIZATION_LENGTH,
+  MAX_BODY_BYTES,
+  MAX_HOPS,
+  MAX_TTL_SECONDS,
+  MIN_BODY_BYTES,
+  isMessageId,
+  isReplaceKey,
+  isUnixMillis,
+} from '../../message/limits.js';
 
 /** 16 random bytes as base64url (22 characters), as the node's newMessageId. */
 export function newMessageId(): string {

@@ -1,8 +1,9 @@
 import { toBase32 } from './bytes.js';
+import type { NodeId } from '../../identity/node-id-type.js';
 import { isUncompressedPoint, sha256 } from './crypto.js';
 
-/** A node ID: lowercase unpadded base32 of SHA-256 of the 65-byte public key (52 characters). */
-export type NodeId = string;
+/** A node ID: lowercase unpadded base32 of SHA-256 of the 65-byte public key (52 characters); the node's own type. */
+export type { NodeId };
 
 export const NODE_ID_LENGTH = 52;
 const NODE_ID_RE = /^[a-z2-7]{52}$/;

@@ -5,9 +5,12 @@
  */
 import { fromBase64, fromUtf8, toBase64, utf8 } from './bytes.js';
 import { badMessage } from './errors.js';
-import { isMessageId, isUnixMillis, type Payload } from './message.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../../message/json-depth.js';
+import { isMessageId, isUnixMillis } from '../../message/limits.js';
+import type { Payload } from './message.js';
 
-export const MAX_JSON_DEPTH = 100;
+// The depth bound and its check are src/message/json-depth.ts itself (shared, pure).
+export { MAX_JSON_DEPTH, jsonDepthExceeds } from '../../message/json-depth.js';
 
 export interface PlaintextContent {
   id: string;
@@ -27,20 +30,6 @@ export interface PlaintextFallback {
 export interface DecodedPlaintext extends PlaintextContent {
   /** True when the body was not pushmesh's JSON. */
   foreign: boolean;
-}
-
-/** True when `value` nests arrays/objects deeper than `max`. */
-export function jsonDepthExceeds(value: unknown, max = MAX_JSON_DEPTH): boolean {
-  const stack: Array<{ v: unknown; d: number }> = [{ v: value, d: 0 }];
-  while (stack.length > 0) {
-    const { v, d } = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (d + 1 > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (typeof child === 'object' && child !== null) stack.push({ v: child, d: d + 1 });
-    }
-  }
-  return false;
 }
 
 /** Serializes the plaintext; ERR_BAD_MESSAGE for a JSON payload with no JSON form. */

@@ -52,7 +52,10 @@ const BROWSER_SHARED = [
   '^src/message/limits\\.ts$', // message bounds, ID / Topic / time rules
   '^src/message/json-depth\\.ts$', // JSON payload depth bound
   '^src/message/types\\.ts$', // Message, WebpushMessage, Payload, URGENCIES
-  '^src/identity/node-id-type\\.ts$', // the NodeId type
+  '^src/errors/pushmesh-error\\.ts$', // PushmeshError, DecryptError, VapidError
+  '^src/message/bad-message\\.ts$', // ERR_BAD_MESSAGE
+  '^src/message/validate\\.ts$', // validateMessage, validateWebpushMessage
+  '^src/identity/node-id-syntax\\.ts$', // the NodeId type, NODE_ID_LENGTH, isNodeId
 ];
 
 /** The package entry (src/index.ts) sits on top of everything. */

@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import { base32 } from '@scure/base';
 import type { NodeId } from './types.js';
 
-/** Length of a full node ID: base32 of 32 bytes, unpadded. */
-export const NODE_ID_LENGTH = 52;
-const NODE_ID_RE = /^[a-z2-7]{52}$/;
+// The syntax (NODE_ID_LENGTH, isNodeId) lives in the pure node-id-syntax.ts, shared with src/browser/.
+export { NODE_ID_LENGTH, isNodeId } from './node-id-syntax.js';
 
 /** Node ID = lowercase unpadded RFC 4648 base32 of SHA-256(65-byte uncompressed key). */
 export function nodeIdFromPublicKey(publicKey: Uint8Array): NodeId {
@@ -13,10 +12,6 @@ export function nodeIdFromPublicKey(publicKey: Uint8Array): NodeId {
   }
   const digest = createHash('sha256').update(publicKey).digest();
   return base32.encode(digest).replace(/=+$/, '').toLowerCase();
-}
-
-export function isNodeId(text: string): text is NodeId {
-  return NODE_ID_RE.test(text);
 }
 
 /** VIP6 (wpgate-compatible): fd00::/64 followed by the last 8 bytes of the public key. */

@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 
-import type { NodeId } from './node-id-type.js';
+import type { NodeId } from './node-id-syntax.js';
 
-/** 52-character lowercase unpadded base32 of SHA-256(uncompressed P-256 public key); defined in node-id-type.ts (shared with src/browser/). */
+/** 52-character lowercase unpadded base32 of SHA-256(uncompressed P-256 public key); defined in node-id-syntax.ts (shared with src/browser/). */
 export type { NodeId };
 
 /** A node's own identity, loaded from (or created in) its home folder. */

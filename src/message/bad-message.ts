@@ -1,4 +1,4 @@
-import { PushmeshError } from '../errors/index.js';
+import { PushmeshError } from '../errors/pushmesh-error.js';
 
 /** The one error that decoding or validating outside input throws. */
 export function badMessage(reason: string, cause?: unknown): PushmeshError {

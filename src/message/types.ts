@@ -1,4 +1,4 @@
-import type { NodeId } from '../identity/node-id-type.js';
+import type { NodeId } from '../identity/node-id-syntax.js';
 
 /** RFC 8030 §5.3 urgency values. */
 export const URGENCIES = ['very-low', 'low', 'normal', 'high'] as const;

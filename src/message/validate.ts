@@ -1,5 +1,6 @@
-import { PushmeshError, VapidError } from '../errors/index.js';
-import { isNodeId } from '../identity/node-id.js';
+// Pure imports only: src/browser/ shares this module (.dependency-cruiser.cjs BROWSER_SHARED).
+import { PushmeshError, VapidError } from '../errors/pushmesh-error.js';
+import { isNodeId } from '../identity/node-id-syntax.js';
 import { badMessage } from './bad-message.js';
 import {
   MAX_AUTHORIZATION_LENGTH,

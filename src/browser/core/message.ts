@@ -1,24 +1,11 @@
 /**
- * The message model's checks, as src/message/validate.ts: the same
- * refusals (ERR_BAD_MESSAGE), thrown as the browser's error classes. The
- * shapes (src/message/types.ts) and bounds (src/message/limits.ts) are
- * imported from the node's pure modules, not copied.
+ * The message model: the node's own shapes (src/message/types.ts), bounds
+ * (src/message/limits.ts) and checks (src/message/validate.ts), imported
+ * from those pure modules rather than copied; only newMessageId is the
+ * browser's (WebCrypto random bytes).
  */
 import { toBase64Url } from './bytes.js';
 import { randomBytes } from './crypto.js';
-import { badMessage, PushmeshError, VapidError } from './errors.js';
-import {
-  MAX_AUTHORIZATION_LENGTH,
-  MAX_BODY_BYTES,
-  MAX_HOPS,
-  MAX_TTL_SECONDS,
-  MIN_BODY_BYTES,
-  isMessageId,
-  isReplaceKey,
-  isUnixMillis,
-} from '../../message/limits.js';
-import { URGENCIES, type Message, type WebpushMessage } from '../../message/types.js';
-import { isNodeId } from './node-id.js';
 
 // The shapes are src/message/types.ts itself (a pure module shared with the node).
 export { URGENCIES, type Message, type Payload, type Urgency, type WebpushMessage } from '../../message/types.js';
@@ -42,69 +29,5 @@ export function newMessageId(): string {
   return toBase64Url(randomBytes(16));
 }
 
-function check(ok: boolean, reason: string): void {
-  if (!ok) throw badMessage(reason);
-}
-
-function checkHops(ids: unknown, field: string): void {
-  check(Array.isArray(ids), `${field} is not a list`);
-  const list = ids as unknown[];
-  check(list.length <= MAX_HOPS, `${field} has more than ${MAX_HOPS} entries`);
-  for (const id of list) check(isNodeId(id), `${field} holds something that is not a node ID`);
-}
-
-function checkCommon(m: { id: unknown; ttl: unknown; urgency: unknown; time: unknown }): void {
-  check(typeof m.id === 'string' && isMessageId(m.id), 'id is not 1-64 base64url characters');
-  check(Number.isInteger(m.ttl) && (m.ttl as number) >= 0 && (m.ttl as number) <= MAX_TTL_SECONDS, `ttl is not 0-${MAX_TTL_SECONDS} seconds`);
-  check((URGENCIES as readonly unknown[]).includes(m.urgency), 'urgency is not one of the RFC 8030 values');
-  check(typeof m.time === 'number' && isUnixMillis(m.time), 'time is not Unix milliseconds');
-}
-
-/** Throws ERR_BAD_MESSAGE unless `wire` is within every bound of docs/wire-format.md. */
-export function validateWebpushMessage(wire: WebpushMessage): void {
-  checkCommon(wire);
-  check(isNodeId(wire.from), 'from is not a node ID');
-  check(isNodeId(wire.to), 'to is not a node ID');
-  check(wire.replace === '' || (typeof wire.replace === 'string' && isReplaceKey(wire.replace)), 'replace is not an RFC 8030 Topic');
-  checkHops(wire.path, 'path');
-  checkHops(wire.via, 'via');
-  check(Number.isInteger(wire.hopLimit) && wire.hopLimit >= 0 && wire.hopLimit <= MAX_HOPS, `hop_limit is not 0-${MAX_HOPS}`);
-  check(typeof wire.receipt === 'boolean', 'receipt is not a boolean');
-  if (typeof wire.authorization !== 'string' || wire.authorization.length === 0) {
-    throw badMessage('authorization is missing', new VapidError('ERR_VAPID_MISSING', 'no VAPID authorization'));
-  }
-  check(wire.authorization.length <= MAX_AUTHORIZATION_LENGTH, 'authorization is too long');
-  check(wire.body instanceof Uint8Array, 'body is not bytes');
-  if (wire.body.length > MAX_BODY_BYTES) {
-    const tooLarge = new PushmeshError('ERR_PAYLOAD_TOO_LARGE', `body is ${wire.body.length} bytes, over ${MAX_BODY_BYTES}`);
-    throw badMessage(tooLarge.message, tooLarge);
-  }
-  check(wire.senderMac === undefined || (wire.senderMac instanceof Uint8Array && wire.senderMac.length === 32), 'sender_mac is not 32 bytes');
-  check(wire.body.length >= MIN_BODY_BYTES, `body is shorter than ${MIN_BODY_BYTES} bytes, the smallest aes128gcm body`);
-}
-
-/** Throws ERR_BAD_MESSAGE unless `msg` is a well-formed plaintext message. */
-export function validateMessage(msg: Message): void {
-  checkCommon(msg);
-  check(isNodeId(msg.from), 'from is not a node ID');
-  check(msg.to === '' || isNodeId(msg.to), 'to is neither empty nor a node ID');
-  check(typeof msg.topic === 'string', 'topic is not a string');
-  check(msg.replace === undefined || msg.replace === '' || (typeof msg.replace === 'string' && isReplaceKey(msg.replace)), 'replace is not an RFC 8030 Topic');
-  check(typeof msg.meta === 'object' && msg.meta !== null && !Array.isArray(msg.meta), 'meta is not a string map');
-  for (const value of Object.values(msg.meta)) check(typeof value === 'string', 'meta holds a value that is not a string');
-  const data = msg.data as { kind?: unknown; value?: unknown } | null;
-  check(typeof data === 'object' && data !== null, 'data is missing');
-  switch (data?.kind) {
-    case 'json':
-      check(data.value !== undefined, 'JSON payload has no value');
-      break;
-    case 'text':
-      check(typeof data.value === 'string', 'text payload is not a string');
-      break;
-    case 'bytes':
-      check(data.value instanceof Uint8Array, 'bytes payload is not bytes');
-      break;
-    default:
-      throw badMessage('data kind is not json, text or bytes');
-  }
-}
+// The checks are src/message/validate.ts itself (pure, shared): the same refusals (ERR_BAD_MESSAGE) and causes.
+export { validateMessage, validateWebpushMessage } from '../../message/validate.js';

@@ -55,6 +55,9 @@ const BROWSER_SHARED = [
   '^src/errors/pushmesh-error\\.ts$', // PushmeshError, DecryptError, VapidError
   '^src/message/bad-message\\.ts$', // ERR_BAD_MESSAGE
   '^src/message/validate\\.ts$', // validateMessage, validateWebpushMessage
+  '^src/errors/nack-reason\\.ts$', // NACK_REASONS
+  '^src/proto/nack\\.ts$', // NACK codes, nackReasonForError
+  '^src/proto/types\\.ts$', // protobuf message shapes (types only)
   '^src/identity/node-id-syntax\\.ts$', // the NodeId type, NODE_ID_LENGTH, isNodeId
 ];
 

@@ -28,59 +28,9 @@ export const WEBPUSH_MESSAGE_TYPE_URL = `${TYPE_URL_PREFIX}pushmesh.v1.WebpushMe
 export const NODE_CARD_TYPE_URL = `${TYPE_URL_PREFIX}pushmesh.v1.NodeCard`;
 export const STATUS_TYPE_URL = `${TYPE_URL_PREFIX}google.rpc.Status`;
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
-
-export interface Any {
-  typeUrl: string;
-  value: Uint8Array;
-}
-
-export interface Status {
-  code: number;
-  message: string;
-  details: Any[];
-}
-
-export interface Node {
-  id: string;
-  cluster: string;
-  metadata?: JsonObject | undefined;
-  userAgentName: string;
-  userAgentVersion?: string | undefined;
-  clientFeatures: string[];
-}
-
-export interface ControlPlane {
-  identifier: string;
-}
-
-export interface DiscoveryRequest {
-  versionInfo: string;
-  node?: Node | undefined;
-  resourceNames: string[];
-  typeUrl: string;
-  responseNonce: string;
-  errorDetail?: Status | undefined;
-  /** Field 1000: messages from client to server. */
-  pushmeshResources: Any[];
-}
-
-export interface RequestAnswer {
-  request: number;
-  statuses: Status[];
-}
-
-export interface DiscoveryResponse {
-  versionInfo: string;
-  resources: Any[];
-  canary: boolean;
-  typeUrl: string;
-  nonce: string;
-  controlPlane?: ControlPlane | undefined;
-  /** Field 1000 (negotiated): answers to the client's requests of messages; absent when none. */
-  pushmeshAnswers?: RequestAnswer[];
-}
+// The message shapes are the node's src/proto/types.ts (types only, shared), not copies.
+import type { Any, ControlPlane, DiscoveryRequest, DiscoveryResponse, JsonObject, JsonValue, Node, RequestAnswer, Status } from '../../../proto/types.js';
+export type { Any, ControlPlane, DiscoveryRequest, DiscoveryResponse, JsonObject, JsonValue, Node, RequestAnswer, Status } from '../../../proto/types.js';
 
 export interface NodeCardFields {
   id: string;

@@ -10,6 +10,7 @@ import { parseChallenge, encodeProof, signProof } from '../../src/transport/auth
 import { generatePrivateKey } from '../helpers/keys.js';
 import { localRequest, spawnNode, type NodeProcess } from '../helpers/node-process.js';
 import { launchChromium, openDemoTab, type Tab } from './tabs.js';
+import { cleanupScope } from './support/link-fixture.js';
 
 interface Closed {
   code: number;
@@ -67,8 +68,7 @@ const signWithOwnKeyPresenting = (key: string): string => `
  * tab that proves its own key but hands the relay another tab's card.
  */
 describe('browser tabs: what the relay refuses', { timeout: 300_000 }, () => {
-  const cleanups: (() => unknown)[] = [];
-  const scope = { after: (fn: () => unknown) => cleanups.push(fn) };
+  const { scope, runCleanups } = cleanupScope();
   let relay: NodeProcess;
   let browser: Browser;
   let tab1: Tab;
@@ -83,7 +83,7 @@ describe('browser tabs: what the relay refuses', { timeout: 300_000 }, () => {
     tab2 = await openDemoTab(browser, relay.https!, scope);
   });
   after(async () => {
-    for (const fn of cleanups.reverse()) await fn();
+    await runCleanups();
     await browser?.close();
   });
 

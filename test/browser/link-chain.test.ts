@@ -1,31 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { runPushmesh } from '../helpers/cli.js';
 import { linkReady, localRequest, spawnNode, type NodeProcess } from '../helpers/node-process.js';
-import { tempDir } from '../helpers/temp-dir.js';
 import { demoNode, launchChromium, openDemoTab, receivedRows, type Tab } from './tabs.js';
-
-const WAIT = 60_000;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = WAIT): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-const allOutput = (n: NodeProcess): string => JSON.stringify(n.logs) + n.stderr();
+import { addPeerCard, allOutput, cleanupScope, until } from './support/link-fixture.js';
 
 type Demo = { pushmeshDemo: { addCard(c: unknown): Promise<unknown>; send(to: string, topic: string, data: unknown, o: unknown): Promise<{ id: string }>; status(id: string): { state: string; reason?: string } | undefined } };
 
@@ -44,8 +22,7 @@ async function peers(n: NodeProcess): Promise<Array<{ id: string; connected: boo
  * profile has the same ID and gets it. Neither relay logs a plaintext.
  */
 describe('browser tabs across two relays: jump chain, announced route, reload', { timeout: 600_000 }, () => {
-  const cleanups: (() => unknown)[] = [];
-  const scope = { after: (fn: () => unknown) => cleanups.push(fn) };
+  const { scope, runCleanups } = cleanupScope();
   let r1: NodeProcess;
   let r2: NodeProcess;
   let cli: NodeProcess;
@@ -67,15 +44,10 @@ describe('browser tabs across two relays: jump chain, announced route, reload', 
     browser = await launchChromium();
     tab1 = await openDemoTab(browser, r1.https!, scope);
     tab2 = await openDemoTab(browser, r2.https!, scope);
-    for (const [n, t] of [[cli, tab1], [cli, tab2]] as const) {
-      const file = join(await tempDir(scope), 'card.json');
-      await writeFile(file, JSON.stringify(t.card));
-      const r = await runPushmesh(['peer', 'add', file, '--home', n.home]);
-      assert.equal(r.code, 0, r.stderr);
-    }
+    for (const [n, t] of [[cli, tab1], [cli, tab2]] as const) await addPeerCard(n, t.card, scope);
   });
   after(async () => {
-    for (const fn of cleanups.reverse()) await fn();
+    await runCleanups();
     await browser?.close();
   });
 

@@ -1,46 +1,15 @@
 import { strict as assert } from 'node:assert';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { runPushmesh } from '../helpers/cli.js';
 import { linkReady, localRequest, spawnNode, type NodeProcess } from '../helpers/node-process.js';
-import { tempDir } from '../helpers/temp-dir.js';
 import { launchChromium, openDemoTab, receivedRows, sendWithForm, sentRows, type Tab } from './tabs.js';
-
-const WAIT = 60_000;
-
-/** Polls `fn` until it returns a value (not undefined), at most `timeoutMs`. */
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = WAIT): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** Everything a node process wrote: its log lines and stderr. */
-const allOutput = (n: NodeProcess): string => JSON.stringify(n.logs) + n.stderr();
+import { addPeerCard, allOutput, cleanupScope, until } from './support/link-fixture.js';
 
 /** Messages held for apps at a node's local API on `topic` (GET /msg/<topic> without SSE: hands them out). */
 async function take(node: NodeProcess, topic: string): Promise<Array<Record<string, unknown>>> {
   const r = await localRequest(node, 'GET', `/msg/${topic}`);
   assert.equal(r.status, 200, JSON.stringify(r.json));
   return (r.json as { messages: Array<Record<string, unknown>> }).messages;
-}
-
-async function addPeerCard(node: NodeProcess, card: unknown, scope: { after(fn: () => unknown): void }): Promise<void> {
-  const file = join(await tempDir(scope), 'card.json');
-  await writeFile(file, JSON.stringify(card));
-  const r = await runPushmesh(['peer', 'add', file, '--home', node.home]);
-  assert.equal(r.code, 0, r.stderr);
 }
 
 /**
@@ -51,8 +20,7 @@ async function addPeerCard(node: NodeProcess, card: unknown, scope: { after(fn: 
  * destination, receipts back, the relay's log free of the plaintext.
  */
 describe('browser tabs as nodes: tab ↔ CLI node through a relay', { timeout: 600_000 }, () => {
-  const cleanups: (() => unknown)[] = [];
-  const scope = { after: (fn: () => unknown) => cleanups.push(fn) };
+  const { scope, runCleanups } = cleanupScope();
   let relay: NodeProcess;
   let cli: NodeProcess;
   let browser: Browser;
@@ -68,7 +36,7 @@ describe('browser tabs as nodes: tab ↔ CLI node through a relay', { timeout: 6
     tab2 = await openDemoTab(browser, relay.https!, scope);
   });
   after(async () => {
-    for (const fn of cleanups.reverse()) await fn();
+    await runCleanups();
     await browser?.close();
   });
 

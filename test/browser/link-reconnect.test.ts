@@ -1,27 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { runPushmesh } from '../helpers/cli.js';
 import { linkReady, localRequest, spawnNode, type NodeProcess } from '../helpers/node-process.js';
-import { tempDir } from '../helpers/temp-dir.js';
 import { demoNode, launchChromium, openDemoTab, receivedRows, sendWithForm, sentRows, type Tab } from './tabs.js';
+import { addPeerCard, cleanupScope, until as untilWithin } from './support/link-fixture.js';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** Polls with this file's longer bound (the relay restarts in between). */
+const until = <T>(what: string, fn: () => Promise<T | undefined>): Promise<T> => untilWithin(what, fn, 90_000);
 
 type LinkEvent = { state: string; reason?: string; retryInMs?: number };
 
@@ -31,8 +16,7 @@ type LinkEvent = { state: string; reason?: string; retryInMs?: number };
  * (same ID); a message sent to it by the CLI node then arrives.
  */
 describe('browser tab: reconnects to a relay that restarted', { timeout: 400_000 }, () => {
-  const cleanups: (() => unknown)[] = [];
-  const scope = { after: (fn: () => unknown) => cleanups.push(fn) };
+  const { scope, runCleanups } = cleanupScope();
   let relay: NodeProcess;
   let cli: NodeProcess;
   let browser: Browser;
@@ -49,13 +33,10 @@ describe('browser tab: reconnects to a relay that restarted', { timeout: 400_000
       g.__links = [];
       g.pushmeshDemo.on('link', (e) => g.__links.push({ state: e.state, ...(e.reason ? { reason: e.reason } : {}), ...(e.retryInMs !== undefined ? { retryInMs: e.retryInMs } : {}) }));
     });
-    const file = join(await tempDir(scope), 'card.json');
-    await writeFile(file, JSON.stringify(tab.card));
-    const r = await runPushmesh(['peer', 'add', file, '--home', cli.home]);
-    assert.equal(r.code, 0, r.stderr);
+    await addPeerCard(cli, tab.card, scope);
   });
   after(async () => {
-    for (const fn of cleanups.reverse()) await fn();
+    await runCleanups();
     await browser?.close();
   });
 

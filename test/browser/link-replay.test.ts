@@ -7,6 +7,7 @@ import { join, normalize } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { compiledModules, launchChromium } from './tabs.js';
+import { cleanupScope } from './support/link-fixture.js';
 
 /**
  * The page API with a relay played by the page itself (connect's
@@ -17,8 +18,7 @@ import { compiledModules, launchChromium } from './tabs.js';
  * by tsc, served from 127.0.0.1 (a secure context).
  */
 describe('pushmesh/browser client: duplicates across reloads, NACKs (relay played in the page)', { timeout: 300_000 }, () => {
-  const cleanups: (() => unknown)[] = [];
-  const scope = { after: (fn: () => unknown) => cleanups.push(fn) };
+  const { scope, cleanups, runCleanups } = cleanupScope();
   let server: Server;
   let browser: Browser;
   let page: Page;
@@ -45,7 +45,7 @@ describe('pushmesh/browser client: duplicates across reloads, NACKs (relay playe
   });
   after(async () => {
     await browser?.close();
-    for (const fn of cleanups.reverse()) await fn();
+    await runCleanups();
   });
 
   it('a message handed again after a reload is ACKed and dropped; a bad one is NACKed', async () => {

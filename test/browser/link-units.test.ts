@@ -14,6 +14,7 @@ import { decodeRouteAnnouncement } from '../../src/routing/wire.js';
 import { encodeChallenge, newChallenge, parseProof, verifyProof } from '../../src/transport/auth/ws-challenge.js';
 import { generatePrivateKey, uncompressedPublicKey } from '../helpers/keys.js';
 import { compiledModules } from './tabs.js';
+import { cleanupScope } from './support/link-fixture.js';
 
 /*
  * The browser modules (src/browser, compiled by tsc as they are bundled) run here on Node's WebCrypto:
@@ -72,8 +73,7 @@ class FakeSocket {
 }
 
 describe('pushmesh/browser link: units and properties (Node WebCrypto)', { timeout: 300_000 }, () => {
-  const cleanups: (() => unknown)[] = [];
-  const scope = { after: (fn: () => unknown) => cleanups.push(fn) };
+  const { scope, runCleanups } = cleanupScope();
   let link: LinkModule;
   let support: SupportModule;
   let identityMod: IdentityModule;
@@ -92,7 +92,7 @@ describe('pushmesh/browser link: units and properties (Node WebCrypto)', { timeo
     macMod = (await load('core/sender-mac.js')) as SenderMacModule;
   });
   after(async () => {
-    for (const fn of cleanups.reverse()) await fn();
+    await runCleanups();
   });
 
   /** A RelayLink on a fake socket, with a fresh identity. */

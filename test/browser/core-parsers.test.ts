@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Page } from 'playwright-core';
 import { nodeIdFromPublicKey } from '../../src/identity/node-id.js';
-import { parseCard } from '../../src/identity/parse-card.js';
+import { MAX_CARD_BYTES, parseCard, parseCardText } from '../../src/identity/parse-card.js';
 import { parseChallenge } from '../../src/transport/auth/ws-challenge.js';
 import { decodeCanonicalBase64Url, fromBase64Url, toBase64Url } from '../../src/util/base64url.js';
 import { parseAes128gcmHeader, parseVapidAuthorization } from '../../src/webpush/index.js';
@@ -54,6 +54,7 @@ describe('browser core parsers of outside text read what the node reads', { time
           challenge: (x) => c.parseChallenge(x),
           vapid: (x) => c.parseVapidAuthorization(x),
           card: (x) => c.parseCard(x),
+          cardText: (x) => c.parseCardText(x),
           b64: (x) => c.fromBase64Url(x),
           canonical: (x) => c.decodeCanonicalBase64Url(x) ?? null,
           header: (x) => {
@@ -143,6 +144,23 @@ describe('browser core parsers of outside text read what the node reads', { time
         const got = await inPage('card', inputs);
         const want = inputs.map((x) => nodeOutcome(() => parseCard(x)));
         assert.deepEqual(got, want);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('card text: the size bound is on UTF-8 bytes on both sides (multi-byte text around MAX_CARD_BYTES)', async () => {
+    const pub = key();
+    const good = { id: nodeIdFromPublicKey(pub), endpoint: '', keys: { p256dh: toBase64Url(pub), auth: toBase64Url(Buffer.alloc(16, 7)) } };
+    const base = JSON.stringify({ ...good, note: '' }).length;
+    // 1- to 4-byte characters; the text's UTF-16 length can be within the bound while its UTF-8 bytes are over it.
+    const ch = fc.constantFrom('a', 'é', '€', '😀');
+    await fc.assert(
+      fc.asyncProperty(ch, fc.integer({ min: -64, max: 64 }), fc.constantFrom(1, 2, 3, 4), async (c, delta, div) => {
+        const count = Math.max(0, Math.floor((MAX_CARD_BYTES - base) / div) + delta);
+        const text = JSON.stringify({ ...good, note: c.repeat(Math.floor(count / c.length)) });
+        const got = await inPage('cardText', [text]);
+        assert.deepEqual(got, [nodeOutcome(() => parseCardText(text))]);
       }),
       { numRuns: 40 },
     );

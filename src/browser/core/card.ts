@@ -3,7 +3,7 @@
  * A tab serves no Web Push endpoint, so its card's endpoint is "" (it is
  * reached over its link, through the relay).
  */
-import { fromBase64Url, toBase64Url } from './bytes.js';
+import { fromBase64Url, toBase64Url, utf8 } from './bytes.js';
 import { importP256PublicKey } from './crypto.js';
 import { PushmeshError, isPushmeshError } from './errors.js';
 import type { BrowserIdentity } from './identity.js';
@@ -37,9 +37,9 @@ export async function parseCard(json: unknown): Promise<Card> {
   }
 }
 
-/** parseCard over JSON text. */
+/** parseCard over JSON text; the bound is on its UTF-8 bytes, as the node's. */
 export async function parseCardText(text: string): Promise<Card> {
-  if (text.length > MAX_CARD_BYTES) throw badCard(`card is larger than ${MAX_CARD_BYTES} bytes`);
+  if (utf8(text).length > MAX_CARD_BYTES) throw badCard(`card is larger than ${MAX_CARD_BYTES} bytes`);
   let json: unknown;
   try {
     json = JSON.parse(text);

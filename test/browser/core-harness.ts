@@ -9,6 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { after, before } from 'node:test';
 import { packageRoot } from '../../src/util/package-root.js';
 
 export const CHROMIUM = process.env['PUSHMESH_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -72,3 +73,26 @@ export async function startCoreHarness(): Promise<CoreHarness> {
 /** A hex string of bytes (what crosses page.evaluate). */
 export const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 export const unhex = (s: string): Buffer => Buffer.from(s, 'hex');
+
+/**
+ * For a describe() of tests on one page: starts the harness and opens the
+ * page in a before hook, closes the harness in an after hook. `page` is
+ * there once the before hooks ran.
+ */
+export function corePageSuite(): { readonly page: Page } {
+  let h: CoreHarness | undefined;
+  let page: Page | undefined;
+  before(async () => {
+    h = await startCoreHarness();
+    page = await h.newPage();
+  });
+  after(async () => {
+    await h?.close();
+  });
+  return {
+    get page(): Page {
+      if (!page) throw new Error('the core page is not open (corePageSuite is read before its before hook ran)');
+      return page;
+    },
+  };
+}

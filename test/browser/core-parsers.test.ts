@@ -7,15 +7,14 @@
  */
 import { strict as assert } from 'node:assert';
 import { createECDH } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { Page } from 'playwright-core';
 import { nodeIdFromPublicKey } from '../../src/identity/node-id.js';
 import { MAX_CARD_BYTES, parseCard, parseCardText } from '../../src/identity/parse-card.js';
 import { parseChallenge } from '../../src/transport/auth/ws-challenge.js';
 import { decodeCanonicalBase64Url, fromBase64Url, toBase64Url } from '../../src/util/base64url.js';
 import { parseAes128gcmHeader, parseVapidAuthorization } from '../../src/webpush/index.js';
-import { hex, startCoreHarness, type CoreHarness } from './core-harness.js';
+import { corePageSuite, hex } from './core-harness.js';
 
 type Outcome = { ok: unknown } | { code: string };
 
@@ -35,19 +34,11 @@ const key = (): Buffer => {
 };
 
 describe('browser core parsers of outside text read what the node reads', { timeout: 300_000 }, () => {
-  let h: CoreHarness;
-  let page: Page;
-  before(async () => {
-    h = await startCoreHarness();
-    page = await h.newPage();
-  });
-  after(async () => {
-    await h?.close();
-  });
+  const suite = corePageSuite();
 
   /** Runs `parser` (a core export name, or a small adapter below) on each input in the page. */
   const inPage = (parser: string, inputs: unknown[]): Promise<Outcome[]> =>
-    page.evaluate(
+    suite.page.evaluate(
       async ({ parser, inputs }) => {
         const c = (globalThis as any).core;
         const run: Record<string, (x: any) => unknown> = {

@@ -7,28 +7,19 @@
 import { strict as assert } from 'node:assert';
 import { createECDH, createPrivateKey, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import type { Page } from 'playwright-core';
+import { describe, it } from 'node:test';
 import { nodeIdFromPublicKey } from '../../src/identity/node-id.js';
 import { acceptProof, signedBytes } from '../../src/transport/auth/ws-challenge.js';
 import { referenceNodeId } from '../helpers/keys.js';
 import { b64, loadVectors } from '../vectors/vectors.js';
-import { CORE_BUNDLE, hex, startCoreHarness, type CoreHarness } from './core-harness.js';
+import { CORE_BUNDLE, corePageSuite, hex } from './core-harness.js';
 
 
 const WS_VECTOR = JSON.parse(readFileSync(new URL('../../../test/vectors/ws-challenge.json', import.meta.url), 'utf8')) as Record<string, any>;
 const MAC_VECTOR = JSON.parse(readFileSync(new URL('../../../test/vectors/sender-mac.json', import.meta.url), 'utf8')) as Record<string, string>;
 
 describe('browser core bundle in Chromium: RFC and pushmesh vectors', { timeout: 180_000 }, () => {
-  let h: CoreHarness;
-  let page: Page;
-  before(async () => {
-    h = await startCoreHarness();
-    page = await h.newPage();
-  });
-  after(async () => {
-    await h?.close();
-  });
+  const suite = corePageSuite();
 
   it('the bundle is for browsers: no Node built-in imported, no Buffer, process or require', () => {
     const text = readFileSync(CORE_BUNDLE, 'utf8');
@@ -39,7 +30,7 @@ describe('browser core bundle in Chromium: RFC and pushmesh vectors', { timeout:
 
   it('RFC 8291 Appendix A: the same body from the same keys and salt, and it decrypts with the receiver key', async () => {
     const v = loadVectors().rfc8291_appendix_a;
-    const out = await page.evaluate(async (v) => {
+    const out = await suite.page.evaluate(async (v) => {
       const c = (globalThis as any).core;
       const d = c.fromBase64Url;
       const body = await c.encryptWebPush(d(v.plaintext), { p256dh: d(v.ua_public), auth: d(v.auth_secret) }, {
@@ -81,7 +72,7 @@ describe('browser core bundle in Chromium: RFC and pushmesh vectors', { timeout:
 
   it('RFC 8188 §3.1 and §3.2 (two records, padding, keyid): encoded byte for byte, and decoded', async () => {
     const vs = loadVectors();
-    const out = await page.evaluate(async ({ a, b }) => {
+    const out = await suite.page.evaluate(async ({ a, b }) => {
       const c = (globalThis as any).core;
       const d = c.fromBase64Url;
       const one = await c.encryptAes128gcm(c.utf8(a.plaintext_utf8), { ikm: d(a.ikm), salt: d(a.salt), rs: a.rs, keyid: d(a.keyid) });
@@ -112,7 +103,7 @@ describe('browser core bundle in Chromium: RFC and pushmesh vectors', { timeout:
       return e.getPublicKey();
     });
     keys.push(b64(loadVectors().rfc8291_appendix_a.ua_public), b64(WS_VECTOR['prover_public_key']));
-    const ids = await page.evaluate(async (list) => Promise.all(list.map((k: string) => (globalThis as any).core.nodeIdOf((globalThis as any).core.fromHex(k)))), keys.map(hex));
+    const ids = await suite.page.evaluate(async (list) => Promise.all(list.map((k: string) => (globalThis as any).core.nodeIdOf((globalThis as any).core.fromHex(k)))), keys.map(hex));
     assert.deepEqual(ids, keys.map((k) => nodeIdFromPublicKey(k)));
     assert.deepEqual(ids, keys.map((k) => referenceNodeId(k)));
     assert.equal(ids[ids.length - 1], WS_VECTOR['prover_node_id']);
@@ -120,7 +111,7 @@ describe('browser core bundle in Chromium: RFC and pushmesh vectors', { timeout:
 
   it('sender MAC vector: the browser computes the same MAC and verifies it at the destination', async () => {
     const v = MAC_VECTOR;
-    const out = await page.evaluate(async (v) => {
+    const out = await suite.page.evaluate(async (v) => {
       const c = (globalThis as any).core;
       const h = c.fromHex;
       const origin = await c.importIdentity(h(v.originPrivate), h(v.originPublic), new Uint8Array(16));
@@ -140,7 +131,7 @@ describe('browser core bundle in Chromium: RFC and pushmesh vectors', { timeout:
   it('WebSocket challenge vector: the browser reads the challenge, signs the same bytes (binding none), and the node accepts its proof', async () => {
     const v = WS_VECTOR;
     const scalar = Buffer.from(v['prover_private_key_hex'], 'hex');
-    const out = await page.evaluate(async (v) => {
+    const out = await suite.page.evaluate(async (v) => {
       const c = (globalThis as any).core;
       const prover = await c.importIdentity(c.fromHex(v.prover_private_key_hex), c.fromBase64Url(v.prover_public_key), new Uint8Array(16));
       const challenge = c.parseChallenge(v.challenge_frame);

@@ -53,6 +53,7 @@ const BROWSER_SHARED = [
   '^src/message/json-depth\\.ts$', // JSON payload depth bound
   '^src/message/types\\.ts$', // Message, WebpushMessage, Payload, URGENCIES
   '^src/errors/pushmesh-error\\.ts$', // PushmeshError, DecryptError, VapidError
+  '^src/message/plaintext-types\\.ts$', // PlaintextContent, DecodedPlaintext (types only)
   '^src/message/bad-message\\.ts$', // ERR_BAD_MESSAGE
   '^src/message/validate\\.ts$', // validateMessage, validateWebpushMessage
   '^src/errors/nack-reason\\.ts$', // NACK_REASONS

@@ -2,44 +2,11 @@ import { isUtf8 } from 'node:buffer';
 import { badMessage } from './bad-message.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from './json-depth.js';
 import { isMessageId, isUnixMillis } from './limits.js';
+import type { DecodedPlaintext, PlaintextContent, PlaintextFallback } from './plaintext-types.js';
 import type { Payload } from './types.js';
 
-/**
- * What travels encrypted end to end: the fields of a message that relays
- * must not see. Serialized as UTF-8 JSON (docs/wire-format.md):
- *
- *   {"id","topic","time","meta","encoding"?,"data"}
- *
- * - JSON payload: `data` is the JSON value itself, no `encoding`.
- * - Text payload: `data` is the string, `"encoding":"text"`.
- * - Bytes payload: `data` is standard base64 (padded), `"encoding":"base64"`.
- *
- * A reader that ignores `encoding` sees what the local API's SSE `data`
- * shows: the JSON value, a string, or base64 text.
- */
-export interface PlaintextContent {
-  id: string;
-  topic: string;
-  /** Unix milliseconds. */
-  time: number;
-  meta: Record<string, string>;
-  data: Payload;
-  /** The sender asks for a delivery receipt once an app of the destination has the message. */
-  receipt?: boolean;
-}
-
-/** Values a foreign body (a plain Web Push sender's) gets, since it has no such JSON. */
-export interface PlaintextFallback {
-  id: string;
-  topic: string;
-  time: number;
-}
-
-export interface DecodedPlaintext extends PlaintextContent {
-  /** True when the body was not pushmesh's JSON: `data` is the whole payload. */
-  foreign: boolean;
-}
-
+// The plaintext's shapes live in the pure plaintext-types.ts (shared with src/browser/).
+export type { DecodedPlaintext, PlaintextContent, PlaintextFallback } from './plaintext-types.js';
 
 /** Serializes the plaintext to UTF-8 JSON; throws ERR_BAD_MESSAGE for a JSON payload that has no JSON form. */
 export function encodePlaintext(content: PlaintextContent): Buffer {

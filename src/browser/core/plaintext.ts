@@ -7,30 +7,14 @@ import { fromBase64, fromUtf8, toBase64, utf8 } from './bytes.js';
 import { badMessage } from './errors.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../../message/json-depth.js';
 import { isMessageId, isUnixMillis } from '../../message/limits.js';
+import type { DecodedPlaintext, PlaintextContent, PlaintextFallback } from '../../message/plaintext-types.js';
 import type { Payload } from './message.js';
 
 // The depth bound and its check are src/message/json-depth.ts itself (shared, pure).
 export { MAX_JSON_DEPTH, jsonDepthExceeds } from '../../message/json-depth.js';
 
-export interface PlaintextContent {
-  id: string;
-  topic: string;
-  time: number;
-  meta: Record<string, string>;
-  data: Payload;
-  receipt?: boolean;
-}
-
-export interface PlaintextFallback {
-  id: string;
-  topic: string;
-  time: number;
-}
-
-export interface DecodedPlaintext extends PlaintextContent {
-  /** True when the body was not pushmesh's JSON. */
-  foreign: boolean;
-}
+// The shapes are the node's src/message/plaintext-types.ts (shared, types only).
+export type { DecodedPlaintext, PlaintextContent, PlaintextFallback } from '../../message/plaintext-types.js';
 
 /** Serializes the plaintext; ERR_BAD_MESSAGE for a JSON payload with no JSON form. */
 export function encodePlaintext(content: PlaintextContent): Uint8Array {

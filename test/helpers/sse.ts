@@ -98,7 +98,12 @@ export class SseClient {
         const got = firstOf();
         return got.length === ids.length ? got : undefined;
       },
-      () => `${firstOf().length} of the ${ids.length} messages awaited`,
+      () => {
+        const got = new Set(firstOf().map((m) => String(m.id)));
+        const missing = ids.filter((id) => !got.has(id));
+        const others = this.messages().filter((m) => !ids.includes(String(m.id))).length;
+        return `${got.size} of the ${ids.length} messages awaited; missing ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''} (position ${missing.slice(0, 5).map((id) => ids.indexOf(id)).join(', ')}); ${others} others arrived`;
+      },
       timeoutMs,
     );
   }

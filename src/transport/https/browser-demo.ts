@@ -2,29 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../util/package-root.js';
+import { STATIC_PAGE_HEADERS } from '../../util/static-page-headers.js';
 
 /** Where the relay serves the demo page and the browser bundle, on its HTTPS port. */
 export const BROWSER_DEMO_PATH = '/browser/';
-
-/**
- * The demo page's Content Security Policy: its own script, style and
- * connections (the page's WebSocket to this relay's `/ws` is same-origin:
- * `'self'` covers `wss:` to the same host and port); no inline code, no
- * framing, no form posts, Trusted Types enforced (no string reaches an
- * HTML sink).
- */
-export const BROWSER_DEMO_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-  "require-trusted-types-for 'script'",
-  "trusted-types 'none'",
-].join('; ');
 
 /** Each file served: its URL under BROWSER_DEMO_PATH, the file (relative to the package root) and its type. */
 const ASSETS = [
@@ -59,15 +40,7 @@ export function browserDemoFiles(root: string = packageRoot()): BrowserDemoFile[
  * missing one (the bundle before a build) is answered 503 naming it.
  */
 export function registerBrowserDemo(app: FastifyInstance, root: string = packageRoot()): void {
-  const headers = {
-    'cache-control': 'no-cache',
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    'x-frame-options': 'DENY',
-    'cross-origin-opener-policy': 'same-origin',
-    'cross-origin-resource-policy': 'same-origin',
-    'content-security-policy': BROWSER_DEMO_CSP,
-  };
+  const headers = STATIC_PAGE_HEADERS;
   for (const a of ASSETS) {
     const file = join(root, ...a.file);
     const body = existsSync(file) ? readFileSync(file) : null;

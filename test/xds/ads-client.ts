@@ -28,6 +28,45 @@ function adsClientConstructor(): grpc.ServiceClientConstructor {
   return pkg.envoy.service.discovery.v3.AggregatedDiscoveryService;
 }
 
+/** The responses of one duplex stream, taken one at a time by a test (`next`, bounded); a stream error fails the waiting `next`. */
+class ResponseQueue<T> {
+  readonly #queue: T[] = [];
+  readonly #waiters: (() => void)[] = [];
+  #error: Error | null = null;
+
+  constructor(call: grpc.ClientDuplexStream<object, T>, readonly what: string) {
+    call.on('data', (r: T) => {
+      this.#queue.push(r);
+      this.#waiters.splice(0).forEach((w) => w());
+    });
+    call.on('error', (err: Error) => {
+      this.#error = err;
+      this.#waiters.splice(0).forEach((w) => w());
+    });
+  }
+
+  async next(ms: number): Promise<T> {
+    const deadline = Date.now() + ms;
+    while (this.#queue.length === 0) {
+      if (this.#error) throw this.#error;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${this.what} within ${ms} ms`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+    return this.#queue.shift()!;
+  }
+
+  get pending(): number {
+    return this.#queue.length;
+  }
+}
+
 /**
  * One ADS stream to an xDS server, as a test drives it: `request` sends a
  * DiscoveryRequest, `next` waits for the next response (bounded).
@@ -35,22 +74,13 @@ function adsClientConstructor(): grpc.ServiceClientConstructor {
 export class AdsTestClient {
   readonly #client: grpc.Client;
   readonly #call: grpc.ClientDuplexStream<object, Response>;
-  readonly #queue: Response[] = [];
-  readonly #waiters: (() => void)[] = [];
-  #error: Error | null = null;
+  readonly #responses: ResponseQueue<Response>;
 
   constructor(address: string, readonly nodeId = 'test-client', credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(), options: grpc.ChannelOptions = {}) {
     const Ctor = adsClientConstructor();
     this.#client = new Ctor(address, credentials, options);
     this.#call = (this.#client as unknown as { StreamAggregatedResources(): grpc.ClientDuplexStream<object, Response> }).StreamAggregatedResources();
-    this.#call.on('data', (r: Response) => {
-      this.#queue.push(r);
-      this.#waiters.splice(0).forEach((w) => w());
-    });
-    this.#call.on('error', (err: Error) => {
-      this.#error = err;
-      this.#waiters.splice(0).forEach((w) => w());
-    });
+    this.#responses = new ResponseQueue(this.#call, 'DiscoveryResponse');
   }
 
   request(typeUrl: string, names: string[], ack?: { version: string; nonce: string; nack?: string }): void {
@@ -74,26 +104,13 @@ export class AdsTestClient {
     this.request(res.type_url, names, { version: keep, nonce: res.nonce, nack: why });
   }
 
-  async next(ms = 10_000): Promise<Response> {
-    const deadline = Date.now() + ms;
-    while (this.#queue.length === 0) {
-      if (this.#error) throw this.#error;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no DiscoveryResponse within ${ms} ms`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.#waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-    return this.#queue.shift()!;
+  next(ms = 10_000): Promise<Response> {
+    return this.#responses.next(ms);
   }
 
   /** Responses received and not yet taken. */
   get pending(): number {
-    return this.#queue.length;
+    return this.#responses.pending;
   }
 
   close(): void {
@@ -115,22 +132,13 @@ export interface DeltaResponse {
 export class DeltaAdsTestClient {
   readonly #client: grpc.Client;
   readonly #call: grpc.ClientDuplexStream<object, DeltaResponse>;
-  readonly #queue: DeltaResponse[] = [];
-  readonly #waiters: (() => void)[] = [];
-  #error: Error | null = null;
+  readonly #responses: ResponseQueue<DeltaResponse>;
 
   constructor(address: string, readonly nodeId = 'delta-client') {
     const Ctor = adsClientConstructor();
     this.#client = new Ctor(address, grpc.credentials.createInsecure());
     this.#call = (this.#client as unknown as { DeltaAggregatedResources(): grpc.ClientDuplexStream<object, DeltaResponse> }).DeltaAggregatedResources();
-    this.#call.on('data', (r: DeltaResponse) => {
-      this.#queue.push(r);
-      this.#waiters.splice(0).forEach((w) => w());
-    });
-    this.#call.on('error', (err: Error) => {
-      this.#error = err;
-      this.#waiters.splice(0).forEach((w) => w());
-    });
+    this.#responses = new ResponseQueue(this.#call, 'DeltaDiscoveryResponse');
   }
 
   request(typeUrl: string, r: { subscribe?: string[]; unsubscribe?: string[]; initial?: Record<string, string>; nonce?: string; nack?: string } = {}): void {
@@ -150,25 +158,12 @@ export class DeltaAdsTestClient {
     this.request(res.type_url, { nonce: res.nonce });
   }
 
-  async next(ms = 10_000): Promise<DeltaResponse> {
-    const deadline = Date.now() + ms;
-    while (this.#queue.length === 0) {
-      if (this.#error) throw this.#error;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no DeltaDiscoveryResponse within ${ms} ms`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.#waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
-    return this.#queue.shift()!;
+  next(ms = 10_000): Promise<DeltaResponse> {
+    return this.#responses.next(ms);
   }
 
   get pending(): number {
-    return this.#queue.length;
+    return this.#responses.pending;
   }
 
   close(): void {

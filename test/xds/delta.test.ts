@@ -74,11 +74,17 @@ describe('xDS incremental (DeltaAggregatedResources): a client built from Envoy 
     client.ack(cds3);
 
     // Unsubscribed from the ClusterLoadAssignment: version 3 (a new endpoint) pushes nothing to this client.
+    // The route's answer shows the server has read the unsubscription (requests of one stream are handled in order);
+    // only then does version 3 exist (before, the server could push it on a subscription it had not yet seen end).
     client.request(EDS, { unsubscribe: ['greeter-cluster', 'missing'] });
-    await node.signedConfig.submit(await sign('greeter', 3, [...greeterResources(1111).slice(0, 3), endpointResource(3333)]));
     client.request(RDS, { subscribe: ['greeter-route'] });
     const rds = await client.next();
     assert.deepEqual([rds.type_url, names(rds)], [RDS, ['greeter-route']], 'the first response after the unsubscription is the route');
+    await node.signedConfig.submit(await sign('greeter', 3, [...greeterResources(1111).slice(0, 3), endpointResource(3333)]));
+    // A name that does not exist is answered as removed: had version 3 been pushed to this client, that push would come first.
+    client.request(RDS, { subscribe: ['absent-route'] });
+    const absent = await client.next();
+    assert.deepEqual([absent.type_url, absent.removed_resources], [RDS, ['absent-route']], 'version 3 pushed nothing to the unsubscribed client');
 
     // A NACK is counted (by type).
     const nacks = await metric(node, 'pushmesh_xds_nacks_total', 'RouteConfiguration');
